@@ -1,0 +1,38 @@
+import { HelperRegistry } from '../helpers/registry.js';
+import { Insn } from '../isa/instruction.js';
+import { validate } from '../isa/validate.js';
+import { Interpreter } from './interpreter.js';
+import { AddressSpace } from './memory.js';
+
+export type Engine = 'interp';
+
+export interface ExecuteOptions {
+  /** input bytes: r1 = address of a writable copy, r2 = their length */
+  mem?: Uint8Array;
+  helpers?: HelperRegistry;
+  /** instruction budget (default 1,000,000) */
+  budget?: number;
+  engine?: Engine;
+}
+
+export interface ExecuteResult {
+  r0: bigint;
+  /** the input bytes as the program left them */
+  mem: Uint8Array;
+  /** instructions executed */
+  executed: number;
+}
+
+/**
+ * Validate and run a program once, unverified, in a fresh address space: the
+ * harness of the conformance vectors and of `tsbpf run --no-verify`.
+ */
+export function execute(insns: readonly Insn[], options: ExecuteOptions = {}): ExecuteResult {
+  validate(insns);
+  const space = new AddressSpace();
+  const mem = options.mem ?? new Uint8Array(0);
+  const vm = new Interpreter(insns, { space, helpers: options.helpers, budget: options.budget });
+  const region = space.map(mem, 'mem');
+  const r0 = vm.run([BigInt(mem.length ? region.start : 0), BigInt(mem.length)], [region]);
+  return { r0, mem: space.bytes.slice(region.start, region.end), executed: vm.executed };
+}

@@ -1,0 +1,78 @@
+import { BpfError } from '../errno.js';
+
+/** WebAssembly page size; the first page is never mapped, so address 0 is never valid. */
+export const PAGE_SIZE = 65536;
+
+/** A range of the address space that a run may touch: [start, end). */
+export interface Region {
+  start: number;
+  end: number;
+  writable: boolean;
+  /** what the region holds, for error messages: "stack", "mem", "map value" … */
+  name: string;
+}
+
+export interface AddressSpaceOptions {
+  /** upper bound on the memory, in bytes (default 1 GiB) */
+  maxBytes?: number;
+}
+
+/**
+ * The one address space of a Runtime (DESIGN decision 2): a WebAssembly.Memory
+ * holding every byte a program can see. Addresses are byte offsets into it, so
+ * the interpreter and the JIT share them.
+ */
+export class AddressSpace {
+  readonly memory: WebAssembly.Memory;
+  private readonly maxBytes: number;
+  private top = PAGE_SIZE;
+
+  constructor(options: AddressSpaceOptions = {}) {
+    this.maxBytes = options.maxBytes ?? 1 << 30;
+    const maximum = Math.ceil(this.maxBytes / PAGE_SIZE);
+    this.memory = new WebAssembly.Memory({ initial: 2, maximum });
+  }
+
+  /** A view of the whole memory; take a new one after any allocation (growth detaches the old buffer). */
+  get bytes(): Uint8Array {
+    return new Uint8Array(this.memory.buffer);
+  }
+
+  /** Reserve `size` zeroed bytes aligned to `align`; ENOMEM past the limit. */
+  alloc(size: number, align = 8): number {
+    const start = Math.ceil(this.top / align) * align;
+    const end = start + size;
+    if (end > this.maxBytes) {
+      throw new BpfError('ENOMEM', `address space exhausted: ${size} bytes requested, ${this.maxBytes - start} left of ${this.maxBytes}`);
+    }
+    const have = this.memory.buffer.byteLength;
+    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE_SIZE));
+    this.top = end;
+    this.bytes.fill(0, start, end);
+    return start;
+  }
+
+  /** Map `data` into a fresh region and return it. */
+  map(data: Uint8Array, name: string, writable = true): Region {
+    const start = this.alloc(Math.max(data.length, 1));
+    this.bytes.set(data, start);
+    return { start, end: start + data.length, writable, name };
+  }
+}
+
+/**
+ * The region holding [addr, addr+size), or undefined. `addr` is an unsigned
+ * 64-bit address split in halves, so an address past 4 GiB never aliases.
+ */
+export function findRegion(regions: readonly Region[], lo: number, hi: number, size: number): Region | undefined {
+  if (hi !== 0) return undefined;
+  const a = lo >>> 0;
+  for (const r of regions) {
+    if (a >= r.start && a + size <= r.end) return r;
+  }
+  return undefined;
+}
+
+export function formatAddr(lo: number, hi: number): string {
+  return '0x' + ((BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)).toString(16);
+}
