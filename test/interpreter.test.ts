@@ -217,3 +217,57 @@ test('may_goto falls through until its budget is spent, then jumps', () => {
   ];
   assert.equal(execute(prog, { budget: 30_000_000 }).r0, 8n * 1024n * 1024n);
 });
+
+// The interpreter runs common pairs and triples as one operation (decode-ops.ts
+// packOps); these check that every slot of such a group keeps its own meaning.
+const X = o.BPF_X;
+const A64 = o.BPF_ALU64;
+const mov64 = (d: number, s: number) => insn(A64 | o.BPF_MOV | X, d, s);
+const add64 = (d: number, s: number) => insn(A64 | o.BPF_ADD | X, d, s);
+const ldxb = (d: number, s: number, off = 0) => insn(o.BPF_LDX | o.BPF_MEM | o.BPF_B, d, s, off);
+
+test('a jump into the middle of an indexed-load group runs only the slots it lands on', () => {
+  const mem = Uint8Array.from({ length: 16 }, (_, i) => 10 + i);
+  // r2 = 3 and r4 = r1 + 5 before the group; `entry` picks the slot of the group to jump to.
+  const prog = (entry: number) => [
+    insn(A64 | o.BPF_MOV, 2, 0, 0, 3),
+    mov64(4, 1),
+    insn(A64 | o.BPF_ADD, 4, 0, 0, 5),
+    insn(o.BPF_JMP | o.BPF_JA, 0, 0, entry),
+    mov64(4, 1), // group: r4 = r1; r4 += r2; r4 = *(u8 *)(r4 + 1)
+    add64(4, 2),
+    ldxb(4, 4, 1),
+    mov64(0, 4),
+    exit,
+  ];
+  assert.equal(run(prog(0), mem), 10n + 3n + 1n);
+  assert.equal(run(prog(1), mem), 10n + 5n + 3n + 1n);
+  assert.equal(run(prog(2), mem), 10n + 5n + 1n);
+});
+
+test('a fault inside an indexed-load group names the load, not the first slot of the group', () => {
+  const prog = [insn(A64 | o.BPF_MOV, 2, 0, 0, 100), mov64(4, 1), add64(4, 2), ldxb(4, 4), exit];
+  assert.throws(() => run(prog, new Uint8Array(8)), /^BpfError: pc 3: invalid read of 1 byte/);
+});
+
+test('counter add and jump: 64- and 32-bit loops, and a jump straight to the compare', () => {
+  const loop = (cls: number, jcls: number, n: number) => [
+    insn(A64 | o.BPF_MOV, 0, 0, 0, 0),
+    insn(cls | o.BPF_ADD, 0, 0, 0, 1), // loop: r0 += 1; if r0 != n goto loop
+    insn(jcls | o.BPF_JNE, 0, 0, -2, n),
+    exit,
+  ];
+  assert.equal(run(loop(A64, o.BPF_JMP, 1000)), 1000n);
+  assert.equal(run(loop(o.BPF_ALU, o.BPF_JMP32, 1000)), 1000n);
+  // A 32-bit counter that wraps: compared in 32 bits it meets 0 again after 2^32 steps of 2^31.
+  const wrap = [...lddw(0, 0xffffffff_00000000n), insn(o.BPF_ALU | o.BPF_ADD, 0, 0, 0, -(2 ** 31)), insn(o.BPF_JMP32 | o.BPF_JNE, 0, 0, -2, 0), exit];
+  assert.equal(run(wrap), 0n);
+  // Entering at the compare skips the add.
+  const skip = [insn(A64 | o.BPF_MOV, 0, 0, 0, 5), insn(o.BPF_JMP | o.BPF_JA, 0, 0, 1), insn(A64 | o.BPF_ADD, 0, 0, 0, 1), insn(o.BPF_JMP | o.BPF_JEQ, 0, 0, 1, 5), insn(A64 | o.BPF_MOV, 0, 0, 0, 7), exit];
+  assert.equal(run(skip), 5n);
+});
+
+test('executed counts every slot of a fused group', () => {
+  const prog = [insn(A64 | o.BPF_MOV, 0, 0, 0, 0), insn(A64 | o.BPF_ADD, 0, 0, 0, 1), insn(o.BPF_JMP | o.BPF_JNE, 0, 0, -2, 10), exit];
+  assert.equal(execute(prog).executed, 1 + 2 * 10 + 1);
+});

@@ -19,16 +19,16 @@ export const enum Op {
   JA, JEQ64, JNE64, JGT64, JGE64, JLT64, JLE64, JSGT64, JSGE64, JSLT64, JSLE64, JSET64,
   JEQ32, JNE32, JGT32, JGE32, JLT32, JLE32, JSGT32, JSGE32, JSLT32, JSLE32, JSET32,
   CALL, CALL_LOCAL, CALLX, KFUNC, EXIT, MAY_GOTO,
+  /** the slot after the last one: an unverified program that runs off its end stops here */
+  FELL_OFF,
+  // Superinstructions (see packOps): a load from rY + rZ, and a counter add followed by its jump.
+  LDXB_IDX, LDXH_IDX, LDXW_IDX, LDXDW_IDX,
+  ADD_JEQ64, ADD_JNE64, ADD_JGT64, ADD_JGE64, ADD_JLT64, ADD_JLE64, ADD_JSGT64, ADD_JSGE64, ADD_JSLT64, ADD_JSLE64, ADD_JSET64,
+  ADD_JEQ32, ADD_JNE32, ADD_JGT32, ADD_JGE32, ADD_JLT32, ADD_JLE32, ADD_JSGT32, ADD_JSGE32, ADD_JSLT32, ADD_JSLE32, ADD_JSET32,
 }
 
 /** A program in the interpreter's form: parallel arrays indexed by slot. */
 export interface DecodedProgram {
-  /**
-   * op | dst << 8 | first operand << 12 | slots to advance << 16. ALU ops are
-   * three-address (dst = first op src), so `mov rX, rY; rX op= Z` runs as one
-   * operation; the second slot keeps its own meaning for jumps that land on it.
-   */
-  word: Int32Array;
   op: Int32Array;
   dst: Int32Array;
   /** source register, or the constant slot (≥ 11) holding an immediate */
@@ -71,7 +71,7 @@ const ST_OPS: Record<number, Op> = { [o.BPF_B]: Op.STB, [o.BPF_H]: Op.STH, [o.BP
 export function decodeOps(insns: readonly Insn[]): DecodedProgram {
   const n = insns.length;
   const p: DecodedProgram = {
-    word: new Int32Array(n), op: new Int32Array(n), dst: new Int32Array(n), src: new Int32Array(n), off: new Int32Array(n),
+    op: new Int32Array(n), dst: new Int32Array(n), src: new Int32Array(n), off: new Int32Array(n),
     imm: new Int32Array(n), imm2: new Int32Array(n), constLo: [], constHi: [],
   };
   const constant = (lo: number, hi: number): number => {
@@ -89,33 +89,104 @@ export function decodeOps(insns: readonly Insn[]): DecodedProgram {
     // An immediate operand becomes a constant slot, sign-extended to 64 bits as the ISA says.
     const immSlot = (): number => constant(ins.imm, ins.imm >> 31);
     p.op[i] = decodeOne(insns, i, p, k, immSlot);
-    const step = ins.code === o.LDDW ? 2 : 1;
-    p.word[i] = p.op[i]! | (p.dst[i]! << 8) | (p.dst[i]! << 12) | (step << 16);
-    i += step - 1;
+    if (ins.code === o.LDDW) i++;
   }
-  fuseMoves(p, n);
   return p;
+}
+
+/** Int32s per slot in the packed form: word, src, off, imm. */
+export const STRIDE = 4;
+
+/**
+ * The form the dispatch loop reads: STRIDE int32s per slot, so one array
+ * serves every fetch. word = op | 2·dst << 8 | 2·first operand << 13 | slots
+ * to advance << 18; register numbers are doubled because a register is two
+ * adjacent int32 halves (lo, hi). ALU ops are three-address (dst = first op
+ * src), which lets `mov rX, rY; rX op= Z` run as one operation.
+ */
+export function packOps(p: DecodedProgram): Int32Array {
+  const n = p.op.length;
+  const code = new Int32Array((n + 1) * STRIDE);
+  code[n * STRIDE] = Op.FELL_OFF | (1 << 18);
+  for (let i = 0; i < n; i++) {
+    const plain: Packed = { op: p.op[i]!, a: p.dst[i]!, src: p.src[i]!, off: p.off[i]!, imm: p.imm[i]!, step: p.op[i] === Op.LDDW ? 2 : 1 };
+    const f = fusedLoad(p, i) ?? fusedMove(p, i) ?? fusedCounterJump(p, i) ?? plain;
+    code[i * STRIDE] = f.op | ((2 * p.dst[i]!) << 8) | ((2 * f.a) << 13) | (f.step << 18);
+    code[i * STRIDE + 1] = 2 * f.src;
+    code[i * STRIDE + 2] = f.off;
+    code[i * STRIDE + 3] = f.imm;
+  }
+  return code;
+}
+
+/** One packed slot before encoding: registers still plain numbers. */
+interface Packed {
+  op: Op;
+  /** first operand of a three-address ALU op */
+  a: number;
+  src: number;
+  off: number;
+  imm: number;
+  /** slots the operation covers */
+  step: number;
+}
+
+const LOAD_IDX: Partial<Record<Op, Op>> = { [Op.LDXB]: Op.LDXB_IDX, [Op.LDXH]: Op.LDXH_IDX, [Op.LDXW]: Op.LDXW_IDX, [Op.LDXDW]: Op.LDXDW_IDX };
+
+/**
+ * `rX = rY; rX += rZ; rX = *(size *)(rX + off)` — the array-indexing idiom —
+ * as one load from rY + rZ + off into rX.
+ */
+function fusedLoad(p: DecodedProgram, i: number): Packed | undefined {
+  const add = fusedMove(p, i);
+  const load = LOAD_IDX[p.op[i + 2] as Op];
+  const x = p.dst[i]!;
+  if (!add || add.op !== Op.ADD64 || load === undefined || p.src[i + 2] !== x || p.dst[i + 2] !== x) return undefined;
+  return { ...add, op: load, off: p.off[i + 2]!, step: 3 };
+}
+
+const COUNTER_JUMPS: Partial<Record<Op, Op>> = {
+  [Op.JEQ64]: Op.ADD_JEQ64, [Op.JNE64]: Op.ADD_JNE64, [Op.JGT64]: Op.ADD_JGT64, [Op.JGE64]: Op.ADD_JGE64,
+  [Op.JLT64]: Op.ADD_JLT64, [Op.JLE64]: Op.ADD_JLE64, [Op.JSGT64]: Op.ADD_JSGT64, [Op.JSGE64]: Op.ADD_JSGE64,
+  [Op.JSLT64]: Op.ADD_JSLT64, [Op.JSLE64]: Op.ADD_JSLE64, [Op.JSET64]: Op.ADD_JSET64,
+  [Op.JEQ32]: Op.ADD_JEQ32, [Op.JNE32]: Op.ADD_JNE32, [Op.JGT32]: Op.ADD_JGT32, [Op.JGE32]: Op.ADD_JGE32,
+  [Op.JLT32]: Op.ADD_JLT32, [Op.JLE32]: Op.ADD_JLE32, [Op.JSGT32]: Op.ADD_JSGT32, [Op.JSGE32]: Op.ADD_JSGE32,
+  [Op.JSLT32]: Op.ADD_JSLT32, [Op.JSLE32]: Op.ADD_JSLE32, [Op.JSET32]: Op.ADD_JSET32,
+};
+
+/**
+ * `rX += Y; if rX <cond> Z goto T` — the loop-counter idiom — as one
+ * operation: the add's operand goes in `imm`, the jump's in `src`. A 64-bit
+ * add pairs with a 64-bit compare, a 32-bit add with a 32-bit one.
+ */
+function fusedCounterJump(p: DecodedProgram, i: number): Packed | undefined {
+  if (i + 1 >= p.op.length) return undefined;
+  const next = p.op[i + 1] as Op;
+  const jump = COUNTER_JUMPS[next];
+  const widthsMatch = p.op[i] === (next < Op.JEQ32 ? Op.ADD64 : Op.ADD32);
+  if (jump === undefined || !widthsMatch || p.dst[i + 1] !== p.dst[i]) return undefined;
+  return { op: jump, a: p.dst[i]!, src: p.src[i + 1]!, off: p.off[i + 1]!, imm: 2 * p.src[i]!, step: 2 };
 }
 
 const BINARY_64 = new Set([Op.ADD64, Op.SUB64, Op.MUL64, Op.DIV64, Op.SDIV64, Op.OR64, Op.AND64, Op.LSH64, Op.RSH64, Op.MOD64, Op.SMOD64, Op.XOR64, Op.ARSH64]);
 const BINARY_32 = new Set([Op.ADD32, Op.SUB32, Op.MUL32, Op.DIV32, Op.SDIV32, Op.OR32, Op.AND32, Op.LSH32, Op.RSH32, Op.MOD32, Op.SMOD32, Op.XOR32, Op.ARSH32]);
 
 /**
- * `rX = rY; rX op= Z` (Z not rX) becomes `rX = rY op Z` at the first slot.
- * A 64-bit move feeds either width; a 32-bit move only a 32-bit op, since
- * the move's zero extension matters to a 64-bit one.
+ * `rX = rY; rX op= Z` (Z not rX) as `rX = rY op Z`: [op, first operand, Z],
+ * or undefined when slot i does not start such a pair. A 64-bit move feeds
+ * either width; a 32-bit move only a 32-bit op, since its zero extension
+ * matters to a 64-bit one. The second slot keeps its own meaning for jumps
+ * that land on it.
  */
-function fuseMoves(p: DecodedProgram, n: number): void {
-  for (let i = 0; i + 1 < n; i++) {
-    const mov = p.op[i];
-    const next = p.op[i + 1]!;
-    const fits = (mov === Op.MOV64 && (BINARY_64.has(next) || BINARY_32.has(next))) || (mov === Op.MOV32 && BINARY_32.has(next));
-    const x = p.dst[i]!;
-    const y = p.src[i]!;
-    if (!fits || y > 10 || p.dst[i + 1] !== x || p.src[i + 1] === x) continue;
-    p.word[i] = next | (x << 8) | (y << 12) | (2 << 16);
-    p.src[i] = p.src[i + 1]!;
-  }
+function fusedMove(p: DecodedProgram, i: number): Packed | undefined {
+  if (i + 1 >= p.op.length) return undefined;
+  const mov = p.op[i];
+  const next = p.op[i + 1]!;
+  const fits = (mov === Op.MOV64 && (BINARY_64.has(next) || BINARY_32.has(next))) || (mov === Op.MOV32 && BINARY_32.has(next));
+  const x = p.dst[i]!;
+  const y = p.src[i]!;
+  if (!fits || y > 10 || p.dst[i + 1] !== x || p.src[i + 1] === x) return undefined;
+  return { op: next, a: y, src: p.src[i + 1]!, off: 0, imm: 0, step: 2 };
 }
 
 function decodeOne(insns: readonly Insn[], i: number, p: DecodedProgram, k: boolean, immSlot: () => number): Op {

@@ -2,7 +2,7 @@ import { BpfError } from '../errno.js';
 import { HelperEnv, HelperExit, HelperRegistry } from '../helpers/registry.js';
 import { Insn } from '../isa/instruction.js';
 import * as o from '../isa/opcodes.js';
-import { DecodedProgram, Op, decodeOps } from './decode-ops.js';
+import { DecodedProgram, Op, decodeOps, packOps } from './decode-ops.js';
 import { AddressSpace, Region, findRegion, formatAddr } from './memory.js';
 
 export const DEFAULT_BUDGET = 1_000_000;
@@ -39,12 +39,16 @@ export class Interpreter {
   /** the stack region of this interpreter: MAX_CALL_FRAMES frames of STACK_SIZE bytes, growing down */
   readonly stack: Region;
   private readonly prog: DecodedProgram;
-  private readonly lo: Int32Array;
-  private readonly hi: Int32Array;
+  /** the packed program (decode-ops.ts STRIDE layout) */
+  private readonly code: Int32Array;
+  /** registers and constant slots as (lo, hi) int32 pairs */
+  private readonly r: Int32Array;
   private readonly frames = new Int32Array(MAX_CALL_FRAMES * 9);
   private readonly budget: number;
   private readonly helpers: HelperRegistry;
   private regions: readonly Region[] = [];
+  /** the caller's region list that `regions` was built from */
+  private given: readonly Region[] | undefined;
   private packet: Region | undefined;
   private u8 = new Uint8Array(0);
   private dv = new DataView(new ArrayBuffer(0));
@@ -56,11 +60,13 @@ export class Interpreter {
 
   constructor(readonly insns: readonly Insn[], readonly options: InterpreterOptions) {
     this.prog = decodeOps(insns);
-    const slots = 11 + this.prog.constLo.length;
-    this.lo = new Int32Array(slots);
-    this.hi = new Int32Array(slots);
-    this.lo.set(this.prog.constLo, 11);
-    this.hi.set(this.prog.constHi, 11);
+    this.code = packOps(this.prog);
+    // Registers r0–r10, then the constant slots, each as two int32 halves (lo, hi).
+    this.r = new Int32Array(2 * (11 + this.prog.constLo.length));
+    this.prog.constLo.forEach((v, i) => {
+      this.r[2 * (11 + i)] = v;
+      this.r[2 * (11 + i) + 1] = this.prog.constHi[i]!;
+    });
     this.budget = options.budget ?? DEFAULT_BUDGET;
     this.helpers = options.helpers ?? new HelperRegistry();
     this.stack = options.space.map(new Uint8Array(STACK_SIZE * MAX_CALL_FRAMES), 'stack');
@@ -74,20 +80,20 @@ export class Interpreter {
     } catch (e) {
       if (e instanceof HelperExit) return BigInt.asUintN(64, e.r0);
       throw e;
-    } finally {
-      this.u8 = new Uint8Array(0);
     }
   }
 
   private begin(args: readonly bigint[], regions: readonly Region[], extras: RunExtras): void {
-    this.regions = [this.stack, ...regions];
+    if (regions !== this.given) {
+      this.given = regions;
+      this.regions = [this.stack, ...regions];
+    }
     this.packet = extras.packet;
-    this.refreshViews();
+    if (this.u8.buffer !== this.options.space.memory.buffer) this.refreshViews();
     this.rS = this.rE = this.wS = this.wE = 0;
-    this.lo.fill(0, 0, 11);
-    this.hi.fill(0, 0, 11);
-    args.slice(0, 5).forEach((v, i) => this.setReg(i + 1, v));
-    this.lo[10] = this.stack.end;
+    this.r.fill(0, 0, 22);
+    for (let i = 0; i < args.length && i < 5; i++) this.setReg(i + 1, args[i]!);
+    this.r[20] = this.stack.end;
     this.executed = 0;
   }
 
@@ -99,12 +105,12 @@ export class Interpreter {
 
   private setReg(r: number, v: bigint): void {
     const u = BigInt.asUintN(64, v);
-    this.lo[r] = Number(u & 0xffffffffn);
-    this.hi[r] = Number(u >> 32n);
+    this.r[2 * r] = Number(u & 0xffffffffn);
+    this.r[2 * r + 1] = Number(u >> 32n);
   }
 
   private reg(r: number): bigint {
-    return (BigInt(this.hi[r]! >>> 0) << 32n) | BigInt(this.lo[r]! >>> 0);
+    return (BigInt(this.r[2 * r + 1]! >>> 0) << 32n) | BigInt(this.r[2 * r]! >>> 0);
   }
 
   /** Address of [base + off, +size) after checking it lies in a region the run may read. */
@@ -142,9 +148,8 @@ export class Interpreter {
   }
 
   private loop(): bigint {
-    const { word: words, src: srcs, off: offs } = this.prog;
-    const lo = this.lo;
-    const hi = this.hi;
+    const code = this.code;
+    const r = this.r;
     // Views of the memory; a helper call may grow it, so they are re-read after one.
     let u8 = this.u8;
     let dv = this.dv;
@@ -156,377 +161,457 @@ export class Interpreter {
     // control transfers: `start` is the first slot of the current run.
     let start = 0;
     for (;;) {
-      const w = words[pc]!;
-      const d = (w >>> 8) & 0xf;
-      const a = (w >>> 12) & 0xf;
-      const s = srcs[pc]!;
-      let taken: boolean;
+      const at = pc << 2; // pc * STRIDE
+      const w = code[at]!;
+      const d = (w >>> 8) & 0x1f;
+      const a = (w >>> 13) & 0x1f;
+      let s = code[at + 1]!;
+      // the last slot of the operation, whose pc a fault reports
+      const last = pc + (w >>> 18) - 1;
+      let taken = false;
       switch (w & 0xff) {
-        case Op.ADD64: {
-          const x = lo[a]!;
-          const l = (x + lo[s]!) | 0;
-          hi[d] = (hi[a]! + hi[s]! + (l >>> 0 < x >>> 0 ? 1 : 0)) | 0;
-          lo[d] = l;
-          pc += w >>> 16;
+        case Op.ADD64:
+          add64(r, d, a, s);
+          pc = (pc + (w >>> 18)) | 0;
           continue;
-        }
         case Op.SUB64: {
-          const x = lo[a]!;
-          const y = lo[s]!;
-          hi[d] = (hi[a]! - hi[s]! - (x >>> 0 < y >>> 0 ? 1 : 0)) | 0;
-          lo[d] = (x - y) | 0;
-          pc += w >>> 16;
+          const x = r[a]!;
+          const y = r[s]!;
+          r[d + 1] = (r[a + 1]! - r[s + 1]! - (x >>> 0 < y >>> 0 ? 1 : 0)) | 0;
+          r[d] = (x - y) | 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         }
         case Op.MUL64:
-          mul64(lo, hi, d, a, s);
-          pc += w >>> 16;
+          mul64(r, d, a, s);
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.DIV64:
         case Op.SDIV64:
         case Op.MOD64:
         case Op.SMOD64:
-          div64(lo, hi, d, a, s, w & 0xff);
-          pc += w >>> 16;
+          div64(r, d, a, s, w & 0xff);
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.OR64:
-          lo[d] = lo[a]! | lo[s]!;
-          hi[d] = hi[a]! | hi[s]!;
-          pc += w >>> 16;
+          r[d] = r[a]! | r[s]!;
+          r[d + 1] = r[a + 1]! | r[s + 1]!;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.AND64:
-          lo[d] = lo[a]! & lo[s]!;
-          hi[d] = hi[a]! & hi[s]!;
-          pc += w >>> 16;
+          r[d] = r[a]! & r[s]!;
+          r[d + 1] = r[a + 1]! & r[s + 1]!;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.XOR64:
-          lo[d] = lo[a]! ^ lo[s]!;
-          hi[d] = hi[a]! ^ hi[s]!;
-          pc += w >>> 16;
+          r[d] = r[a]! ^ r[s]!;
+          r[d + 1] = r[a + 1]! ^ r[s + 1]!;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.MOV64:
-          lo[d] = lo[s]!;
-          hi[d] = hi[s]!;
-          pc += w >>> 16;
+          r[d] = r[s]!;
+          r[d + 1] = r[s + 1]!;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.LSH64: {
-          const n = lo[s]! & 63;
-          const l = lo[a]!;
-          const h = hi[a]!;
-          lo[d] = n >= 32 ? 0 : l << n;
-          hi[d] = n >= 32 ? l << (n - 32) : n === 0 ? h : (h << n) | (l >>> (32 - n));
-          pc += w >>> 16;
+          const n = r[s]! & 63;
+          const l = r[a]!;
+          const h = r[a + 1]!;
+          r[d] = n >= 32 ? 0 : l << n;
+          r[d + 1] = n >= 32 ? l << (n - 32) : n === 0 ? h : (h << n) | (l >>> (32 - n));
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         }
         case Op.RSH64: {
-          const n = lo[s]! & 63;
-          const l = lo[a]!;
-          const h = hi[a]!;
-          lo[d] = n >= 32 ? h >>> (n - 32) : n === 0 ? l : (l >>> n) | (h << (32 - n));
-          hi[d] = n >= 32 ? 0 : h >>> n;
-          pc += w >>> 16;
+          const n = r[s]! & 63;
+          const l = r[a]!;
+          const h = r[a + 1]!;
+          r[d] = n >= 32 ? h >>> (n - 32) : n === 0 ? l : (l >>> n) | (h << (32 - n));
+          r[d + 1] = n >= 32 ? 0 : h >>> n;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         }
         case Op.ARSH64: {
-          const n = lo[s]! & 63;
-          const l = lo[a]!;
-          const h = hi[a]!;
-          lo[d] = n >= 32 ? h >> (n - 32) : n === 0 ? l : (l >>> n) | (h << (32 - n));
-          hi[d] = n >= 32 ? h >> 31 : h >> n;
-          pc += w >>> 16;
+          const n = r[s]! & 63;
+          const l = r[a]!;
+          const h = r[a + 1]!;
+          r[d] = n >= 32 ? h >> (n - 32) : n === 0 ? l : (l >>> n) | (h << (32 - n));
+          r[d + 1] = n >= 32 ? h >> 31 : h >> n;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         }
         case Op.NEG64: {
-          const l = lo[d]!;
-          lo[d] = -l;
-          hi[d] = ~hi[d]! + (l === 0 ? 1 : 0);
-          pc += w >>> 16;
+          const l = r[d]!;
+          r[d] = -l;
+          r[d + 1] = ~r[d + 1]! + (l === 0 ? 1 : 0);
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         }
         case Op.MOVSX8_64:
-          lo[d] = (lo[s]! << 24) >> 24;
-          hi[d] = lo[d]! >> 31;
-          pc += w >>> 16;
+          r[d] = (r[s]! << 24) >> 24;
+          r[d + 1] = r[d]! >> 31;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.MOVSX16_64:
-          lo[d] = (lo[s]! << 16) >> 16;
-          hi[d] = lo[d]! >> 31;
-          pc += w >>> 16;
+          r[d] = (r[s]! << 16) >> 16;
+          r[d + 1] = r[d]! >> 31;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.MOVSX32_64:
-          lo[d] = lo[s]!;
-          hi[d] = lo[s]! >> 31;
-          pc += w >>> 16;
+          r[d] = r[s]!;
+          r[d + 1] = r[s]! >> 31;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.BSWAP16: {
-          const v = lo[d]!;
-          lo[d] = ((v & 0xff) << 8) | ((v >>> 8) & 0xff);
-          hi[d] = 0;
-          pc += w >>> 16;
+          const v = r[d]!;
+          r[d] = ((v & 0xff) << 8) | ((v >>> 8) & 0xff);
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         }
         case Op.BSWAP32:
-          lo[d] = bswap32(lo[d]!);
-          hi[d] = 0;
-          pc += w >>> 16;
+          r[d] = bswap32(r[d]!);
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.BSWAP64: {
-          const l = lo[d]!;
-          lo[d] = bswap32(hi[d]!);
-          hi[d] = bswap32(l);
-          pc += w >>> 16;
+          const l = r[d]!;
+          r[d] = bswap32(r[d + 1]!);
+          r[d + 1] = bswap32(l);
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         }
         case Op.ADD32:
-          lo[d] = lo[a]! + lo[s]!;
-          hi[d] = 0;
-          pc += w >>> 16;
+          add32(r, d, a, s);
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.SUB32:
-          lo[d] = lo[a]! - lo[s]!;
-          hi[d] = 0;
-          pc += w >>> 16;
+          r[d] = r[a]! - r[s]!;
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.MUL32:
-          lo[d] = Math.imul(lo[a]!, lo[s]!);
-          hi[d] = 0;
-          pc += w >>> 16;
+          r[d] = Math.imul(r[a]!, r[s]!);
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.DIV32: {
-          const b = lo[s]! >>> 0;
-          lo[d] = b === 0 ? 0 : Math.floor((lo[a]! >>> 0) / b);
-          hi[d] = 0;
-          pc += w >>> 16;
+          const b = r[s]! >>> 0;
+          r[d] = b === 0 ? 0 : Math.floor((r[a]! >>> 0) / b);
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         }
         case Op.SDIV32: {
-          const b = lo[s]!;
-          lo[d] = b === 0 ? 0 : Math.trunc(lo[a]! / b);
-          hi[d] = 0;
-          pc += w >>> 16;
+          const b = r[s]!;
+          r[d] = b === 0 ? 0 : Math.trunc(r[a]! / b);
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         }
         case Op.MOD32: {
-          const b = lo[s]! >>> 0;
-          lo[d] = b === 0 ? lo[a]! : (lo[a]! >>> 0) % b;
-          hi[d] = 0;
-          pc += w >>> 16;
+          const b = r[s]! >>> 0;
+          r[d] = b === 0 ? r[a]! : (r[a]! >>> 0) % b;
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         }
         case Op.SMOD32: {
-          const b = lo[s]!;
-          lo[d] = b === 0 ? lo[a]! : lo[a]! % b;
-          hi[d] = 0;
-          pc += w >>> 16;
+          const b = r[s]!;
+          r[d] = b === 0 ? r[a]! : r[a]! % b;
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         }
         case Op.OR32:
-          lo[d] = lo[a]! | lo[s]!;
-          hi[d] = 0;
-          pc += w >>> 16;
+          r[d] = r[a]! | r[s]!;
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.AND32:
-          lo[d] = lo[a]! & lo[s]!;
-          hi[d] = 0;
-          pc += w >>> 16;
+          r[d] = r[a]! & r[s]!;
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.XOR32:
-          lo[d] = lo[a]! ^ lo[s]!;
-          hi[d] = 0;
-          pc += w >>> 16;
+          r[d] = r[a]! ^ r[s]!;
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.LSH32:
-          lo[d] = lo[a]! << lo[s]!;
-          hi[d] = 0;
-          pc += w >>> 16;
+          r[d] = r[a]! << r[s]!;
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.RSH32:
-          lo[d] = lo[a]! >>> lo[s]!;
-          hi[d] = 0;
-          pc += w >>> 16;
+          r[d] = r[a]! >>> r[s]!;
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.ARSH32:
-          lo[d] = lo[a]! >> lo[s]!;
-          hi[d] = 0;
-          pc += w >>> 16;
+          r[d] = r[a]! >> r[s]!;
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.NEG32:
-          lo[d] = -lo[d]!;
-          hi[d] = 0;
-          pc += w >>> 16;
+          r[d] = -r[d]!;
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.MOV32:
-          lo[d] = lo[s]!;
-          hi[d] = 0;
-          pc += w >>> 16;
+          r[d] = r[s]!;
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.MOVSX8_32:
-          lo[d] = (lo[s]! << 24) >> 24;
-          hi[d] = 0;
-          pc += w >>> 16;
+          r[d] = (r[s]! << 24) >> 24;
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.MOVSX16_32:
-          lo[d] = (lo[s]! << 16) >> 16;
-          hi[d] = 0;
-          pc += w >>> 16;
+          r[d] = (r[s]! << 16) >> 16;
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.LE16:
-          lo[d] = lo[d]! & 0xffff;
-          hi[d] = 0;
-          pc += w >>> 16;
+          r[d] = r[d]! & 0xffff;
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.NOP:
-          pc += w >>> 16;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
+        case Op.LDXB_IDX:
+          add64(r, d, a, s);
+          s = d;
+        // falls through
         case Op.LDXB:
-          lo[d] = u8[this.rd(pc, lo[s]!, hi[s]!, offs[pc]!, 1)]!;
-          hi[d] = 0;
-          pc += w >>> 16;
+          r[d] = u8[this.rd(last, r[s]!, r[s + 1]!, code[at + 2]!, 1)]!;
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
+        case Op.LDXH_IDX:
+          add64(r, d, a, s);
+          s = d;
+        // falls through
         case Op.LDXH:
-          lo[d] = dv.getUint16(this.rd(pc, lo[s]!, hi[s]!, offs[pc]!, 2), true);
-          hi[d] = 0;
-          pc += w >>> 16;
+          r[d] = dv.getUint16(this.rd(last, r[s]!, r[s + 1]!, code[at + 2]!, 2), true);
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
+        case Op.LDXW_IDX:
+          add64(r, d, a, s);
+          s = d;
+        // falls through
         case Op.LDXW:
-          lo[d] = dv.getInt32(this.rd(pc, lo[s]!, hi[s]!, offs[pc]!, 4), true);
-          hi[d] = 0;
-          pc += w >>> 16;
+          r[d] = dv.getInt32(this.rd(last, r[s]!, r[s + 1]!, code[at + 2]!, 4), true);
+          r[d + 1] = 0;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
+        case Op.LDXDW_IDX:
+          add64(r, d, a, s);
+          s = d;
+        // falls through
         case Op.LDXDW: {
-          const a = this.rd(pc, lo[s]!, hi[s]!, offs[pc]!, 8);
-          lo[d] = dv.getInt32(a, true);
-          hi[d] = dv.getInt32(a + 4, true);
-          pc += w >>> 16;
+          const addr = this.rd(last, r[s]!, r[s + 1]!, code[at + 2]!, 8);
+          r[d] = dv.getInt32(addr, true);
+          r[d + 1] = dv.getInt32(addr + 4, true);
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         }
         case Op.LDXSB:
-          lo[d] = dv.getInt8(this.rd(pc, lo[s]!, hi[s]!, offs[pc]!, 1));
-          hi[d] = lo[d]! >> 31;
-          pc += w >>> 16;
+          r[d] = dv.getInt8(this.rd(last, r[s]!, r[s + 1]!, code[at + 2]!, 1));
+          r[d + 1] = r[d]! >> 31;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.LDXSH:
-          lo[d] = dv.getInt16(this.rd(pc, lo[s]!, hi[s]!, offs[pc]!, 2), true);
-          hi[d] = lo[d]! >> 31;
-          pc += w >>> 16;
+          r[d] = dv.getInt16(this.rd(last, r[s]!, r[s + 1]!, code[at + 2]!, 2), true);
+          r[d + 1] = r[d]! >> 31;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.LDXSW:
-          lo[d] = dv.getInt32(this.rd(pc, lo[s]!, hi[s]!, offs[pc]!, 4), true);
-          hi[d] = lo[d]! >> 31;
-          pc += w >>> 16;
+          r[d] = dv.getInt32(this.rd(last, r[s]!, r[s + 1]!, code[at + 2]!, 4), true);
+          r[d + 1] = r[d]! >> 31;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.STB:
-          u8[this.wr(pc, lo[d]!, hi[d]!, offs[pc]!, 1)] = lo[s]!;
-          pc += w >>> 16;
+          u8[this.wr(pc, r[d]!, r[d + 1]!, code[at + 2]!, 1)] = r[s]!;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.STH:
-          dv.setInt16(this.wr(pc, lo[d]!, hi[d]!, offs[pc]!, 2), lo[s]!, true);
-          pc += w >>> 16;
+          dv.setInt16(this.wr(pc, r[d]!, r[d + 1]!, code[at + 2]!, 2), r[s]!, true);
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.STW:
-          dv.setInt32(this.wr(pc, lo[d]!, hi[d]!, offs[pc]!, 4), lo[s]!, true);
-          pc += w >>> 16;
+          dv.setInt32(this.wr(pc, r[d]!, r[d + 1]!, code[at + 2]!, 4), r[s]!, true);
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.STDW: {
-          const a = this.wr(pc, lo[d]!, hi[d]!, offs[pc]!, 8);
-          dv.setInt32(a, lo[s]!, true);
-          dv.setInt32(a + 4, hi[s]!, true);
-          pc += w >>> 16;
+          const a = this.wr(pc, r[d]!, r[d + 1]!, code[at + 2]!, 8);
+          dv.setInt32(a, r[s]!, true);
+          dv.setInt32(a + 4, r[s + 1]!, true);
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         }
         case Op.ATOMIC:
-          this.atomic(pc, d, s);
-          pc += w >>> 16;
+          this.atomic(pc);
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.LDDW:
-          lo[d] = this.prog.imm[pc]!;
-          hi[d] = this.prog.imm2[pc]!;
-          pc += w >>> 16;
+          r[d] = code[at + 3]!;
+          r[d + 1] = this.prog.imm2[pc]!;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.LDPKT:
-          if (!this.loadPacket(pc, s)) return 0n;
-          pc += w >>> 16;
+          if (!this.loadPacket(pc)) return 0n;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.JA:
           taken = true;
           break;
+        case Op.ADD_JEQ64:
+          add64(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JEQ64:
-          taken = lo[d] === lo[s] && hi[d] === hi[s];
+          taken = r[d] === r[s] && r[d + 1] === r[s + 1];
           break;
+        case Op.ADD_JNE64:
+          add64(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JNE64:
-          taken = lo[d] !== lo[s] || hi[d] !== hi[s];
+          taken = r[d] !== r[s] || r[d + 1] !== r[s + 1];
           break;
+        case Op.ADD_JSET64:
+          add64(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JSET64:
-          taken = (lo[d]! & lo[s]!) !== 0 || (hi[d]! & hi[s]!) !== 0;
+          taken = (r[d]! & r[s]!) !== 0 || (r[d + 1]! & r[s + 1]!) !== 0;
           break;
+        case Op.ADD_JGT64:
+          add64(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JGT64:
-          taken = cmpU64(lo, hi, d, s) > 0;
+          taken = cmpU64(r, d, s) > 0;
           break;
+        case Op.ADD_JGE64:
+          add64(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JGE64:
-          taken = cmpU64(lo, hi, d, s) >= 0;
+          taken = cmpU64(r, d, s) >= 0;
           break;
+        case Op.ADD_JLT64:
+          add64(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JLT64:
-          taken = cmpU64(lo, hi, d, s) < 0;
+          taken = cmpU64(r, d, s) < 0;
           break;
+        case Op.ADD_JLE64:
+          add64(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JLE64:
-          taken = cmpU64(lo, hi, d, s) <= 0;
+          taken = cmpU64(r, d, s) <= 0;
           break;
+        case Op.ADD_JSGT64:
+          add64(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JSGT64:
-          taken = cmpS64(lo, hi, d, s) > 0;
+          taken = cmpS64(r, d, s) > 0;
           break;
+        case Op.ADD_JSGE64:
+          add64(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JSGE64:
-          taken = cmpS64(lo, hi, d, s) >= 0;
+          taken = cmpS64(r, d, s) >= 0;
           break;
+        case Op.ADD_JSLT64:
+          add64(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JSLT64:
-          taken = cmpS64(lo, hi, d, s) < 0;
+          taken = cmpS64(r, d, s) < 0;
           break;
+        case Op.ADD_JSLE64:
+          add64(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JSLE64:
-          taken = cmpS64(lo, hi, d, s) <= 0;
+          taken = cmpS64(r, d, s) <= 0;
           break;
+        case Op.ADD_JEQ32:
+          add32(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JEQ32:
-          taken = lo[d] === lo[s];
+          taken = r[d] === r[s];
           break;
+        case Op.ADD_JNE32:
+          add32(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JNE32:
-          taken = lo[d] !== lo[s];
+          taken = r[d] !== r[s];
           break;
+        case Op.ADD_JSET32:
+          add32(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JSET32:
-          taken = (lo[d]! & lo[s]!) !== 0;
+          taken = (r[d]! & r[s]!) !== 0;
           break;
+        case Op.ADD_JGT32:
+          add32(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JGT32:
-          taken = lo[d]! >>> 0 > lo[s]! >>> 0;
+          taken = r[d]! >>> 0 > r[s]! >>> 0;
           break;
+        case Op.ADD_JGE32:
+          add32(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JGE32:
-          taken = lo[d]! >>> 0 >= lo[s]! >>> 0;
+          taken = r[d]! >>> 0 >= r[s]! >>> 0;
           break;
+        case Op.ADD_JLT32:
+          add32(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JLT32:
-          taken = lo[d]! >>> 0 < lo[s]! >>> 0;
+          taken = r[d]! >>> 0 < r[s]! >>> 0;
           break;
+        case Op.ADD_JLE32:
+          add32(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JLE32:
-          taken = lo[d]! >>> 0 <= lo[s]! >>> 0;
+          taken = r[d]! >>> 0 <= r[s]! >>> 0;
           break;
+        case Op.ADD_JSGT32:
+          add32(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JSGT32:
-          taken = lo[d]! > lo[s]!;
+          taken = r[d]! > r[s]!;
           break;
+        case Op.ADD_JSGE32:
+          add32(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JSGE32:
-          taken = lo[d]! >= lo[s]!;
+          taken = r[d]! >= r[s]!;
           break;
+        case Op.ADD_JSLT32:
+          add32(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JSLT32:
-          taken = lo[d]! < lo[s]!;
+          taken = r[d]! < r[s]!;
           break;
+        case Op.ADD_JSLE32:
+          add32(r, d, d, code[at + 3]!);
+        // falls through
         case Op.JSLE32:
-          taken = lo[d]! <= lo[s]!;
+          taken = r[d]! <= r[s]!;
           break;
         case Op.CALL:
-          this.callHelper(pc, this.prog.imm[pc]!);
+          this.callHelper(pc, code[at + 3]!);
           u8 = this.u8;
           dv = this.dv;
-          pc += w >>> 16;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.CALLX:
-          this.callHelper(pc, lo[d]!);
+          this.callHelper(pc, r[d]!);
           u8 = this.u8;
           dv = this.dv;
-          pc += w >>> 16;
+          pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.KFUNC:
           throw new BpfError('ENOTSUPP', `pc ${pc}: kfunc call (BTF id ${this.prog.imm[pc]}) needs a runtime that provides kfuncs`);
@@ -543,20 +628,22 @@ export class Interpreter {
             this.executed = this.budget - budget;
             return this.reg(0);
           }
-          pc = start = this.popFrame(--depth);
+          pc = start = this.popFrame(--depth) | 0;
           continue;
         case Op.MAY_GOTO:
           taken = mayGoto === 0;
           if (!taken) mayGoto--;
           break;
+        case Op.FELL_OFF:
+          throw new BpfError('EINVAL', `pc ${pc}: ran past the last instruction (the program must end with exit or a jump)`);
         default:
-          throw new BpfError('EINVAL', `pc ${pc}: no instruction to execute (the program must end with exit)`);
+          throw new BpfError('EINVAL', `pc ${pc}: no operation ${w & 0xff} (interpreter bug)`);
       }
       if (taken) {
-        budget -= pc + 1 - start;
-        if (budget < 0) this.outOfBudget(pc);
-        pc = start = offs[pc]!;
-      } else pc++;
+        budget -= last + 1 - start;
+        if (budget < 0) this.outOfBudget(last);
+        pc = start = code[at + 2]!;
+      } else pc = last + 1;
     }
   }
 
@@ -568,21 +655,15 @@ export class Interpreter {
   /** Save r6–r9, the return slot and r10; the callee gets the next frame down. */
   private pushFrame(depth: number, ret: number): void {
     const f = depth * 9;
-    for (let r = 6; r <= 9; r++) {
-      this.frames[f + (r - 6) * 2] = this.lo[r]!;
-      this.frames[f + (r - 6) * 2 + 1] = this.hi[r]!;
-    }
+    this.frames.set(this.r.subarray(12, 20), f);
     this.frames[f + 8] = ret;
-    this.lo[10] = this.lo[10]! - STACK_SIZE;
+    this.r[20] = this.r[20]! - STACK_SIZE;
   }
 
   private popFrame(depth: number): number {
     const f = depth * 9;
-    for (let r = 6; r <= 9; r++) {
-      this.lo[r] = this.frames[f + (r - 6) * 2]!;
-      this.hi[r] = this.frames[f + (r - 6) * 2 + 1]!;
-    }
-    this.lo[10] = this.lo[10]! + STACK_SIZE;
+    this.r.set(this.frames.subarray(f, f + 8), 12);
+    this.r[20] = this.r[20]! + STACK_SIZE;
     return this.frames[f + 8]!;
   }
 
@@ -592,7 +673,7 @@ export class Interpreter {
     const r0 = h.fn(this.env(pc), this.reg(1), this.reg(2), this.reg(3), this.reg(4), this.reg(5));
     this.setReg(0, r0);
     // A helper may have grown the memory, which detaches the old buffer.
-    this.refreshViews();
+    if (this.u8.buffer !== this.options.space.memory.buffer) this.refreshViews();
   }
 
   private env(pc: number): HelperEnv {
@@ -608,17 +689,15 @@ export class Interpreter {
     };
   }
 
-  private atomic(pc: number, d: number, s: number): void {
-    const code = this.insns[pc]!.code;
-    const imm = this.prog.imm[pc]!;
+  private atomic(pc: number): void {
+    const { code, dst: d, src: s, off, imm } = this.insns[pc]!;
     const size = o.sizeBytes(code);
-    const off = this.prog.off[pc]!;
     if (imm === o.BPF_LOAD_ACQ) {
-      const a = this.rd(pc, this.lo[s]!, this.hi[s]!, off, size);
+      const a = this.rd(pc, this.r[2 * s]!, this.r[2 * s + 1]!, off, size);
       this.setReg(d, this.load(a, size));
       return;
     }
-    const a = this.wr(pc, this.lo[d]!, this.hi[d]!, off, size);
+    const a = this.wr(pc, this.r[2 * d]!, this.r[2 * d + 1]!, off, size);
     const mask = size === 8 ? 0xffffffffffffffffn : 0xffffffffn;
     const src = this.reg(s) & mask;
     if (imm === o.BPF_STORE_REL) return this.store(a, size, src);
@@ -665,8 +744,9 @@ export class Interpreter {
    * Legacy LD_ABS / LD_IND: r0 = big-endian load from the packet; r1–r5 are
    * clobbered like a call. Out of range ends the program with 0, as in Linux.
    */
-  private loadPacket(pc: number, s: number): boolean {
+  private loadPacket(pc: number): boolean {
     const ins = this.insns[pc]!;
+    const s = ins.src;
     if (!this.packet) throw new BpfError('EINVAL', `pc ${pc}: legacy packet load needs a packet (socket filter context)`);
     const size = o.sizeBytes(ins.code);
     const rel = BigInt(ins.imm) + (o.mode(ins.code) === o.BPF_IND ? BigInt.asIntN(32, this.reg(s)) : 0n);
@@ -676,7 +756,7 @@ export class Interpreter {
     let v = 0n;
     for (let i = 0; i < size; i++) v = (v << 8n) | BigInt(this.u8[a + i]!);
     this.setReg(0, v);
-    for (let r = 1; r <= 5; r++) this.lo[r] = this.hi[r] = 0;
+    this.r.fill(0, 2, 12);
     return true;
   }
 }
@@ -700,21 +780,33 @@ function bswap32(x: number): number {
   return ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
 }
 
-function cmpU64(lo: Int32Array, hi: Int32Array, d: number, s: number): number {
-  const a = hi[d]! >>> 0;
-  const b = hi[s]! >>> 0;
+function add64(r: Int32Array, d: number, a: number, s: number): void {
+  const x = r[a]!;
+  const l = (x + r[s]!) | 0;
+  r[d + 1] = (r[a + 1]! + r[s + 1]! + (l >>> 0 < x >>> 0 ? 1 : 0)) | 0;
+  r[d] = l;
+}
+
+function add32(r: Int32Array, d: number, a: number, s: number): void {
+  r[d] = r[a]! + r[s]!;
+  r[d + 1] = 0;
+}
+
+function cmpU64(r: Int32Array, d: number, s: number): number {
+  const a = r[d + 1]! >>> 0;
+  const b = r[s + 1]! >>> 0;
   if (a !== b) return a > b ? 1 : -1;
-  const c = lo[d]! >>> 0;
-  const e = lo[s]! >>> 0;
+  const c = r[d]! >>> 0;
+  const e = r[s]! >>> 0;
   return c === e ? 0 : c > e ? 1 : -1;
 }
 
-function cmpS64(lo: Int32Array, hi: Int32Array, d: number, s: number): number {
-  const a = hi[d]!;
-  const b = hi[s]!;
+function cmpS64(r: Int32Array, d: number, s: number): number {
+  const a = r[d + 1]!;
+  const b = r[s + 1]!;
   if (a !== b) return a > b ? 1 : -1;
-  const c = lo[d]! >>> 0;
-  const e = lo[s]! >>> 0;
+  const c = r[d]! >>> 0;
+  const e = r[s]! >>> 0;
   return c === e ? 0 : c > e ? 1 : -1;
 }
 
@@ -722,9 +814,9 @@ function cmpS64(lo: Int32Array, hi: Int32Array, d: number, s: number): number {
  * Low 64 bits of the product, from 16-bit partial products; Math.imul keeps
  * every step in int32 arithmetic (only the low 32 bits of each sum matter).
  */
-function mul64(lo: Int32Array, hi: Int32Array, d: number, a: number, s: number): void {
-  const al = lo[a]!;
-  const bl = lo[s]!;
+function mul64(r: Int32Array, d: number, a: number, s: number): void {
+  const al = r[a]!;
+  const bl = r[s]!;
   const a0 = al & 0xffff;
   const a1 = al >>> 16;
   const b0 = bl & 0xffff;
@@ -733,24 +825,24 @@ function mul64(lo: Int32Array, hi: Int32Array, d: number, a: number, s: number):
   const p10 = Math.imul(a1, b0);
   const mid = (Math.imul(a0, b0) >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
   const carry = (Math.imul(a1, b1) + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16)) | 0;
-  hi[d] = (carry + Math.imul(al, hi[s]!) + Math.imul(hi[a]!, bl)) | 0;
-  lo[d] = Math.imul(al, bl);
+  r[d + 1] = (carry + Math.imul(al, r[s + 1]!) + Math.imul(r[a + 1]!, bl)) | 0;
+  r[d] = Math.imul(al, bl);
 }
 
 /** DIV/SDIV/MOD/SMOD in 64 bits with the ISA's rules: x/0 = 0, x%0 = x, INT_MIN/-1 wraps. */
-function div64(lo: Int32Array, hi: Int32Array, d: number, a: number, s: number, op: Op): void {
+function div64(r: Int32Array, d: number, a: number, s: number, op: Op): void {
   const signed = op === Op.SDIV64 || op === Op.SMOD64;
   const isDiv = op === Op.DIV64 || op === Op.SDIV64;
-  const bZero = lo[s] === 0 && hi[s] === 0;
+  const bZero = r[s] === 0 && r[s + 1] === 0;
   if (bZero) {
-    lo[d] = isDiv ? 0 : lo[a]!;
-    hi[d] = isDiv ? 0 : hi[a]!;
+    r[d] = isDiv ? 0 : r[a]!;
+    r[d + 1] = isDiv ? 0 : r[a + 1]!;
     return;
   }
-  const n = (BigInt(hi[a]!) << 32n) | BigInt(lo[a]! >>> 0);
-  const m = (BigInt(hi[s]!) << 32n) | BigInt(lo[s]! >>> 0);
+  const n = (BigInt(r[a + 1]!) << 32n) | BigInt(r[a]! >>> 0);
+  const m = (BigInt(r[s + 1]!) << 32n) | BigInt(r[s]! >>> 0);
   const [x, y] = signed ? [BigInt.asIntN(64, n), BigInt.asIntN(64, m)] : [BigInt.asUintN(64, n), BigInt.asUintN(64, m)];
-  const r = BigInt.asUintN(64, isDiv ? x / y : x % y);
-  lo[d] = Number(r & 0xffffffffn);
-  hi[d] = Number(r >> 32n);
+  const q = BigInt.asUintN(64, isDiv ? x / y : x % y);
+  r[d] = Number(q & 0xffffffffn);
+  r[d + 1] = Number(q >> 32n);
 }
