@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { Engine } from '../vm/execute.js';
+import { asmFile, disasmFile } from './asm.js';
+import { runFiles } from './run.js';
+
+/**
+ * The `tsbpf` command line. Verbs so far: run, asm, disasm (DESIGN.md,
+ * "Command line"). Each verb's work lives in its own module; this file only
+ * declares options and sets the exit code.
+ */
+
+function parseMem(value: string): Uint8Array {
+  const digits = value.replace(/\s+/g, '').replace(/^0x/i, '');
+  if (!/^([0-9a-fA-F]{2})*$/.test(digits)) throw new InvalidArgumentError('Expected hex bytes, e.g. "01 02 ff" or "0102ff".');
+  return Uint8Array.from(digits.match(/../g) ?? [], (b) => parseInt(b, 16));
+}
+
+function parseBudget(value: string): number {
+  if (!/^[1-9][0-9]*$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError('Expected a positive whole number of instructions.');
+  }
+  return Number(value);
+}
+
+function parseEngine(value: string): Engine {
+  if (value === 'interp') return value;
+  if (value === 'jit') throw new InvalidArgumentError('The JIT is not available yet; the only engine is interp.');
+  throw new InvalidArgumentError('Unknown engine; the only engine is interp.');
+}
+
+function finish(ok: boolean): void {
+  if (!ok) process.exitCode = 1;
+}
+
+interface RunFlags {
+  mem?: Uint8Array;
+  engine: Engine;
+  budget?: number;
+  json?: boolean;
+  verify: boolean;
+}
+
+function runCommand(parent: Command): void {
+  parent
+    .command('run')
+    .description('run programs once and print r0 (.s/.asm assembler text, .bin raw bytecode, .data conformance vectors)')
+    .argument('<files...>', 'programs to run')
+    .option('--mem <hex>', 'input bytes: r1 = address of a writable copy, r2 = their length (not for .data files)', parseMem)
+    .addOption(new Option('--engine <name>', 'execution engine (only interp for now)').argParser(parseEngine).default('interp'))
+    .option('--no-verify', 'run without the verifier; accepted for forward compatibility: the verifier does not exist yet, so every run is unverified (after ISA validation)')
+    .option('--budget <n>', 'stop a run after this many instructions (E2BIG)', parseBudget)
+    .option('--json', 'one JSON object per line per FILE')
+    .action((files: string[], flags: RunFlags) => {
+      finish(runFiles(files, { mem: flags.mem, engine: flags.engine, budget: flags.budget, json: flags.json === true }));
+    });
+}
+
+function asmCommand(parent: Command): void {
+  parent
+    .command('asm')
+    .description('assemble FILE; without -o or --json print each 8-byte slot in hex')
+    .argument('<file>', 'assembler text (.s/.asm; .bin and .data are accepted too)')
+    .option('-o, --output <file>', 'write the little-endian bytecode to this file')
+    .option('--json', 'print the instructions as JSON')
+    .action((file: string, flags: { output?: string; json?: boolean }) => {
+      finish(asmFile(file, { output: flags.output, json: flags.json === true }));
+    });
+}
+
+function disasmCommand(parent: Command): void {
+  parent
+    .command('disasm')
+    .description('disassemble FILE (.bin, .s/.asm or .data)')
+    .argument('<file>', 'program to disassemble')
+    .option('--indices', 'prefix each line with its slot index')
+    .option('--json', 'print an array of {index, code, dst, src, off, imm, next_imm (lddw only), text}, one per instruction')
+    .action((file: string, flags: { indices?: boolean; json?: boolean }) => {
+      finish(disasmFile(file, { indices: flags.indices === true, json: flags.json === true }));
+    });
+}
+
+function program(): Command {
+  const tsbpf = new Command('tsbpf')
+    .description('eBPF in user space: assemble, disassemble and run programs')
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'tsbpf: ')) });
+  runCommand(tsbpf);
+  asmCommand(tsbpf);
+  disasmCommand(tsbpf);
+  return tsbpf;
+}
+
+// A reader that stops early (`tsbpf run … | head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
+program().parse(process.argv);

@@ -1,0 +1,60 @@
+import { BpfError } from '../errno.js';
+import { Engine, execute } from '../vm/execute.js';
+import { describeOutcome, hex64, runVector, VectorReport } from '../vectors/run.js';
+import { fileKind, loadProgram, readVectorFile } from './load-program.js';
+import { perFile, printError, printJson, printLine } from './output.js';
+
+/** `tsbpf run FILE…`: run each program once and print r0; `.data` vectors are also checked against their expectation. */
+export interface RunOptions {
+  mem?: Uint8Array;
+  engine: Engine;
+  budget?: number;
+  json: boolean;
+}
+
+/** Returns true when every FILE ran (and every vector matched its expectation). */
+export function runFiles(files: readonly string[], options: RunOptions): boolean {
+  let ok = true;
+  for (const file of files) ok = perFile(file, options.json, () => runFile(file, options)) && ok;
+  return ok;
+}
+
+function runFile(file: string, options: RunOptions): boolean {
+  return fileKind(file) === 'data' ? runData(file, options) : runProgram(file, options);
+}
+
+const formatR0 = (r0: bigint): string => `r0 = ${hex64(r0)} (${BigInt.asUintN(64, r0)})`;
+
+function runProgram(file: string, options: RunOptions): boolean {
+  const { insns } = loadProgram(file);
+  const { r0 } = execute(insns, { mem: options.mem, budget: options.budget, engine: options.engine });
+  if (options.json) printJson({ file, r0: hex64(r0) });
+  else printLine(`${file}: ${formatR0(r0)}`);
+  return true;
+}
+
+function runData(file: string, options: RunOptions): boolean {
+  if (options.mem) throw new BpfError('EINVAL', '--mem cannot be used with a .data file: the vector carries its own input');
+  const report = runVector(readVectorFile(file), { budget: options.budget });
+  if (options.json) printJson(vectorRecord(file, report));
+  const line = `${outcomeText(report)}: ${report.status === 'pass' ? 'pass' : 'FAIL'} (expected ${report.expected})`;
+  if (report.status === 'pass') {
+    if (!options.json) printLine(`${file}: ${line}`);
+  } else {
+    printError(file, line);
+  }
+  return report.status === 'pass';
+}
+
+function outcomeText(report: VectorReport): string {
+  return report.outcome.kind === 'result' ? formatR0(report.outcome.r0) : describeOutcome(report.outcome);
+}
+
+function vectorRecord(file: string, report: VectorReport): Record<string, unknown> {
+  const o = report.outcome;
+  const got =
+    o.kind === 'result' ? { r0: hex64(o.r0) }
+    : o.kind === 'built' ? { slots: o.slots }
+    : { error: o.message, errno: o.errno, stage: o.stage };
+  return { file, ...got, expected: report.expected, status: report.status };
+}

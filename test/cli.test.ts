@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+/** End-to-end: the built CLI spawned as a user would run it. */
+
+const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
+const CONFORMANCE = path.resolve(process.cwd(), '../shared/conformance');
+const tmp = mkdtempSync(path.join(tmpdir(), 'tsbpf-cli-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+function tsbpf(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function write(name: string, text: string): string {
+  const file = path.join(tmp, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const jsonLines = (out: string): unknown[] => out.trim().split('\n').map((l) => JSON.parse(l));
+
+test('run: an assembler file prints r0 in hex and decimal', () => {
+  const file = write('seven.s', 'mov %r0, 3\nadd %r0, 4\nexit\n');
+  const r = tsbpf('run', file);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, `${file}: r0 = 0x7 (7)\n`);
+});
+
+test('run: r0 is shown as an unsigned 64-bit value', () => {
+  const file = write('minus1.s', 'mov %r0, -1\nexit\n');
+  const r = tsbpf('run', '--json', file);
+  assert.deepEqual(jsonLines(r.stdout), [{ file, r0: '0xffffffffffffffff' }]);
+});
+
+test('run --mem: r1 points at a copy of the bytes, r2 is their length', () => {
+  const file = write('mem.s', 'ldxb %r0, [%r1+1]\nlsh %r0, 8\nadd %r0, %r2\nexit\n');
+  const r = tsbpf('run', '--mem', '0a ff 03', file);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, `${file}: r0 = 0xff03 (65283)\n`);
+});
+
+test('run: a conformance vector reports whether r0 matches', () => {
+  const file = path.join(CONFORMANCE, 'bpf_conformance/add64.data');
+  const human = tsbpf('run', file);
+  assert.equal(human.status, 0, human.stderr);
+  assert.match(human.stdout, /add64\.data: r0 = 0x3 \(3\): pass \(expected r0 = 0x3\)\n$/);
+  const json = tsbpf('run', '--json', file);
+  assert.deepEqual(jsonLines(json.stdout), [{ file, r0: '0x3', expected: 'r0 = 0x3', status: 'pass' }]);
+});
+
+test('run --json: one object per FILE, failures included, non-zero exit', () => {
+  const good = write('good.s', 'mov %r0, 1\nexit\n');
+  const bad = write('bad.s', 'mov %r0, 1\nfrobnicate %r0\nexit\n');
+  const r = tsbpf('run', '--json', good, bad);
+  assert.equal(r.status, 1);
+  const [ok, failed] = jsonLines(r.stdout) as Record<string, string>[];
+  assert.deepEqual(ok, { file: good, r0: '0x1' });
+  assert.equal(failed!.file, bad);
+  assert.equal(failed!.errno, 'EINVAL');
+  assert.match(failed!.error, /bad\.s:2: /);
+  assert.match(r.stderr, /^tsbpf: .*bad\.s:2: .*\(EINVAL\)\n$/);
+});
+
+test('asm -o writes bytecode that run and disasm read back', () => {
+  const src = write('prog.s', 'mov %r0, 0x11\nlddw %r1, 0x1122334455667788\nexit\n');
+  const bin = path.join(tmp, 'prog.bin');
+  const asm = tsbpf('asm', src, '-o', bin);
+  assert.equal(asm.status, 0, asm.stderr);
+  assert.equal(readFileSync(bin).length, 4 * 8);
+  assert.equal(tsbpf('run', bin).stdout, `${bin}: r0 = 0x11 (17)\n`);
+  const dis = tsbpf('disasm', bin);
+  assert.equal(dis.status, 0, dis.stderr);
+  assert.match(dis.stdout, /r1 = 0x1122334455667788 ll/);
+  assert.match(dis.stdout, /exit\n$/);
+});
+
+test('asm without -o prints the slots in hex; --json prints the instructions', () => {
+  const src = write('two.s', 'mov %r0, 1\nexit\n');
+  assert.equal(tsbpf('asm', src).stdout, 'b7 00 00 00 01 00 00 00\n95 00 00 00 00 00 00 00\n');
+  const [insns] = jsonLines(tsbpf('asm', '--json', src).stdout) as Record<string, unknown>[][];
+  assert.equal(insns!.length, 2);
+  assert.deepEqual(insns![0], { index: 0, code: 0xb7, dst: 0, src: 0, off: 0, imm: 1, text: 'r0 = 1' });
+});
+
+test('disasm --json: one record per instruction, a lddw with its second imm', () => {
+  const file = path.join(CONFORMANCE, 'bpf_conformance/lddw.data');
+  const r = tsbpf('disasm', '--json', file);
+  assert.equal(r.status, 0, r.stderr);
+  const records = JSON.parse(r.stdout) as Record<string, unknown>[];
+  assert.deepEqual(records, [
+    { index: 0, code: 0x18, dst: 0, src: 0, off: 0, imm: 0x55667788, next_imm: 0x11223344, text: 'r0 = 0x1122334455667788 ll' },
+    { index: 2, code: 0x95, dst: 0, src: 0, off: 0, imm: 0, text: 'exit' },
+  ]);
+});
+
+test('errors: no stack trace, tsbpf: FILE: message on stderr, non-zero exit', () => {
+  const missing = path.join(tmp, 'missing.s');
+  const r = tsbpf('run', missing);
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^tsbpf: .*missing\.s: cannot read .*\(ENOENT\)\n$/);
+  const oob = write('oob.s', 'ldxdw %r0, [%r1+0]\nexit\n');
+  const fault = tsbpf('run', oob);
+  assert.equal(fault.status, 1);
+  assert.doesNotMatch(fault.stderr, /\n\s+at /);
+  assert.match(fault.stderr, /^tsbpf: .*oob\.s: .+\n$/);
+});
+
+test('usage errors: unknown file type, engine, budget', () => {
+  const txt = write('prog.txt', 'exit\n');
+  assert.match(tsbpf('run', txt).stderr, /unknown file type '\.txt'/);
+  const s = write('e.s', 'mov %r0, 0\nexit\n');
+  const jit = tsbpf('run', '--engine', 'jit', s);
+  assert.equal(jit.status, 1);
+  assert.match(jit.stderr, /^tsbpf: .*JIT is not available yet/);
+  assert.equal(tsbpf('run', '--engine', 'interp', '--no-verify', s).status, 0);
+  const loop = write('loop.s', 'ja -1\nexit\n');
+  const budget = tsbpf('run', '--budget', '100', loop);
+  assert.equal(budget.status, 1);
+  assert.match(budget.stderr, /\(E2BIG\)/);
+});
