@@ -271,3 +271,12 @@ test('executed counts every slot of a fused group', () => {
   const prog = [insn(A64 | o.BPF_MOV, 0, 0, 0, 0), insn(A64 | o.BPF_ADD, 0, 0, 0, 1), insn(o.BPF_JMP | o.BPF_JNE, 0, 0, -2, 10), exit];
   assert.equal(execute(prog).executed, 1 + 2 * 10 + 1);
 });
+
+test('a bare run refuses lddw of a map or BTF object it cannot resolve, and runs function pointers', () => {
+  for (const src of [1, 2, 3, 5, 6]) {
+    assert.throws(() => execute([...lddw(1, 7n, src), exit]), (e: unknown) => e instanceof BpfError && e.errno === 'EBADF' && /insn 0: lddw with src=/.test(e.message));
+  }
+  // src 4: imm is relative like a local call (target = 0 + 1 + 2 = slot 3); the interpreter's code address is the slot index.
+  const [f0, f1] = lddw(0, 0n, 4);
+  assert.equal(execute([{ ...f0, imm: 2 }, f1, exit, exit]).r0, 3n);
+});

@@ -1,5 +1,7 @@
 import { HelperRegistry } from '../helpers/registry.js';
+import { BpfError } from '../errno.js';
 import { Insn } from '../isa/instruction.js';
+import { BPF_PSEUDO_FUNC, LDDW } from '../isa/opcodes.js';
 import { validate } from '../isa/validate.js';
 import { Interpreter } from './interpreter.js';
 import { AddressSpace } from './memory.js';
@@ -29,10 +31,25 @@ export interface ExecuteResult {
  */
 export function execute(insns: readonly Insn[], options: ExecuteOptions = {}): ExecuteResult {
   validate(insns);
+  refuseUnresolved(insns);
   const space = new AddressSpace();
   const mem = options.mem ?? new Uint8Array(0);
   const vm = new Interpreter(insns, { space, helpers: options.helpers, budget: options.budget });
   const region = space.map(mem, 'mem');
   const r0 = vm.run([BigInt(mem.length ? region.start : 0), BigInt(mem.length)], [region]);
   return { r0, mem: space.bytes.slice(region.start, region.end), executed: vm.executed };
+}
+
+/**
+ * A bare run has no maps and no BTF, so a `lddw` that names a map or a BTF
+ * object cannot be resolved: refuse it at load, as Linux refuses an fd that
+ * is not a map (EBADF). Function pointers (src 4) need nothing outside the
+ * program.
+ */
+function refuseUnresolved(insns: readonly Insn[]): void {
+  insns.forEach((ins, i) => {
+    if (ins.code === LDDW && ins.src !== 0 && ins.src !== BPF_PSEUDO_FUNC) {
+      throw new BpfError('EBADF', `insn ${i}: lddw with src=${ins.src} refers to map or BTF object ${ins.imm}, but this run has no maps or BTF (load it into a Runtime)`);
+    }
+  });
 }
