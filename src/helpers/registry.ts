@@ -1,14 +1,76 @@
 import { BpfError } from '../errno.js';
+import type { BpfMap } from '../maps/map.js';
 
 /**
  * What a helper can see of the run that called it: checked access to the
- * memory the program may touch.
+ * memory the program may touch, and (when the program runs in a Runtime) the
+ * Runtime's objects and the host.
  */
 export interface HelperEnv {
   /** Copy `len` bytes at `addr`; EFAULT if the range is not mapped for this run. */
   read(addr: bigint, len: number): Uint8Array;
   /** Write `data` at `addr`; EFAULT if the range is not mapped writable for this run. */
   write(addr: bigint, data: Uint8Array): void;
+  /** the Runtime side of the run; absent for a bare run (execute()) */
+  kernel?: KernelEnv;
+}
+
+/**
+ * The "kernel" a helper talks to: implemented by the Runtime. Kept as an
+ * interface so helpers stay in the core (no Node imports) and can be tested
+ * with a small stand-in.
+ */
+export interface KernelEnv {
+  /** the map a map pointer (from `lddw rX, map`) designates, or undefined */
+  map(ptr: bigint): BpfMap | undefined;
+  /** the CPU the program runs on, 0 ≤ cpu < cpus */
+  readonly cpu: number;
+  readonly host: HostInfo;
+  /** append a line to the trace pipe (bpf_trace_printk) */
+  trace(line: string): void;
+}
+
+/** What the host process tells helpers about itself. */
+export interface HostInfo {
+  /** monotonic clock, ns (CLOCK_MONOTONIC) */
+  monotonicNs(): bigint;
+  /** boot-time clock, ns (CLOCK_BOOTTIME) */
+  boottimeNs(): bigint;
+  pid: number;
+  tgid: number;
+  uid: number;
+  gid: number;
+  /** the task name, at most 15 bytes */
+  comm: string;
+  /** a uniformly random u32 */
+  randomU32(): number;
+}
+
+/** Argument kinds of a helper prototype, as `enum bpf_arg_type` names them. */
+export type ArgKind =
+  | 'ANYTHING'
+  | 'CONST_MAP_PTR'
+  | 'PTR_TO_MAP_KEY'
+  | 'PTR_TO_MAP_VALUE'
+  | 'PTR_TO_MEM'
+  | 'PTR_TO_UNINIT_MEM'
+  | 'CONST_SIZE'
+  | 'CONST_SIZE_OR_ZERO'
+  | 'PTR_TO_CTX'
+  | 'PTR_TO_FUNC'
+  | 'PTR_TO_STACK_OR_NULL'
+  | 'PTR_TO_CONST_STR'
+  | 'CONST_ALLOC_SIZE_OR_ZERO'
+  | 'PTR_TO_ALLOC_MEM'
+  | 'PTR_TO_LONG';
+
+/** Return kinds, as `enum bpf_return_type` names them. */
+export type RetKind = 'INTEGER' | 'VOID' | 'PTR_TO_MAP_VALUE_OR_NULL' | 'PTR_TO_ALLOC_MEM_OR_NULL' | 'PTR_TO_MEM_OR_BTF_ID';
+
+/** The prototype the verifier checks a call against (`struct bpf_func_proto`). */
+export interface HelperProto {
+  ret: RetKind;
+  args: ArgKind[];
 }
 
 /** One helper implementation, called by every engine with r1..r5 as unsigned 64-bit values; returns r0. */
@@ -16,8 +78,10 @@ export type HelperFn = (env: HelperEnv, r1: bigint, r2: bigint, r3: bigint, r4: 
 
 export interface HelperDef {
   id: number;
+  /** the Linux name without the `bpf_` prefix, e.g. `map_lookup_elem` */
   name: string;
   fn: HelperFn;
+  proto?: HelperProto;
 }
 
 /**

@@ -1,0 +1,98 @@
+import { AddressSpace, Region } from '../vm/memory.js';
+
+/** `enum bpf_map_type` of linux/bpf.h. */
+export const MapType = {
+  UNSPEC: 0,
+  HASH: 1,
+  ARRAY: 2,
+  PROG_ARRAY: 3,
+  PERF_EVENT_ARRAY: 4,
+  PERCPU_HASH: 5,
+  PERCPU_ARRAY: 6,
+  STACK_TRACE: 7,
+  CGROUP_ARRAY: 8,
+  LRU_HASH: 9,
+  LRU_PERCPU_HASH: 10,
+  LPM_TRIE: 11,
+  ARRAY_OF_MAPS: 12,
+  HASH_OF_MAPS: 13,
+  QUEUE: 22,
+  STACK: 23,
+  RINGBUF: 27,
+  BLOOM_FILTER: 30,
+} as const;
+
+export type MapTypeName = keyof typeof MapType;
+
+/** Map flags (`map_flags` of BPF_MAP_CREATE). */
+export const MapFlags = {
+  NO_PREALLOC: 1 << 0,
+  NO_COMMON_LRU: 1 << 1,
+  NUMA_NODE: 1 << 2,
+  RDONLY: 1 << 3,
+  WRONLY: 1 << 4,
+  STACK_BUILD_ID: 1 << 5,
+  ZERO_SEED: 1 << 6,
+  RDONLY_PROG: 1 << 7,
+  WRONLY_PROG: 1 << 8,
+  CLONE: 1 << 9,
+  MMAPABLE: 1 << 10,
+  PRESERVE_ELEMS: 1 << 11,
+  INNER_MAP: 1 << 12,
+} as const;
+
+/** Update flags of BPF_MAP_UPDATE_ELEM / bpf_map_update_elem. */
+export const UpdateFlags = {
+  ANY: 0,
+  NOEXIST: 1,
+  EXIST: 2,
+  LOCK: 4,
+} as const;
+
+/**
+ * What a map is, as plain data (cilium/ebpf's MapSpec): what BPF_MAP_CREATE
+ * takes. It can be inspected and edited before the map is created.
+ */
+export interface MapSpec {
+  name?: string;
+  type: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags?: number;
+}
+
+/** What a map gets from the Runtime that creates it. */
+export interface MapEnv {
+  space: AddressSpace;
+  /** number of possible CPUs: per-CPU maps keep one value per CPU */
+  cpus: number;
+  /** reserve `bytes` of the Runtime's memory budget; throws ENOMEM/E2BIG when over */
+  charge(bytes: number): void;
+}
+
+/**
+ * A live map. The user-space side takes and returns bytes, as bpf(2) does
+ * (a per-CPU value is every CPU's value, each rounded up to 8 bytes); the
+ * program side works on addresses in the address space, as the helpers do,
+ * and returns 0 or a negative errno.
+ */
+export interface BpfMap {
+  readonly spec: Readonly<Required<MapSpec>>;
+  /** regions holding element storage: a run may load and store there */
+  readonly regions: readonly Region[];
+
+  lookup(key: Uint8Array): Uint8Array;
+  update(key: Uint8Array, value: Uint8Array, flags?: number): void;
+  delete(key: Uint8Array): void;
+  /** the key after `key` (the first key when `key` is undefined); ENOENT after the last */
+  nextKey(key: Uint8Array | undefined): Uint8Array;
+
+  /** address of this CPU's value for the key at `keyAddr`, or 0 */
+  lookupElem(keyAddr: number, cpu: number): number;
+  updateElem(keyAddr: number, valueAddr: number, flags: number, cpu: number): number;
+  deleteElem(keyAddr: number, cpu: number): number;
+
+  /** bytes of memory the map holds */
+  memoryUsed(): number;
+}
