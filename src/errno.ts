@@ -18,6 +18,7 @@ export const ERRNO = {
   ENOSPC: 28,
   ERANGE: 34,
   ELOOP: 40,
+  EOPNOTSUPP: 95,
   ENOTSUPP: 524,
 } as const;
 

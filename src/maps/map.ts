@@ -60,6 +60,11 @@ export interface MapSpec {
   valueSize: number;
   maxEntries: number;
   flags?: number;
+  /**
+   * `map_extra` of BPF_MAP_CREATE: only the bloom filter takes it (the low 4
+   * bits are its number of hash functions, 0 meaning 5); 0 for every other type.
+   */
+  extra?: number;
 }
 
 /** What a map gets from the Runtime that creates it. */
@@ -95,4 +100,25 @@ export interface BpfMap {
 
   /** bytes of memory the map holds */
   memoryUsed(): number;
+
+  // QUEUE, STACK and BLOOM_FILTER only (the bpf_map_push/pop/peek_elem helpers
+  // and BPF_MAP_UPDATE_ELEM / BPF_MAP_LOOKUP_AND_DELETE_ELEM on them).
+
+  /** add `value` (flags BPF_ANY, or BPF_EXIST to overwrite the oldest element of a full queue or stack) */
+  push?(value: Uint8Array, flags?: number): void;
+  /** take the next value out (queue: oldest, stack: newest); ENOENT when empty */
+  pop?(): Uint8Array;
+  /**
+   * queue/stack: the next value, left in place (ENOENT when empty); bloom
+   * filter: `value` itself when it may be in the set, ENOENT when it surely is not
+   */
+  peek?(value?: Uint8Array): Uint8Array;
+  /** program side of push: the value is at `valueAddr`; returns 0 or -errno */
+  pushElem?(valueAddr: number, flags: number): number;
+  /**
+   * program side of pop (`pop` true) and peek (`pop` false): queue/stack copy
+   * the value to `valueAddr`; the bloom filter's peek tests the value at
+   * `valueAddr`. Returns 0 or -errno.
+   */
+  popElem?(valueAddr: number, pop: boolean): number;
 }

@@ -1,5 +1,5 @@
 import { BpfError } from '../errno.js';
-import { HelperEnv, HelperExit, HelperRegistry } from '../helpers/registry.js';
+import { HelperEnv, HelperExit, HelperRegistry, KernelEnv } from '../helpers/registry.js';
 import { Insn } from '../isa/instruction.js';
 import * as o from '../isa/opcodes.js';
 import { DecodedProgram, Op, decodeOps, packOps } from './decode-ops.js';
@@ -21,6 +21,8 @@ export interface InterpreterOptions {
 export interface RunExtras {
   /** packet that legacy LD_ABS / LD_IND loads read */
   packet?: Region;
+  /** the Runtime's side of helper calls (maps, host, trace pipe) */
+  kernel?: KernelEnv;
 }
 
 const TWO32 = 4294967296;
@@ -50,6 +52,7 @@ export class Interpreter {
   /** the caller's region list that `regions` was built from */
   private given: readonly Region[] | undefined;
   private packet: Region | undefined;
+  private kernel: KernelEnv | undefined;
   private u8 = new Uint8Array(0);
   private dv = new DataView(new ArrayBuffer(0));
   // Bounds of the regions that satisfied the last read and the last write.
@@ -89,6 +92,7 @@ export class Interpreter {
       this.regions = [this.stack, ...regions];
     }
     this.packet = extras.packet;
+    this.kernel = extras.kernel;
     if (this.u8.buffer !== this.options.space.memory.buffer) this.refreshViews();
     this.rS = this.rE = this.wS = this.wE = 0;
     this.r.fill(0, 0, 22);
@@ -682,10 +686,15 @@ export class Interpreter {
       return (write ? this.wr : this.rd).call(this, pc, Number(u & 0xffffffffn), Number(u >> 32n), 0, len);
     };
     return {
-      read: (addr, len) => (len === 0 ? new Uint8Array(0) : this.u8.slice(at(addr, len, false), at(addr, len, false) + len)),
+      read: (addr, len) => {
+        if (len === 0) return new Uint8Array(0);
+        const a = at(addr, len, false);
+        return this.u8.slice(a, a + len);
+      },
       write: (addr, data) => {
         if (data.length) this.u8.set(data, at(addr, data.length, true));
       },
+      kernel: this.kernel,
     };
   }
 

@@ -1,0 +1,76 @@
+import { err, isFault, readCString, ret, u32, writeZeros } from './access.js';
+import type { HelperDef, HelperEnv, HelperProto } from './registry.js';
+
+/**
+ * The probe_read family (kernel/trace/bpf_trace.c): copy from an address the
+ * program does not own and the verifier cannot check. Here every address is
+ * in the one address space (DESIGN decision 2), and the source is read
+ * through `env.read`, so "unsafe" means "maybe not mapped for this run": a
+ * source the run may not read gives -EFAULT with the destination zeroed, as
+ * Linux does for a faulting source. The destination is the program's own
+ * memory, which the verifier checks (ARG_PTR_TO_UNINIT_MEM); a bad one is the
+ * program's fault and the EFAULT BpfError of `env.write` propagates.
+ *
+ * There is one address space, so the user and kernel variants behave alike
+ * (Linux's probe_read_kernel of a user address gives -ERANGE on x86; that
+ * split does not exist here).
+ */
+
+/** every probe_read form: `(void *dst, u32 size, const void *unsafe_ptr)` (a fresh object per helper) */
+const proto = (): HelperProto => ({ ret: 'INTEGER', args: ['PTR_TO_UNINIT_MEM', 'CONST_SIZE_OR_ZERO', 'ANYTHING'] });
+
+/** copy `size` bytes; 0, or -EFAULT with the destination zeroed */
+function probeRead(env: HelperEnv, dst: bigint, sizeArg: bigint, src: bigint): bigint {
+  const size = u32(sizeArg);
+  if (size === 0) return 0n;
+  let data: Uint8Array;
+  try {
+    data = env.read(src, size);
+  } catch (e) {
+    if (!isFault(e)) throw e;
+    writeZeros(env, dst, size);
+    return err('EFAULT');
+  }
+  env.write(dst, data);
+  return 0n;
+}
+
+/**
+ * strncpy_from_*_nofault: copy up to and including the NUL, at most `size`
+ * bytes; a string of `size` bytes or more is cut to size-1 bytes and a NUL.
+ * Returns the bytes written including the NUL, or -EFAULT with the
+ * destination zeroed when the string runs into memory the run may not read.
+ * Bytes of the destination past the NUL are left as they were.
+ */
+function probeReadStr(env: HelperEnv, dst: bigint, sizeArg: bigint, src: bigint): bigint {
+  const size = u32(sizeArg);
+  if (size === 0) return 0n;
+  let s;
+  try {
+    s = readCString(env, src, size);
+  } catch (e) {
+    if (!isFault(e)) throw e;
+    writeZeros(env, dst, size);
+    return err('EFAULT');
+  }
+  const n = s.terminated ? s.bytes.length : size - 1;
+  const out = new Uint8Array(n + 1);
+  out.set(s.bytes.subarray(0, n));
+  env.write(dst, out);
+  return ret(n + 1);
+}
+
+/** long bpf_probe_read(void *dst, u32 size, const void *unsafe_ptr): the old, address-space-agnostic form. */
+export const probeReadCompat: HelperDef = { id: 4, name: 'probe_read', proto: proto(), fn: (env, r1, r2, r3) => probeRead(env, r1, r2, r3) };
+/** long bpf_probe_read_user(void *dst, u32 size, const void *unsafe_ptr) */
+export const probeReadUser: HelperDef = { id: 112, name: 'probe_read_user', proto: proto(), fn: (env, r1, r2, r3) => probeRead(env, r1, r2, r3) };
+/** long bpf_probe_read_kernel(void *dst, u32 size, const void *unsafe_ptr) */
+export const probeReadKernel: HelperDef = { id: 113, name: 'probe_read_kernel', proto: proto(), fn: (env, r1, r2, r3) => probeRead(env, r1, r2, r3) };
+/** long bpf_probe_read_str(void *dst, u32 size, const void *unsafe_ptr) */
+export const probeReadStrCompat: HelperDef = { id: 45, name: 'probe_read_str', proto: proto(), fn: (env, r1, r2, r3) => probeReadStr(env, r1, r2, r3) };
+/** long bpf_probe_read_user_str(void *dst, u32 size, const void *unsafe_ptr) */
+export const probeReadUserStr: HelperDef = { id: 114, name: 'probe_read_user_str', proto: proto(), fn: (env, r1, r2, r3) => probeReadStr(env, r1, r2, r3) };
+/** long bpf_probe_read_kernel_str(void *dst, u32 size, const void *unsafe_ptr) */
+export const probeReadKernelStr: HelperDef = { id: 115, name: 'probe_read_kernel_str', proto: proto(), fn: (env, r1, r2, r3) => probeReadStr(env, r1, r2, r3) };
+
+export const PROBE_HELPERS: readonly HelperDef[] = [probeReadCompat, probeReadStrCompat, probeReadUser, probeReadKernel, probeReadUserStr, probeReadKernelStr];

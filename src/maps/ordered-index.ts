@@ -1,0 +1,52 @@
+interface Link<V> {
+  value: V;
+  prev: Link<V> | undefined;
+  next: Link<V> | undefined;
+}
+
+/**
+ * A Map from string ids to values that keeps insertion order and finds the
+ * value after an id in O(1): what get-next-key needs.
+ */
+export class OrderedIndex<V> {
+  private readonly links = new Map<string, Link<V>>();
+  private head: Link<V> | undefined;
+  private tail: Link<V> | undefined;
+
+  get size(): number {
+    return this.links.size;
+  }
+
+  get(id: string): V | undefined {
+    return this.links.get(id)?.value;
+  }
+
+  /** Append (the id must not be present). */
+  add(id: string, value: V): void {
+    const link: Link<V> = { value, prev: this.tail, next: undefined };
+    if (this.tail) this.tail.next = link;
+    else this.head = link;
+    this.tail = link;
+    this.links.set(id, link);
+  }
+
+  remove(id: string): V | undefined {
+    const link = this.links.get(id);
+    if (!link) return undefined;
+    this.links.delete(id);
+    if (link.prev) link.prev.next = link.next;
+    else this.head = link.next;
+    if (link.next) link.next.prev = link.prev;
+    else this.tail = link.prev;
+    return link.value;
+  }
+
+  first(): V | undefined {
+    return this.head?.value;
+  }
+
+  /** The value after `id`'s (undefined at the end); `id` must be present. */
+  after(id: string): V | undefined {
+    return this.links.get(id)?.next?.value;
+  }
+}

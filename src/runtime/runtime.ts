@@ -1,0 +1,274 @@
+import { BpfError } from '../errno.js';
+import { HelperDef, HelperRegistry, HostInfo, KernelEnv } from '../helpers/registry.js';
+import { BpfMap, MapSpec, MapType } from '../maps/map.js';
+import { createMap } from '../maps/create.js';
+import { AddressSpace, Region } from '../vm/memory.js';
+import { portableHost } from './host.js';
+import type { PinLoad, PinnedMap } from './pins.js';
+import { Program, ProgramSpec } from './program.js';
+
+export interface RuntimeOptions {
+  /** possible CPUs: per-CPU maps keep this many values (default 1) */
+  cpus?: number;
+  /** bytes the Runtime's objects may hold in all (default 256 MiB): ENOMEM past it */
+  memoryLimit?: number;
+  host?: HostInfo;
+  /** helpers programs may call (default none: the Runtime's user chooses, e.g. linuxHelpers()) */
+  helpers?: readonly HelperDef[];
+  /** where pinned maps live (PinStore for a directory); pinned maps found there are recreated */
+  pins?: PinBackend;
+}
+
+/** Persistent storage of pinned maps (implemented for a directory by PinStore). */
+export interface PinBackend {
+  save(pin: PinnedMap): void;
+  remove(path: string): void;
+  load(): PinLoad;
+}
+
+/** What BPF_OBJ_GET_INFO_BY_FD tells about a map. */
+export interface MapInfo {
+  id: number;
+  type: number;
+  name: string;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: number;
+  memoryUsed: number;
+}
+
+interface MapEntry {
+  id: number;
+  map: BpfMap;
+  /** the map's address for `lddw rX, map` (a CONST_PTR_TO_MAP): never inside a region */
+  ptr: number;
+  frozen: boolean;
+}
+
+/**
+ * The "kernel" of tsbpf: one address space and the tables of maps and
+ * programs, each with a numeric ID as in Linux. tsbpf has no per-process fd
+ * table, so where bpf(2) takes a map fd (BPF_PSEUDO_MAP_FD in `lddw`), tsbpf
+ * takes the map's ID.
+ */
+export class Runtime {
+  readonly space: AddressSpace;
+  readonly cpus: number;
+  readonly host: HostInfo;
+  readonly helpers: HelperRegistry;
+  /** lines written by bpf_trace_printk, oldest first (the trace pipe) */
+  readonly tracePipe: string[] = [];
+  /** pinned files that could not be loaded when the Runtime opened, and why */
+  readonly pinSkipped: PinLoad['skipped'] = [];
+  private readonly maps = new Map<number, MapEntry>();
+  private readonly pinned = new Map<string, number>();
+  private readonly pins: PinBackend | undefined;
+  private readonly byPtr = new Map<number, MapEntry>();
+  private readonly programs = new Map<number, Program>();
+  private readonly memoryLimit: number;
+  private charged = 0;
+  private nextMapId = 1;
+  private nextProgId = 1;
+  /** four zero bytes: the key of element 0 of an array map */
+  private readonly zeroKey: number;
+
+  constructor(options: RuntimeOptions = {}) {
+    this.cpus = options.cpus ?? 1;
+    if (!Number.isInteger(this.cpus) || this.cpus < 1 || this.cpus > 1024) {
+      throw new BpfError('EINVAL', `runtime: cpus must be a whole number from 1 to 1024, not ${options.cpus}`);
+    }
+    this.memoryLimit = options.memoryLimit ?? 256 << 20;
+    this.space = new AddressSpace({ maxBytes: this.memoryLimit + (64 << 20) });
+    this.host = options.host ?? portableHost();
+    this.helpers = new HelperRegistry(options.helpers ?? []);
+    this.zeroKey = this.space.alloc(4);
+    this.pins = options.pins;
+    if (this.pins) this.openPins(this.pins);
+  }
+
+  private openPins(pins: PinBackend): void {
+    const { maps, skipped } = pins.load();
+    this.pinSkipped.push(...skipped);
+    for (const pin of maps) {
+      try {
+        const id = this.createMap(pin.spec);
+        for (const [k, v] of pin.entries) this.map(id).update(k, v, 0);
+        this.pinned.set(pin.path, id);
+      } catch (e) {
+        this.pinSkipped.push({ file: pin.path, reason: (e as Error).message });
+      }
+    }
+  }
+
+  /** BPF_OBJ_PIN: make map `id` reachable at `path` and persist it (definition and contents). */
+  pin(path: string, id: number): void {
+    if (this.pinned.has(path)) throw new BpfError('EEXIST', `pin path '${path}' is already in use (map ${this.pinned.get(path)})`);
+    const pins = this.requirePins();
+    pins.save(this.snapshot(path, id));
+    this.pinned.set(path, id);
+  }
+
+  /** Write the current contents of every pinned map to the pin store. */
+  syncPins(): void {
+    const pins = this.requirePins();
+    for (const [path, id] of this.pinned) pins.save(this.snapshot(path, id));
+  }
+
+  unpin(path: string): void {
+    if (!this.pinned.delete(path)) throw new BpfError('ENOENT', `nothing is pinned at '${path}'`);
+    this.requirePins().remove(path);
+  }
+
+  /** BPF_OBJ_GET: the map pinned at `path`. */
+  pinnedMap(path: string): number {
+    const id = this.pinned.get(path);
+    if (id === undefined) throw new BpfError('ENOENT', `nothing is pinned at '${path}'`);
+    return id;
+  }
+
+  pinPaths(): string[] {
+    return [...this.pinned.keys()].sort();
+  }
+
+  private requirePins(): PinBackend {
+    if (!this.pins) throw new BpfError('EPERM', 'this runtime has no pin directory (create it with the pins option)');
+    return this.pins;
+  }
+
+  private snapshot(path: string, id: number): PinnedMap {
+    const map = this.map(id);
+    if (map.spec.keySize === 0) throw new BpfError('EINVAL', `map ${id} ('${map.spec.name}') has no keys to save: pinning it is not supported yet`);
+    const entries: Array<[Uint8Array, Uint8Array]> = [];
+    for (let key = nextKey(map, undefined); key; key = nextKey(map, key)) entries.push([key, map.lookup(key)]);
+    return { path, spec: { ...map.spec }, entries };
+  }
+
+  /** BPF_MAP_CREATE. */
+  createMap(spec: MapSpec): number {
+    const before = this.charged;
+    let map: BpfMap;
+    try {
+      map = createMap(spec, { space: this.space, cpus: this.cpus, charge: (bytes) => this.charge(bytes, spec) });
+    } catch (e) {
+      this.charged = before; // nothing of a failed map stays charged
+      throw e;
+    }
+    const entry: MapEntry = { id: this.nextMapId++, map, ptr: this.space.alloc(8), frozen: false };
+    this.maps.set(entry.id, entry);
+    this.byPtr.set(entry.ptr, entry);
+    return entry.id;
+  }
+
+  private charge(bytes: number, spec: MapSpec): void {
+    if (this.charged + bytes > this.memoryLimit) {
+      throw new BpfError('ENOMEM', `map '${spec.name ?? ''}': ${bytes} bytes would exceed the runtime's memory limit (${this.charged} of ${this.memoryLimit} in use)`);
+    }
+    this.charged += bytes;
+  }
+
+  /** The live map with this ID (ENOENT if none). */
+  map(id: number): BpfMap {
+    return this.entry(id).map;
+  }
+
+  private entry(id: number): MapEntry {
+    const e = this.maps.get(id);
+    if (!e) throw new BpfError('ENOENT', `no map with id ${id}`);
+    return e;
+  }
+
+  mapIds(): number[] {
+    return [...this.maps.keys()];
+  }
+
+  mapInfo(id: number): MapInfo {
+    const { map } = this.entry(id);
+    const s = map.spec;
+    return { id, type: s.type, name: s.name, keySize: s.keySize, valueSize: s.valueSize, maxEntries: s.maxEntries, flags: s.flags, memoryUsed: map.memoryUsed() };
+  }
+
+  /** The address a program uses for map `id` (what `lddw rX, map` loads). */
+  mapPointer(id: number): number {
+    return this.entry(id).ptr;
+  }
+
+  /** BPF_MAP_FREEZE: user space may no longer write the map. */
+  freezeMap(id: number): void {
+    this.entry(id).frozen = true;
+  }
+
+  /** BPF_MAP_UPDATE_ELEM from user space (EPERM once frozen). */
+  updateElem(id: number, key: Uint8Array, value: Uint8Array, flags = 0): void {
+    const e = this.entry(id);
+    if (e.frozen) throw new BpfError('EPERM', `map ${id} ('${e.map.spec.name}') is frozen: user space cannot update it`);
+    e.map.update(key, value, flags);
+  }
+
+  /** BPF_MAP_DELETE_ELEM from user space (EPERM once frozen). */
+  deleteElem(id: number, key: Uint8Array): void {
+    const e = this.entry(id);
+    if (e.frozen) throw new BpfError('EPERM', `map ${id} ('${e.map.spec.name}') is frozen: user space cannot delete from it`);
+    e.map.delete(key);
+  }
+
+  /** BPF_PROG_LOAD (unverified until the verifier lands: the ISA is validated and map references resolved). */
+  loadProgram(spec: ProgramSpec): Program {
+    const program = new Program(this.nextProgId, spec, this);
+    this.programs.set(this.nextProgId++, program);
+    return program;
+  }
+
+  program(id: number): Program {
+    const p = this.programs.get(id);
+    if (!p) throw new BpfError('ENOENT', `no program with id ${id}`);
+    return p;
+  }
+
+  /** The regions every run may touch: the storage of every map. */
+  mapRegions(): Region[] {
+    return [...this.maps.values()].flatMap((e) => e.map.regions);
+  }
+
+  /** The kernel side of helper calls for a run on `cpu`. */
+  kernelEnv(cpu = 0): KernelEnv {
+    return {
+      map: (ptr) => (ptr >> 32n === 0n ? this.byPtr.get(Number(ptr))?.map : undefined),
+      cpu,
+      host: this.host,
+      trace: (line) => {
+        this.tracePipe.push(line);
+      },
+    };
+  }
+
+  /**
+   * The address a program's `lddw` of a map loads: the map pointer (src 1/5)
+   * or, for an array map, the address of element 0's value plus `off`
+   * (src 2/6). Maps are named by ID (src 1/2) or by index into `maps`, the
+   * program's fd_array (src 5/6).
+   */
+  mapAddress(ref: number, byIndex: boolean, value: boolean, off: number, maps: readonly number[]): number {
+    const id = byIndex ? maps[ref] : ref;
+    if (id === undefined || !this.maps.has(id)) {
+      throw new BpfError('EBADF', byIndex ? `map index ${ref} is not in the program's map list (${maps.length} maps)` : `${ref} is not the id of a map`);
+    }
+    const e = this.entry(id);
+    if (!value) return e.ptr;
+    const s = e.map.spec;
+    if (s.type !== MapType.ARRAY || s.maxEntries < 1 || off < 0 || off >= s.valueSize) {
+      throw new BpfError('EINVAL', `map ${id} ('${s.name}'): a direct value reference needs an array map and an offset inside its value (offset ${off}, value size ${s.valueSize})`);
+    }
+    return e.map.lookupElem(this.zeroKey, 0) + off;
+  }
+}
+
+/** The key after `key`, or undefined after the last (nextKey's ENOENT). */
+function nextKey(map: BpfMap, key: Uint8Array | undefined): Uint8Array | undefined {
+  try {
+    return map.nextKey(key);
+  } catch (e) {
+    if (e instanceof BpfError && e.errno === 'ENOENT') return undefined;
+    throw e;
+  }
+}

@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Runtime } from '../src/runtime/runtime.js';
+import { assemble } from '../src/isa/asm.js';
+import { linuxHelpers } from '../src/helpers/linux.js';
+import { MapType } from '../src/maps/map.js';
+import { BpfError } from '../src/errno.js';
+
+const u32 = (v: number) => new Uint8Array(new Uint32Array([v]).buffer);
+const u64 = (v: bigint) => new Uint8Array(new BigUint64Array([v]).buffer);
+const readU64 = (b: Uint8Array, at = 0) => new DataView(b.buffer, b.byteOffset).getBigUint64(at, true);
+const errno = (name: string, pattern: RegExp) => (e: unknown) => e instanceof BpfError && e.errno === name && pattern.test(e.message);
+
+/** The classic counter: look key 7 up; add 1 in place, or insert 1 when absent. */
+function counter(mapId: number): string {
+  return `
+    *(u32 *)(r10 - 4) = 7
+    r2 = r10
+    r2 += -4
+    r1 = map[fd:${mapId}] ll
+    call 1
+    if r0 == 0 goto insert
+    r1 = 1
+    lock *(u64 *)(r0 + 0) += r1
+    r0 = 0
+    exit
+  insert:
+    *(u64 *)(r10 - 16) = 1
+    r2 = r10
+    r2 += -4
+    r3 = r10
+    r3 += -16
+    r1 = map[fd:${mapId}] ll
+    r4 = 0
+    call 2
+    r0 = 1
+    exit`;
+}
+
+test('a program counts in a hash map through map_lookup_elem / map_update_elem', () => {
+  const rt = new Runtime({ helpers: linuxHelpers() });
+  const id = rt.createMap({ name: 'counts', type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: 16 });
+  const prog = rt.loadProgram({ insns: assemble(counter(id)) });
+  assert.equal(prog.run().r0, 1n); // inserted
+  for (let i = 0; i < 4; i++) assert.equal(prog.run().r0, 0n);
+  assert.equal(readU64(rt.map(id).lookup(u32(7))), 5n);
+  assert.equal(rt.mapInfo(id).name, 'counts');
+});
+
+test('per-CPU maps: each CPU of the runtime counts on its own copy', () => {
+  const rt = new Runtime({ cpus: 4, helpers: linuxHelpers() });
+  const id = rt.createMap({ type: MapType.PERCPU_HASH, keySize: 4, valueSize: 8, maxEntries: 4 });
+  const prog = rt.loadProgram({ insns: assemble(counter(id)) });
+  prog.run({ cpu: 2 });
+  prog.run({ cpu: 2 });
+  prog.run({ cpu: 3 });
+  const all = rt.map(id).lookup(u32(7));
+  assert.deepEqual([0, 1, 2, 3].map((c) => readU64(all, 8 * c)), [0n, 0n, 2n, 1n]);
+  assert.throws(() => prog.run({ cpu: 4 }), errno('EINVAL', /cpu 4/));
+});
+
+test('lddw of a map value (src 2) points into an array map element', () => {
+  const rt = new Runtime();
+  const id = rt.createMap({ type: MapType.ARRAY, keySize: 4, valueSize: 16, maxEntries: 1 });
+  rt.updateElem(id, u32(0), new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0x2a, 0, 0, 0, 0, 0, 0, 0]));
+  const prog = rt.loadProgram({ insns: assemble(`r1 = map[fd:${id}][0]+8 ll\nr0 = *(u64 *)(r1 + 0)\nr2 = 1\n*(u64 *)(r1 + 0) = r2\nexit`) });
+  assert.equal(prog.run().r0, 42n);
+  assert.equal(readU64(rt.map(id).lookup(u32(0)), 8), 1n);
+  assert.throws(() => rt.loadProgram({ insns: assemble(`r1 = map[fd:${id}][0]+16 ll\nexit`) }), errno('EINVAL', /offset 16/));
+});
+
+test('map references are checked at load: unknown id or index is EBADF', () => {
+  const rt = new Runtime();
+  assert.throws(() => rt.loadProgram({ insns: assemble('r1 = map[fd:99] ll\nr0 = 0\nexit') }), errno('EBADF', /99 is not the id of a map/));
+  const id = rt.createMap({ type: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 });
+  rt.loadProgram({ insns: assemble('r1 = map[idx:0] ll\nr0 = 0\nexit'), maps: [id] });
+  assert.throws(() => rt.loadProgram({ insns: assemble('r1 = map[idx:1] ll\nr0 = 0\nexit'), maps: [id] }), errno('EBADF', /index 1/));
+});
+
+test('a program cannot read or write through a map pointer', () => {
+  const rt = new Runtime();
+  const id = rt.createMap({ type: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 });
+  const prog = rt.loadProgram({ insns: assemble(`r1 = map[fd:${id}] ll\nr0 = *(u64 *)(r1 + 0)\nexit`) });
+  assert.throws(() => prog.run(), errno('EFAULT', /pc 2: invalid read/));
+});
+
+test('frozen maps refuse user-space writes; the memory limit refuses a map that does not fit', () => {
+  const rt = new Runtime({ memoryLimit: 1 << 20 });
+  const id = rt.createMap({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 });
+  rt.freezeMap(id);
+  assert.throws(() => rt.updateElem(id, u32(0), u64(1n)), errno('EPERM', /frozen/));
+  assert.throws(() => rt.createMap({ name: 'big', type: MapType.ARRAY, keySize: 4, valueSize: 4096, maxEntries: 1024 }), errno('ENOMEM', /memory limit/));
+  // A map that fits still can be created after the refusal.
+  rt.createMap({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 });
+  assert.throws(() => rt.map(999), errno('ENOENT', /no map with id 999/));
+});
+
+test('bpf_trace_printk writes a line to the trace pipe', () => {
+  const rt = new Runtime({ helpers: linuxHelpers() });
+  const fmt = 'n=%d\0';
+  const stores = [...fmt].map((c, i) => `*(u8 *)(r10 - ${16 - i}) = ${c.charCodeAt(0)}`).join('\n');
+  const prog = rt.loadProgram({ insns: assemble(`${stores}\nr1 = r10\nr1 += -16\nr2 = ${fmt.length}\nr3 = 42\ncall 6\nexit`) });
+  prog.run();
+  assert.equal(rt.tracePipe.length, 1);
+  assert.match(rt.tracePipe[0]!, /n=42/);
+});
