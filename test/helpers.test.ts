@@ -53,6 +53,7 @@ class Mem {
       write: (addr, data) => {
         if (data.length) this.space.bytes.set(data, at(addr, data.length, true));
       },
+      check: at,
       ...(kernel ? { kernel } : {}),
     };
   }

@@ -80,6 +80,10 @@ function flatEnv(bytes: Uint8Array, base = 0x1000n): HelperEnv {
   return {
     read: (addr, len) => bytes.slice(index(addr, len), index(addr, len) + len),
     write: (addr, data) => bytes.set(data, index(addr, data.length)),
+    check: (addr, len) => {
+      index(addr, len);
+      return Number(addr);
+    },
   };
 }
 

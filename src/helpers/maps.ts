@@ -34,14 +34,12 @@ function mapOf(env: HelperEnv, ptr: bigint): BpfMap | undefined {
 
 /** The address of `size` bytes the run may read, as a number; EFAULT otherwise. */
 function readable(env: HelperEnv, addr: bigint, size: number): number {
-  env.read(addr, size);
-  return Number(addr);
+  return env.check(addr, size, false);
 }
 
-/** The address of `size` bytes the run may write (checked by writing them back unchanged). */
+/** The address of `size` bytes the run may write; EFAULT otherwise. */
 function writable(env: HelperEnv, addr: bigint, size: number): number {
-  env.write(addr, env.read(addr, size));
-  return Number(addr);
+  return env.check(addr, size, true);
 }
 
 /** A u64 flags argument as a number; flags past 32 bits are unknown to every map type (-EINVAL). */

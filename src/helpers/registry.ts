@@ -11,6 +11,8 @@ export interface HelperEnv {
   read(addr: bigint, len: number): Uint8Array;
   /** Write `data` at `addr`; EFAULT if the range is not mapped writable for this run. */
   write(addr: bigint, data: Uint8Array): void;
+  /** The address of `len` bytes at `addr` as a number, after the same check as read/write, without copying. */
+  check(addr: bigint, len: number, write: boolean): number;
   /** the Runtime side of the run; absent for a bare run (execute()) */
   kernel?: KernelEnv;
 }

@@ -7,6 +7,12 @@ const CHUNK = 4096;
  * the JS Map that indexes a hash map.
  */
 export function keyId(bytes: Uint8Array): string {
+  // A loop beats spreading into fromCharCode for the short keys maps usually have.
+  if (bytes.length <= 32) {
+    let id = '';
+    for (let i = 0; i < bytes.length; i++) id += String.fromCharCode(bytes[i]!);
+    return id;
+  }
   if (bytes.length <= CHUNK) return String.fromCharCode(...bytes);
   let id = '';
   for (let i = 0; i < bytes.length; i += CHUNK) id += String.fromCharCode(...bytes.subarray(i, i + CHUNK));

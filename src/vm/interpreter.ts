@@ -53,6 +53,8 @@ export class Interpreter {
   private given: readonly Region[] | undefined;
   private packet: Region | undefined;
   private kernel: KernelEnv | undefined;
+  private readonly env: HelperEnv = this.makeEnv();
+  private helperPc = 0;
   private u8 = new Uint8Array(0);
   private dv = new DataView(new ArrayBuffer(0));
   // Bounds of the regions that satisfied the last read and the last write.
@@ -674,16 +676,19 @@ export class Interpreter {
   private callHelper(pc: number, id: number): void {
     const h = this.helpers.get(id);
     if (!h) throw new BpfError('EINVAL', `pc ${pc}: invalid func unknown#${id >>> 0} (no helper with that id)`);
-    const r0 = h.fn(this.env(pc), this.reg(1), this.reg(2), this.reg(3), this.reg(4), this.reg(5));
+    this.helperPc = pc;
+    const r0 = h.fn(this.env, this.reg(1), this.reg(2), this.reg(3), this.reg(4), this.reg(5));
     this.setReg(0, r0);
     // A helper may have grown the memory, which detaches the old buffer.
     if (this.u8.buffer !== this.options.space.memory.buffer) this.refreshViews();
   }
 
-  private env(pc: number): HelperEnv {
+  /** The HelperEnv of every run; `helperPc` names the calling instruction in its faults. */
+  private makeEnv(): HelperEnv {
+    const self = this;
     const at = (addr: bigint, len: number, write: boolean): number => {
       const u = BigInt.asUintN(64, addr);
-      return (write ? this.wr : this.rd).call(this, pc, Number(u & 0xffffffffn), Number(u >> 32n), 0, len);
+      return (write ? this.wr : this.rd).call(this, this.helperPc, Number(u & 0xffffffffn), Number(u >> 32n), 0, len);
     };
     return {
       read: (addr, len) => {
@@ -694,7 +699,10 @@ export class Interpreter {
       write: (addr, data) => {
         if (data.length) this.u8.set(data, at(addr, data.length, true));
       },
-      kernel: this.kernel,
+      check: at,
+      get kernel() {
+        return self.kernel;
+      },
     };
   }
 

@@ -26,6 +26,7 @@ export class AddressSpace {
   readonly memory: WebAssembly.Memory;
   private readonly maxBytes: number;
   private top = PAGE_SIZE;
+  private view = new Uint8Array(0);
 
   constructor(options: AddressSpaceOptions = {}) {
     this.maxBytes = options.maxBytes ?? 1 << 30;
@@ -35,7 +36,8 @@ export class AddressSpace {
 
   /** A view of the whole memory; take a new one after any allocation (growth detaches the old buffer). */
   get bytes(): Uint8Array {
-    return new Uint8Array(this.memory.buffer);
+    if (this.view.buffer !== this.memory.buffer) this.view = new Uint8Array(this.memory.buffer);
+    return this.view;
   }
 
   /** Reserve `size` zeroed bytes aligned to `align`; ENOMEM past the limit. */
