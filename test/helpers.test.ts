@@ -209,9 +209,10 @@ test('linuxHelpers: every family, unique ids, names and prototypes', () => {
     [
       '1:map_lookup_elem', '2:map_update_elem', '3:map_delete_elem', '4:probe_read', '5:ktime_get_ns',
       '6:trace_printk', '7:get_prandom_u32', '8:get_smp_processor_id', '14:get_current_pid_tgid',
-      '15:get_current_uid_gid', '16:get_current_comm', '45:probe_read_str', '87:map_push_elem',
+      '15:get_current_uid_gid', '16:get_current_comm', '25:perf_event_output', '45:probe_read_str', '87:map_push_elem',
       '88:map_pop_elem', '89:map_peek_elem', '112:probe_read_user', '113:probe_read_kernel',
       '114:probe_read_user_str', '115:probe_read_kernel_str', '118:jiffies64', '125:ktime_get_boot_ns',
+      '130:ringbuf_output', '131:ringbuf_reserve', '132:ringbuf_submit', '133:ringbuf_discard', '134:ringbuf_query',
       '160:ktime_get_coarse_ns', '165:snprintf', '177:trace_vprintk', '182:strncmp',
     ],
   );
@@ -288,11 +289,13 @@ test('ids, names and prototypes match linux/bpf.h', (t) => {
     assert.ok(sig, `bpf_${d.name} is documented in the header`);
     const fixed = sig.params.filter((p) => p !== '...');
     assert.equal(d.proto!.args.length, fixed.length, `bpf_${d.name}(${sig.params.join(', ')}): argument count`);
-    assert.equal(d.proto!.ret, sig.ret.includes('*') ? 'PTR_TO_MAP_VALUE_OR_NULL' : 'INTEGER', `bpf_${d.name} returns ${sig.ret}`);
+    if (sig.ret === 'void') assert.equal(d.proto!.ret, 'VOID', `bpf_${d.name} returns ${sig.ret}`);
+    else if (sig.ret.includes('*')) assert.match(d.proto!.ret, /^PTR_TO_\w+_OR_NULL$/, `bpf_${d.name} returns ${sig.ret}`);
+    else assert.equal(d.proto!.ret, 'INTEGER', `bpf_${d.name} returns ${sig.ret}`);
     fixed.forEach((p, i) => {
       const kind = d.proto!.args[i]!;
-      if (p.startsWith('struct bpf_map *')) assert.equal(kind, 'CONST_MAP_PTR', `bpf_${d.name}: ${p}`);
-      else if (/^u32 \w*(size|_sz|len)\w*$/.test(p)) assert.match(kind, /^CONST_SIZE/, `bpf_${d.name}: ${p}`);
+      if (p.startsWith('struct bpf_map *') || p === 'void *ringbuf') assert.equal(kind, 'CONST_MAP_PTR', `bpf_${d.name}: ${p}`);
+      else if (/^u(32|64) \w*(size|_sz|len)\w*$/.test(p)) assert.match(kind, /^CONST_(ALLOC_)?SIZE/, `bpf_${d.name}: ${p}`);
       else if (p.includes('*')) assert.match(kind, /^PTR_TO_|^ANYTHING$/, `bpf_${d.name}: ${p}`);
       else assert.equal(kind, 'ANYTHING', `bpf_${d.name}: ${p}`);
     });

@@ -1,6 +1,8 @@
 import { MAP_HELPERS } from './maps.js';
+import { PERF_HELPERS } from './perf.js';
 import { PROBE_HELPERS } from './probe.js';
 import type { HelperDef } from './registry.js';
+import { RINGBUF_HELPERS } from './ringbuf.js';
 import { STRING_HELPERS } from './strings.js';
 import { TASK_HELPERS } from './task.js';
 import { TIME_HELPERS } from './time.js';
@@ -12,7 +14,7 @@ import { TIME_HELPERS } from './time.js';
  * program, so it belongs to the engines and is not here.
  */
 export function linuxHelpers(): HelperDef[] {
-  return [...MAP_HELPERS, ...PROBE_HELPERS, ...TIME_HELPERS, ...TASK_HELPERS, ...STRING_HELPERS].sort((a, b) => a.id - b.id);
+  return [...MAP_HELPERS, ...PROBE_HELPERS, ...TIME_HELPERS, ...TASK_HELPERS, ...STRING_HELPERS, ...RINGBUF_HELPERS, ...PERF_HELPERS].sort((a, b) => a.id - b.id);
 }
 
 /**

@@ -5,7 +5,9 @@ import { MapKind } from './kind.js';
 import { BPF_OBJ_NAME_LEN, U32_MAX } from './limits.js';
 import { LPM_TRIE } from './lpm-trie.js';
 import { BpfMap, MapEnv, MapFlags, MapSpec, MapType } from './map.js';
+import { PERF_EVENT_ARRAY } from './perf-event-array.js';
 import { QUEUE, STACK } from './queue-stack.js';
+import { RINGBUF } from './ringbuf.js';
 import { createError, need, NormalSpec, typeName } from './spec.js';
 
 /** The map types tsbpf implements, by `enum bpf_map_type` number. */
@@ -20,6 +22,8 @@ export const MAP_KINDS: ReadonlyMap<number, MapKind> = new Map([
   [MapType.QUEUE, QUEUE],
   [MapType.STACK, STACK],
   [MapType.BLOOM_FILTER, BLOOM_FILTER],
+  [MapType.RINGBUF, RINGBUF],
+  [MapType.PERF_EVENT_ARRAY, PERF_EVENT_ARRAY],
 ]);
 
 /**
