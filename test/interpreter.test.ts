@@ -280,3 +280,27 @@ test('a bare run refuses lddw of a map or BTF object it cannot resolve, and runs
   const [f0, f1] = lddw(0, 0n, 4);
   assert.equal(execute([{ ...f0, imm: 2 }, f1, exit, exit]).r0, 3n);
 });
+
+test('after a helper call, a region the helper shrank is checked anew (both engines)', async () => {
+  const { Interpreter } = await import('../src/vm/interpreter.js');
+  const { JitEngine } = await import('../src/vm/jit/engine.js');
+  const { AddressSpace } = await import('../src/vm/memory.js');
+  for (const Engine of [Interpreter, JitEngine]) {
+    const space = new AddressSpace();
+    const region = space.map(new Uint8Array(16), 'packet');
+    // Like xdp_adjust_tail: the helper shrinks the region the program just read from.
+    const helpers = new HelperRegistry([{ id: 1, name: 'shrink', fn: () => ((region.end = region.start + 4), 0n) }]);
+    const vm = new Engine(assembleProgram(), { space, helpers });
+    assert.throws(() => vm.run([BigInt(region.start)], [region]), /pc 4: invalid read of 1 byte/, Engine.name);
+  }
+  function assembleProgram() {
+    return [
+      insn(o.BPF_ALU64 | o.BPF_MOV | o.BPF_X, 6, 1),
+      insn(o.BPF_LDX | o.BPF_MEM | o.BPF_B, 0, 6, 8), // fills the last-hit cache with [start, start + 16)
+      insn(o.BPF_JMP | o.BPF_CALL, 0, 0, 0, 1),
+      insn(o.BPF_ALU64 | o.BPF_MOV, 0, 0, 0, 0),
+      insn(o.BPF_LDX | o.BPF_MEM | o.BPF_B, 0, 6, 8), // now past the end
+      exit,
+    ];
+  }
+});

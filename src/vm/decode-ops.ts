@@ -220,7 +220,10 @@ function decodeOne(insns: readonly Insn[], i: number, p: DecodedProgram, k: bool
 function decodeAlu(ins: Insn, i: number, p: DecodedProgram, k: boolean, immSlot: () => number): Op {
   const alu64 = o.cls(ins.code) === o.BPF_ALU64;
   const op = o.op(ins.code);
-  if (op === o.BPF_END) return decodeSwap(ins, alu64);
+  if (op === o.BPF_END) {
+    p.src[i] = ins.dst; // le32 runs as a 32-bit move of dst onto itself
+    return decodeSwap(ins, alu64);
+  }
   if (op === o.BPF_MOV && !k && ins.off !== 0) return decodeMovsx(ins, alu64);
   if (op !== o.BPF_NEG && k) p.src[i] = immSlot();
   const [op64, op32] = ALU_OPS[op]!;

@@ -679,8 +679,10 @@ export class Interpreter {
     this.helperPc = pc;
     const r0 = h.fn(this.env, this.reg(1), this.reg(2), this.reg(3), this.reg(4), this.reg(5));
     this.setReg(0, r0);
-    // A helper may have grown the memory, which detaches the old buffer.
+    // A helper may have grown the memory, which detaches the old buffer, or
+    // moved a region (xdp_adjust_head moves the packet): forget the last hits.
     if (this.u8.buffer !== this.options.space.memory.buffer) this.refreshViews();
+    this.rS = this.rE = this.wS = this.wE = 0;
   }
 
   /** The HelperEnv of every run; `helperPc` names the calling instruction in its faults. */
