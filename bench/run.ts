@@ -1,15 +1,18 @@
 /**
  * The benchmark: runs the kernels of ../shared/bench (compiled by clang into
- * bench/kernels/*.s, see gen-kernels.sh) on the interpreter, checks each
- * result, and reports median time per run, instructions executed per run and
- * time per executed instruction beside the reference figures of
- * ../shared/bench/README.md.
+ * bench/kernels/*.s, see gen-kernels.sh) on the interpreter and on the JIT
+ * (src/vm/jit), checks each result, and reports per engine the median time
+ * per run and the time per executed instruction, the JIT/interpreter ratio,
+ * beside the reference figures of ../shared/bench/README.md. Then the JIT's
+ * compile time (per kernel and per 1,000 instructions of a synthetic
+ * program) and the cost of one call of a trivial helper on each engine.
  *
  *   npm run bench                         all kernels, table on stdout
  *   node dist/bench/run.js fnv1a parse    some kernels
  *   node dist/bench/run.js --json         the figures as JSON on stdout
  *   node dist/bench/run.js --json=FILE    table on stdout, JSON written to FILE
- *   node dist/bench/run.js --seconds=4    time spent sampling each kernel (default 8)
+ *   node dist/bench/run.js --seconds=4    time spent sampling each kernel and engine (default 5)
+ *   node dist/bench/run.js --engine=jit   one engine only (interp or jit)
  *
  * Progress goes to stderr. The process exits non-zero if a kernel returns a
  * wrong result.
@@ -18,9 +21,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HelperFn, HelperRegistry } from '../src/helpers/registry.js';
 import { assemble } from '../src/isa/asm.js';
+import { Insn } from '../src/isa/instruction.js';
+import { Engine } from '../src/vm/execute.js';
 import { Interpreter } from '../src/vm/interpreter.js';
-import { AddressSpace } from '../src/vm/memory.js';
+import { compileProgram } from '../src/vm/jit/compile.js';
+import { JitEngine } from '../src/vm/jit/engine.js';
+import { AddressSpace, Region } from '../src/vm/memory.js';
 
 /** Instruction budget for one run: xorshift executes ~11 M instructions (n = 1,000,000 steps of 11). */
 const BUDGET = 50_000_000;
@@ -75,11 +83,10 @@ const KERNELS: readonly Kernel[] = [
   },
 ];
 
-interface Result {
-  name: string;
-  r0: string;
-  /** instructions executed by one run */
-  executed: number;
+const ENGINES: readonly Engine[] = ['interp', 'jit'];
+
+/** The figures of one kernel on one engine. */
+interface Timing {
   samples: number;
   runsPerSample: number;
   /** median over the samples of (sample time / runs per sample) */
@@ -87,9 +94,23 @@ interface Result {
   minNs: number;
   maxNs: number;
   nsPerInsn: number;
-  ref: { native: Ref; jit: Ref; cswitch: Ref };
   /** medianNs / C switch interpreter figure: > 1 means slower than it */
   ratioToCSwitch: number | null;
+  /** medianNs / Linux JIT figure */
+  ratioToLinuxJit: number | null;
+}
+
+interface Result {
+  name: string;
+  r0: string;
+  /** instructions executed by one run */
+  executed: number;
+  engines: Partial<Record<Engine, Timing>>;
+  /** JIT median / interpreter median: < 1 means the JIT is faster */
+  jitToInterp: number | null;
+  /** JIT compile time of this kernel (first run of a fresh engine minus a warm run) */
+  jitCompileNs: number | null;
+  ref: { native: Ref; jit: Ref; cswitch: Ref };
   /** the C switch interpreter's figure divided by our instruction count: its ns/insn, roughly */
   cswitchNsPerInsnEstimate: number | null;
 }
@@ -99,18 +120,23 @@ interface Options {
   jsonFile: string | null;
   seconds: number;
   only: string[];
+  engines: Engine[];
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { json: false, jsonFile: null, seconds: 5, only: [] };
+  const o: Options = { json: false, jsonFile: null, seconds: 5, only: [], engines: [...ENGINES] };
   for (const a of argv) {
     if (a === '--json') o.json = true;
     else if (a.startsWith('--json=')) o.jsonFile = a.slice('--json='.length);
-    else if (a.startsWith('--seconds=')) {
+    else if (a.startsWith('--engine=')) {
+      const e = a.slice('--engine='.length);
+      if (e !== 'interp' && e !== 'jit') throw new Error(`bench: bad ${a} (interp or jit)`);
+      o.engines = [e];
+    } else if (a.startsWith('--seconds=')) {
       o.seconds = Number(a.slice('--seconds='.length));
       if (!(o.seconds > 0)) throw new Error(`bench: bad ${a}`);
     } else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: node dist/bench/run.js [--json | --json=FILE] [--seconds=S] [kernel…]\n');
+      process.stdout.write('usage: node dist/bench/run.js [--json | --json=FILE] [--seconds=S] [--engine=interp|jit] [kernel…]\n');
       process.exit(0);
     } else if (a.startsWith('-')) throw new Error(`bench: unknown option ${a}`);
     else if (!KERNELS.some((k) => k.name === a)) {
@@ -140,97 +166,236 @@ function log(msg: string): void {
   process.stderr.write(msg + '\n');
 }
 
-function benchKernel(k: Kernel, benchDir: string, sharedBench: string, seconds: number): Result {
-  const text = readFileSync(path.join(benchDir, 'kernels', `${k.name}.s`), 'utf8');
-  const insns = assemble(text);
-  const input = k.input ? new Uint8Array(readFileSync(path.join(sharedBench, k.input))) : new Uint8Array(0);
+type Vm = Interpreter | JitEngine;
 
+/** One engine over a fresh address space holding its stack and the input. */
+interface Rig {
+  vm: Vm;
+  space: AddressSpace;
+  region: Region;
+  args: bigint[];
+  regions: Region[];
+}
+
+function rig(engine: Engine, insns: readonly Insn[], input: Uint8Array, name: string, helpers?: HelperRegistry): Rig {
   const space = new AddressSpace();
-  const vm = new Interpreter(insns, { space, budget: BUDGET });
-  const region = space.map(input, k.input ?? 'mem');
-  const args = [BigInt(input.length ? region.start : 0), BigInt(input.length)];
-  const regions = [region];
+  const Vm = engine === 'jit' ? JitEngine : Interpreter;
+  const vm = new Vm(insns, { space, budget: BUDGET, helpers });
+  const region = space.map(input, name);
+  return { vm, space, region, args: [BigInt(input.length ? region.start : 0), BigInt(input.length)], regions: [region] };
+}
 
-  // Check the result once before timing anything.
-  const r0 = vm.run(args, regions);
-  if (r0 !== k.expected) {
-    throw new Error(`bench: ${k.name} returned ${hex(r0)}, expected ${hex(k.expected)} (README table) — not timing a wrong program`);
-  }
-  const executed = vm.executed;
-  if (!(executed > 0)) throw new Error(`bench: ${k.name}: interpreter reports ${executed} instructions executed`);
+interface Samples {
+  perRun: number[];
+  runsPerSample: number;
+}
 
-  // Warm up: at least 3 runs and ~1/8 of the sampling time, so V8 has optimised the interpreter.
+/**
+ * Time `run`: warm up (at least 3 runs and ~1/8 of the time, so V8 has
+ * optimised the interpreter or tiered the wasm up), then ~25 samples of
+ * ≥ 5 ms each, fewer (but ≥ 3) when one run is long. `check` follows each sample.
+ */
+function sample(run: () => bigint, seconds: number, check: (sink: bigint, runs: number) => void): Samples {
   const warmNs = BigInt(Math.round((seconds * 1e9) / 8));
   let t0 = now();
   let one = Number.POSITIVE_INFINITY;
   for (let i = 0; i < 3 || now() - t0 < warmNs; i++) {
     const s = now();
-    vm.run(args, regions);
+    run();
     const d = Number(now() - s);
     if (d < one) one = d;
   }
-
-  // Samples of `runs` runs each; ~25 samples of ≥ 5 ms, fewer (but ≥ 3) when one run is long.
   const budgetNs = seconds * 1e9;
   const runs = Math.max(1, Math.round(Math.max(5e6, budgetNs / 25) / Math.max(one, 1)));
   const samples = Math.max(3, Math.min(25, Math.floor(budgetNs / (one * runs))));
   const perRun: number[] = [];
-  let sink = 0n;
   // A busy machine slows runs down: stop at 1.5 × the budget, after at least 3 samples.
   const deadline = now() + BigInt(Math.round(budgetNs * 1.5));
   for (let s = 0; s < samples; s++) {
     if (s >= 3 && now() > deadline) break;
+    let sink = 0n;
     t0 = now();
-    for (let i = 0; i < runs; i++) sink ^= vm.run(args, regions);
+    for (let i = 0; i < runs; i++) sink ^= run();
     perRun.push(Number(now() - t0) / runs);
-    if (vm.executed !== executed) {
-      throw new Error(`bench: ${k.name}: executed ${vm.executed} instructions, first run executed ${executed}`);
-    }
+    check(sink, runs);
   }
-  // Each sample XORs `runs` equal results: a check that the timed runs still compute the same value.
-  const expectSink = perRun.length * runs % 2 === 1 ? k.expected : 0n;
-  if (sink !== expectSink) throw new Error(`bench: ${k.name}: timed runs returned a different value`);
-  const after = space.bytes.subarray(region.start, region.end);
-  if (!after.every((b, i) => b === input[i])) throw new Error(`bench: ${k.name} modified its input`);
+  return { perRun, runsPerSample: runs };
+}
 
+function timeKernel(k: Kernel, r: Rig, input: Uint8Array, executed: number, seconds: number): Timing {
+  const { vm, args, regions } = r;
+  const { perRun, runsPerSample } = sample(() => vm.run(args, regions), seconds, (sink, runs) => {
+    if (vm.executed !== executed) throw new Error(`bench: ${k.name}: executed ${vm.executed} instructions, first run executed ${executed}`);
+    // A sample XORs `runs` equal results: a check that the timed runs still compute the same value.
+    if (sink !== (runs % 2 === 1 ? k.expected : 0n)) throw new Error(`bench: ${k.name}: timed runs returned a different value`);
+  });
+  const after = r.space.bytes.subarray(r.region.start, r.region.end);
+  if (!after.every((b, i) => b === input[i])) throw new Error(`bench: ${k.name} modified its input`);
   const medianNs = median(perRun);
   return {
-    name: k.name,
-    r0: hex(r0),
-    executed,
     samples: perRun.length,
-    runsPerSample: runs,
+    runsPerSample,
     medianNs,
     minNs: Math.min(...perRun),
     maxNs: Math.max(...perRun),
     nsPerInsn: medianNs / executed,
-    ref: { native: k.native, jit: k.jit, cswitch: k.cswitch },
     ratioToCSwitch: k.cswitch.ns === null ? null : medianNs / k.cswitch.ns,
-    cswitchNsPerInsnEstimate: k.cswitch.ns === null ? null : k.cswitch.ns / executed,
+    ratioToLinuxJit: k.jit.ns === null ? null : medianNs / k.jit.ns,
   };
 }
 
-function table(rows: readonly Result[]): string {
-  const head = ['kernel', 'r0', 'median/run', 'insns/run', 'ns/insn', 'samples', 'native', 'Linux JIT', 'C switch', 'C sw ns/insn*', 'vs C switch'];
-  const body = rows.map((r) => [
-    r.name,
-    r.r0,
-    fmtTime(r.medianNs),
-    r.executed.toLocaleString('en-US'),
-    r.nsPerInsn.toFixed(2),
-    `${r.samples}×${r.runsPerSample}`,
-    r.ref.native.text,
-    r.ref.jit.text,
-    r.ref.cswitch.text,
-    r.cswitchNsPerInsnEstimate === null ? '-' : r.cswitchNsPerInsnEstimate.toFixed(2),
-    r.ratioToCSwitch === null ? '-' : `${r.ratioToCSwitch.toFixed(2)}×`,
-  ]);
-  const numeric = new Set([2, 3, 4, 5, 9, 10]);
+function benchKernel(k: Kernel, benchDir: string, sharedBench: string, opts: Options): Result {
+  const text = readFileSync(path.join(benchDir, 'kernels', `${k.name}.s`), 'utf8');
+  const insns = assemble(text);
+  const input = k.input ? new Uint8Array(readFileSync(path.join(sharedBench, k.input))) : new Uint8Array(0);
+  const engines: Partial<Record<Engine, Timing>> = {};
+  let executed: number | undefined;
+  for (const engine of opts.engines) {
+    const r = rig(engine, insns, input, k.input ?? 'mem');
+    // Check the result once before timing anything; both engines must count the same instructions.
+    const r0 = r.vm.run(r.args, r.regions);
+    if (r0 !== k.expected) {
+      throw new Error(`bench: ${k.name} returned ${hex(r0)} on ${engine}, expected ${hex(k.expected)} (README table) — not timing a wrong program`);
+    }
+    if (!(r.vm.executed > 0) || (executed !== undefined && r.vm.executed !== executed)) {
+      throw new Error(`bench: ${k.name}: ${engine} reports ${r.vm.executed} instructions executed${executed === undefined ? '' : `, the other engine ${executed}`}`);
+    }
+    executed = r.vm.executed;
+    log(`bench: ${k.name} on ${engine} …`);
+    engines[engine] = timeKernel(k, r, input, executed, opts.seconds);
+    log(`bench: ${k.name} on ${engine}: ${fmtTime(engines[engine]!.medianNs)}/run, ${engines[engine]!.nsPerInsn.toFixed(2)} ns/insn`);
+  }
+  const { interp, jit } = engines;
+  return {
+    name: k.name,
+    r0: hex(k.expected),
+    executed: executed!,
+    engines,
+    jitToInterp: interp && jit ? jit.medianNs / interp.medianNs : null,
+    jitCompileNs: opts.engines.includes('jit') ? compileCost(insns, 20).totalNs : null,
+    ref: { native: k.native, jit: k.jit, cswitch: k.cswitch },
+    cswitchNsPerInsnEstimate: k.cswitch.ns === null ? null : k.cswitch.ns / executed!,
+  };
+}
+
+interface CompileCost {
+  slots: number;
+  /** eBPF → wasm bytes (compile.ts), median */
+  encodeNs: number;
+  /** new WebAssembly.Module + Instance (V8's baseline compiler), median */
+  wasmNs: number;
+  totalNs: number;
+  per1000Ns: number;
+  wasmBytes: number;
+}
+
+let compiles = 0;
+
+/**
+ * JIT compile time: compile.ts, then V8 (WebAssembly.Module + Instance), the
+ * median of `reps` after 3 untimed ones (the compiler's own code warms up:
+ * the first compiles of a process take several times longer). Each compile
+ * is for a different stack address, so the bytes differ and V8's module
+ * cache never answers.
+ */
+function compileCost(insns: readonly Insn[], reps: number): CompileCost {
+  const encode: number[] = [];
+  const wasm: number[] = [];
+  let bytes = 0;
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  for (let i = -3; i < reps; i++) {
+    const stackStart = 65536 + 8 * compiles++;
+    const t0 = now();
+    const c = compileProgram(insns, { stackStart, stackEnd: stackStart + 4096, hasHelper: () => true });
+    const t1 = now();
+    const module = new WebAssembly.Module(c.bytes);
+    const env: Record<string, unknown> = { memory };
+    for (const imp of WebAssembly.Module.imports(module)) if (imp.kind === 'function') env[imp.name] = () => 0;
+    new WebAssembly.Instance(module, { env: env as WebAssembly.ModuleImports });
+    const t2 = now();
+    if (i < 0) continue;
+    encode.push(Number(t1 - t0));
+    wasm.push(Number(t2 - t1));
+    bytes = c.bytes.length;
+  }
+  const encodeNs = median(encode);
+  const wasmNs = median(wasm);
+  return { slots: insns.length, encodeNs, wasmNs, totalNs: encodeNs + wasmNs, per1000Ns: ((encodeNs + wasmNs) * 1000) / insns.length, wasmBytes: bytes };
+}
+
+/**
+ * A synthetic program of about `slots` slots in the mix of the kernels:
+ * loads from the input, ALU work, stack stores and a forward branch per 10
+ * instructions, one loop around it all.
+ */
+function syntheticProgram(slots: number): Insn[] {
+  const lines = ['mov %r0, 0', 'mov %r6, 2', 'top:'];
+  for (let k = 0; lines.length < slots - 4; k++) {
+    lines.push(
+      `ldxb %r3, [%r1+${k % 60}]`, 'add %r0, %r3', 'mul %r0, 31', `stxdw [%r10-${8 * ((k % 60) + 1)}], %r0`,
+      `jgt %r0, ${k}, +2`, `xor %r0, ${k & 0xffff}`, 'lsh %r0, 3', 'rsh %r0, 1', 'mov %r4, %r0', 'and %r4, 255',
+    );
+  }
+  lines.push('sub %r6, 1', 'jne %r6, 0, top', 'exit');
+  return assemble(lines.join('\n'));
+}
+
+interface HelperCost {
+  engine: Engine;
+  /** what the helper does */
+  helper: string;
+  calls: number;
+  /** (loop with the call − loop without it) / calls */
+  nsPerCall: number;
+}
+
+const HELPERS: readonly [string, HelperFn][] = [
+  ['returns 0', () => 0n],
+  ['returns r1 + r5', (_env, r1, _r2, _r3, _r4, r5) => r1 + r5],
+];
+
+/** Cost of one helper call: a counted loop with and without the call. */
+function helperCost(engine: Engine, seconds: number, helper: string, fn: HelperFn): HelperCost {
+  const calls = 100_000;
+  const helpers = new HelperRegistry([{ id: 2, name: 'bench', fn }]);
+  const loop = (body: string): Insn[] => assemble(`mov %r6, ${calls}\nmov %r1, 7\nmov %r5, 9\ntop:\n${body}sub %r6, 1\njne %r6, 0, top\nmov %r0, 0\nexit`);
+  const time = (insns: Insn[]): number => {
+    const r = rig(engine, insns, new Uint8Array(0), 'mem', helpers);
+    return median(sample(() => r.vm.run(r.args, r.regions), seconds / 4, () => {}).perRun);
+  };
+  return { engine, helper, calls, nsPerCall: (time(loop('call 2\n')) - time(loop(''))) / calls };
+}
+
+function table(rows: readonly Result[], engines: readonly Engine[]): string {
+  const cols: [string, (r: Result) => string][] = [
+    ['kernel', (r) => r.name],
+    ['insns/run', (r) => r.executed.toLocaleString('en-US')],
+  ];
+  for (const e of engines) {
+    cols.push([`${e}/run`, (r) => fmtTime(r.engines[e]!.medianNs)], [`${e} ns/insn`, (r) => r.engines[e]!.nsPerInsn.toFixed(2)]);
+  }
+  if (engines.length === 2) cols.push(['jit/interp', (r) => (r.jitToInterp === null ? '-' : `${r.jitToInterp.toFixed(3)}×`)]);
+  if (engines.includes('jit')) cols.push(['jit compile', (r) => (r.jitCompileNs === null ? '-' : fmtTime(r.jitCompileNs))]);
+  cols.push(
+    ['native', (r) => r.ref.native.text],
+    ['Linux JIT', (r) => r.ref.jit.text],
+    ['C switch', (r) => r.ref.cswitch.text],
+    ['C sw ns/insn*', (r) => (r.cswitchNsPerInsnEstimate === null ? '-' : r.cswitchNsPerInsnEstimate.toFixed(2))],
+  );
+  for (const e of engines) {
+    cols.push([`${e} vs C sw`, (r) => ratio(r.engines[e]!.ratioToCSwitch)]);
+    if (e === 'jit') cols.push(['jit vs Linux JIT', (r) => ratio(r.engines.jit!.ratioToLinuxJit)]);
+  }
+  const textCols = new Set(['kernel', 'native', 'Linux JIT', 'C switch']);
+  const head = cols.map(([h]) => h);
+  const body = rows.map((r) => cols.map(([, f]) => f(r)));
   const width = head.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
   const line = (cells: readonly string[]): string =>
-    cells.map((cell, c) => (numeric.has(c) ? cell.padStart(width[c]!) : cell.padEnd(width[c]!))).join('  ').trimEnd();
+    cells.map((cell, c) => (textCols.has(head[c]!) ? cell.padEnd(width[c]!) : cell.padStart(width[c]!))).join('  ').trimEnd();
   return [line(head), width.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
+
+const ratio = (x: number | null): string => (x === null ? '-' : `${x.toFixed(2)}×`);
 
 function main(): void {
   const opts = parseArgs(process.argv.slice(2));
@@ -240,33 +405,34 @@ function main(): void {
 
   const cpu = cpus();
   const machine = `${cpu[0]?.model ?? 'unknown CPU'} ×${cpu.length}, node ${process.version}`;
-  log(`bench: ${machine}; ~${opts.seconds} s per kernel`);
+  log(`bench: ${machine}; ~${opts.seconds} s per kernel and engine (${opts.engines.join(', ')})`);
   const started = now();
-  const results: Result[] = [];
-  for (const k of kernels) {
-    log(`bench: ${k.name} …`);
-    const r = benchKernel(k, benchDir, sharedBench, opts.seconds);
-    log(`bench: ${k.name}: ${fmtTime(r.medianNs)}/run, ${r.nsPerInsn.toFixed(2)} ns/insn`);
-    results.push(r);
-  }
+  const loadBefore = loadavg();
+  const results = kernels.map((k) => benchKernel(k, benchDir, sharedBench, opts));
+  const jit = opts.engines.includes('jit');
+  log('bench: compile time and helper calls …');
+  const compile = jit ? [1_000, 10_000].map((n) => compileCost(syntheticProgram(n), 10)) : [];
+  const helper = HELPERS.flatMap(([what, fn]) => opts.engines.map((e) => helperCost(e, opts.seconds, what, fn)));
   const totalS = Number(now() - started) / 1e9;
   const load = loadavg().map((l) => l.toFixed(2)).join(' ');
 
   const get = (name: string): Result | undefined => results.find((r) => r.name === name);
   const fnv = get('fnv1a');
   const xs = get('xorshift');
-  const f = (r: Result | undefined): string => (r ? r.nsPerInsn.toFixed(2) : 'n/a');
+  const f = (r: Result | undefined): string => (r?.engines.interp ? r.engines.interp.nsPerInsn.toFixed(2) : 'n/a');
   const target = `interpreter ns/insn on fnv1a and xorshift: ${f(fnv)} and ${f(xs)} (target ≤ 6 ns)`;
 
   const json = {
     machine,
-    loadavg: loadavg(),
+    loadavg: { before: loadBefore, after: loadavg() },
     date: new Date().toISOString(),
-    engine: 'interp',
+    engines: opts.engines,
     budget: BUDGET,
     seconds: totalS,
     kernels: results,
-    target: { fnv1aNsPerInsn: fnv?.nsPerInsn ?? null, xorshiftNsPerInsn: xs?.nsPerInsn ?? null, limitNsPerInsn: 6 },
+    jitCompile: compile,
+    helperCall: helper,
+    target: { fnv1aNsPerInsn: fnv?.engines.interp?.nsPerInsn ?? null, xorshiftNsPerInsn: xs?.engines.interp?.nsPerInsn ?? null, limitNsPerInsn: 6 },
   };
   if (opts.jsonFile) writeFileSync(opts.jsonFile, JSON.stringify(json, null, 2) + '\n');
   if (opts.json) {
@@ -275,18 +441,22 @@ function main(): void {
   }
   const empty = get('empty');
   const out = [
-    `tsbpf interpreter benchmark — ${machine}`,
+    `tsbpf benchmark (${opts.engines.join(', ')}) — ${machine}`,
     '',
-    table(results),
+    table(results, opts.engines),
     '',
-    'median/run: median over samples of (sample time / runs); samples: samples × runs per sample.',
+    'X/run: median over samples of (sample time / runs); jit/interp: JIT median / interpreter median (< 1 = JIT faster).',
+    'jit compile: eBPF → wasm bytes plus V8\'s WebAssembly.Module + Instance, median of 20 after 3 (once per engine, on its first run).',
     'native, Linux JIT, C switch: reference figures of ../shared/bench/README.md (same machine kind, not this run).',
     '* C sw ns/insn: the C switch interpreter\'s time divided by our instruction count (an estimate: its program was compiled separately).',
-    'vs C switch: our median / the C switch interpreter\'s figure (> 1 = slower).',
-    empty ? `fixed cost of one run (empty program): ${fmtTime(empty.medianNs)}` : '',
+    'X vs C sw, jit vs Linux JIT: our median / the reference figure (> 1 = slower).',
+    ...opts.engines.map((e) => (empty?.engines[e] ? `fixed cost of one run on ${e} (empty program): ${fmtTime(empty.engines[e]!.medianNs)}` : '')),
+    '',
+    ...compile.map((c) => `jit compile, synthetic ${c.slots.toLocaleString('en-US')}-slot program: ${fmtTime(c.totalNs)} (${fmtTime(c.encodeNs)} eBPF → ${c.wasmBytes.toLocaleString('en-US')} wasm bytes, ${fmtTime(c.wasmNs)} V8) = ${fmtTime(c.per1000Ns)} per 1,000 instructions`),
+    ...helper.map((h) => `helper call (a helper that ${h.helper}; a loop of ${h.calls.toLocaleString('en-US')} with and without the call) on ${h.engine}: ${h.nsPerCall.toFixed(1)} ns per call`),
     '',
     target,
-    `(${totalS.toFixed(1)} s; load average at the end: ${load})`,
+    `(${totalS.toFixed(1)} s; load average before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, at the end: ${load})`,
   ].filter((l, i, a) => l !== '' || a[i - 1] !== '');
   process.stdout.write(out.join('\n') + '\n');
 }

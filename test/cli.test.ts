@@ -118,8 +118,11 @@ test('usage errors: unknown file type, engine, budget', () => {
   assert.match(tsbpf('run', txt).stderr, /unknown file type '\.txt'/);
   const s = write('e.s', 'mov %r0, 0\nexit\n');
   const jit = tsbpf('run', '--engine', 'jit', s);
-  assert.equal(jit.status, 1);
-  assert.match(jit.stderr, /^tsbpf: .*JIT is not available yet/);
+  assert.equal(jit.status, 0, jit.stderr);
+  assert.equal(jit.stdout, tsbpf('run', '--engine', 'interp', s).stdout);
+  const bad = tsbpf('run', '--engine', 'fast', s);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^tsbpf: .*Unknown engine; expected interp or jit/);
   assert.equal(tsbpf('run', '--engine', 'interp', '--no-verify', s).status, 0);
   const loop = write('loop.s', 'ja -1\nexit\n');
   const budget = tsbpf('run', '--budget', '100', loop);

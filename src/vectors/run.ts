@@ -3,7 +3,7 @@ import { HelperRegistry } from '../helpers/registry.js';
 import { assemble } from '../isa/asm.js';
 import { Insn, toWord } from '../isa/instruction.js';
 import { validate } from '../isa/validate.js';
-import { execute } from '../vm/execute.js';
+import { Engine, execute } from '../vm/execute.js';
 import { DataFile } from './datafile.js';
 import { conformanceHelpers } from './helpers.js';
 
@@ -39,6 +39,8 @@ export interface RunVectorOptions {
   budget?: number;
   /** helpers (default: the uBPF test helpers of conformanceHelpers()) */
   helpers?: HelperRegistry;
+  /** execution engine (default: execute's, the interpreter) */
+  engine?: Engine;
 }
 
 export const hex64 = (v: bigint): string => `0x${BigInt.asUintN(64, v).toString(16)}`;
@@ -112,7 +114,7 @@ function attempt(data: DataFile, options: RunVectorOptions): Outcome {
     if (data.result === undefined && !expectsError(data)) return { kind: 'built', slots: insns.length };
     step('load', () => validate(insns));
     const helpers = options.helpers ?? conformanceHelpers();
-    const run = step('run', () => execute(insns, { mem: data.mem, helpers, budget: options.budget }));
+    const run = step('run', () => execute(insns, { mem: data.mem, helpers, budget: options.budget, engine: options.engine }));
     return { kind: 'result', r0: run.r0, executed: run.executed };
   } catch (e) {
     if (e instanceof Stopped) return e.outcome;

@@ -4,9 +4,11 @@ import { Insn } from '../isa/instruction.js';
 import { BPF_PSEUDO_FUNC, LDDW } from '../isa/opcodes.js';
 import { validate } from '../isa/validate.js';
 import { Interpreter } from './interpreter.js';
+import { JitEngine } from './jit/engine.js';
 import { AddressSpace } from './memory.js';
 
-export type Engine = 'interp';
+/** The reference interpreter, or the compiler to WebAssembly (same results, errors and counts). */
+export type Engine = 'interp' | 'jit';
 
 export interface ExecuteOptions {
   /** input bytes: r1 = address of a writable copy, r2 = their length */
@@ -34,7 +36,8 @@ export function execute(insns: readonly Insn[], options: ExecuteOptions = {}): E
   refuseUnresolved(insns);
   const space = new AddressSpace();
   const mem = options.mem ?? new Uint8Array(0);
-  const vm = new Interpreter(insns, { space, helpers: options.helpers, budget: options.budget });
+  const Vm = options.engine === 'jit' ? JitEngine : Interpreter;
+  const vm = new Vm(insns, { space, helpers: options.helpers, budget: options.budget });
   const region = space.map(mem, 'mem');
   const r0 = vm.run([BigInt(mem.length ? region.start : 0), BigInt(mem.length)], [region]);
   return { r0, mem: space.bytes.slice(region.start, region.end), executed: vm.executed };

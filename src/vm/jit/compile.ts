@@ -1,0 +1,685 @@
+import { Insn } from '../../isa/instruction.js';
+import * as o from '../../isa/opcodes.js';
+import { DecodedProgram, Op, decodeOps } from '../decode-ops.js';
+import { MAX_CALL_FRAMES, MAY_GOTO_BUDGET, STACK_SIZE } from '../interpreter.js';
+import { Block, FunctionCfg, buildCfg, functionCfg } from './cfg.js';
+import { BlockHooks, emitDispatch, emitStructured } from './structure.js';
+import { Code, I32, I64, ModuleBuilder, OP, Opcode, ValType } from './wasm.js';
+
+/**
+ * eBPF → WebAssembly. One wasm function per eBPF function (slot 0 and every
+ * local-call target), with signature (r0…r9, r10, depth) → (r0…r5): registers
+ * are i64 locals, a local call is a wasm call (the callee's r6–r9 are its own
+ * locals, so the caller's survive; r0–r5 come back as results, as the
+ * interpreter leaves them). The exported `run(r1…r5, budget) → r0` starts
+ * function 0 with r10 at the top of the stack.
+ *
+ * Semantics follow the interpreter (src/vm/interpreter.ts) exactly:
+ * - every load and store is checked against the run's regions: inline against
+ *   the engine's stack (constant bounds) and a last-hit region per direction
+ *   (locals, mirrored in globals for the other functions), else the imported
+ *   `missRead`/`missWrite`, which finds the region (and leaves its bounds in
+ *   the scratch area) or throws EFAULT;
+ * - the budget is charged per basic block (slots) and checked on every taken
+ *   jump and local call, which gives the interpreter's count and its E2BIG at
+ *   the same pc;
+ * - division guards: x/0 = 0, x%0 = x, INT_MIN s/ -1 = INT_MIN.
+ *
+ * Values cross between wasm and JS through a scratch area in the first page
+ * of the memory, which is never mapped for programs (memory.ts): helper
+ * arguments r1–r5 (read by JS as unsigned BigInts, no conversion call), the
+ * bounds of a region found by a miss, and the budget left after a run. Each
+ * is written right before control passes to the other side and read at once,
+ * so engines sharing the memory (even nested runs) cannot disturb it.
+ */
+
+/**
+ * Byte addresses of the scratch area: helper arguments (5 × u64), a region
+ * found by a miss (start, length: u32), the budget left (f64), and the
+ * last-hit regions a run starts with (read start, length, write start,
+ * length: u32), which the engine sets to the caller's first region.
+ */
+export const SCRATCH = { args: 256, region: 296, budget: 304, initial: 312 } as const;
+
+/** What the engine provides as imports (module "env"), in order after the memory. */
+export const RUNTIME_IMPORTS = ['missRead', 'missWrite', 'outOfBudget', 'tooDeep', 'fellOff', 'kfunc', 'unknownHelper', 'callx', 'loadPacket'] as const;
+
+export type RuntimeImport = (typeof RUNTIME_IMPORTS)[number];
+
+/** Name of the import through which a static `call id` reaches helper `id`. */
+export const helperImport = (id: number): string => `helper${id}`;
+
+export interface CompileOptions {
+  /** the engine's stack region: MAX_CALL_FRAMES × STACK_SIZE bytes ending at stackEnd */
+  stackStart: number;
+  stackEnd: number;
+  /** whether a helper id is registered (unknown ids compile to an EINVAL trap at the call) */
+  hasHelper(id: number): boolean;
+}
+
+export interface CompiledModule {
+  bytes: Uint8Array<ArrayBuffer>;
+  /** helper ids imported, as helperImport(id) */
+  helperIds: number[];
+  functions: number;
+  /** functions compiled as structured control flow (the others use a dispatch loop) */
+  structured: number;
+}
+
+export function compileProgram(insns: readonly Insn[], options: CompileOptions): CompiledModule {
+  const prog = decodeOps(insns);
+  const cfg = buildCfg(insns, prog);
+  const m = new ModuleBuilder();
+  m.importMemory('env', 'memory');
+  const helperIds = staticHelpers(insns, prog, options);
+  const imports = declareImports(m, helperIds);
+  const globals = declareGlobals(m);
+  const fnType = m.type([...Array<ValType>(11).fill(I64), I32], Array<ValType>(6).fill(I64));
+  const fnIndex = new Map(cfg.entries.map((e) => [e, m.declareFunc(fnType, LOCAL_TYPES)]));
+  const ctx: Context = { insns, prog, options, imports, globals, fnIndex };
+  let structured = 0;
+  for (const [entry, index] of fnIndex) {
+    const f = new FunctionCompiler(ctx, functionCfg(cfg, entry));
+    m.defineFunc(index, f.compile());
+    if (f.structured) structured++;
+  }
+  const run = m.declareFunc(m.type(Array<ValType>(6).fill(I64), [I64]), []);
+  m.defineFunc(run, runWrapper(ctx, fnIndex.get(0)!));
+  m.exportFunc('run', run);
+  return { bytes: m.encode(), helperIds, functions: fnIndex.size, structured };
+}
+
+interface Context {
+  insns: readonly Insn[];
+  prog: DecodedProgram;
+  options: CompileOptions;
+  imports: Record<string, number>;
+  globals: Record<'budget' | 'mayGoto' | 'rdStart' | 'rdEnd' | 'wrStart' | 'wrEnd', number>;
+  fnIndex: Map<number, number>;
+}
+
+function staticHelpers(insns: readonly Insn[], prog: DecodedProgram, options: CompileOptions): number[] {
+  const ids = new Set<number>();
+  for (let i = 0; i < insns.length; i += insns[i]!.code === o.LDDW ? 2 : 1) {
+    if (prog.op[i] === Op.CALL && options.hasHelper(prog.imm[i]!)) ids.add(prog.imm[i]!);
+  }
+  return [...ids].sort((a, b) => a - b);
+}
+
+function declareImports(m: ModuleBuilder, helperIds: readonly number[]): Record<string, number> {
+  const types: Record<RuntimeImport, number> = {
+    missRead: m.type([I32, I64, I32, I32], []),
+    missWrite: m.type([I32, I64, I32, I32], []),
+    outOfBudget: m.type([I32], []),
+    tooDeep: m.type([I32, I32], []),
+    fellOff: m.type([I32], []),
+    kfunc: m.type([I32, I32], []),
+    unknownHelper: m.type([I32, I32], []),
+    callx: m.type([I32, I32], [I64]),
+    loadPacket: m.type([I32, I32], [I32]),
+  };
+  const out: Record<string, number> = {};
+  for (const name of RUNTIME_IMPORTS) out[name] = m.importFunc('env', name, types[name]);
+  const helperType = m.type([I32], [I64]);
+  for (const id of helperIds) out[helperImport(id)] = m.importFunc('env', helperImport(id), helperType);
+  return out;
+}
+
+function declareGlobals(m: ModuleBuilder): Context['globals'] {
+  return {
+    budget: m.global(I64),
+    mayGoto: m.global(I32),
+    rdStart: m.global(I64),
+    rdEnd: m.global(I64),
+    wrStart: m.global(I64),
+    wrEnd: m.global(I64),
+  };
+}
+
+/** run(r1…r5, budget): set the per-run globals, call function 0, leave the budget in the scratch area, return r0. */
+function runWrapper(ctx: Context, entryFn: number): Code {
+  const g = ctx.globals;
+  const c = new Code();
+  c.get(5).globalSet(g.budget);
+  c.i32(MAY_GOTO_BUDGET).globalSet(g.mayGoto);
+  const initial = (at: number, start: number, end: number): void => {
+    c.i32(at).mem(OP.i64_load32_u).globalSet(start);
+    c.globalGet(start).i32(at + 4).mem(OP.i64_load32_u).op(OP.i64_add).globalSet(end);
+  };
+  initial(SCRATCH.initial, g.rdStart, g.rdEnd);
+  initial(SCRATCH.initial + 8, g.wrStart, g.wrEnd);
+  c.i64(0);
+  for (let r = 0; r < 5; r++) c.get(r);
+  for (let r = 6; r < 10; r++) c.i64(0);
+  c.i64(ctx.options.stackEnd).i32(0).call(entryFn);
+  for (let r = 0; r < 5; r++) c.op(OP.drop);
+  c.i32(SCRATCH.budget).globalGet(g.budget).op(OP.f64_convert_i64_s).mem(OP.f64_store);
+  return c;
+}
+
+// Locals of an eBPF function: parameters r0–r10 (0–10) and depth (11), then these.
+const R10 = 10;
+const DEPTH = 11;
+const BUDGET = 12;
+const RD_S = 13;
+const RD_E = 14;
+const WR_S = 15;
+const WR_E = 16;
+const ADDR = 17;
+const T0 = 18;
+const T1 = 19;
+const NEXT = 20;
+const TI = 21;
+const LOCAL_TYPES: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I64, I32, I32];
+
+/** Functions with more blocks than this use the dispatch loop (structuring recurses per block). */
+const MAX_STRUCTURED_BLOCKS = 4000;
+
+const STACK_BYTES = STACK_SIZE * MAX_CALL_FRAMES;
+
+const BIN64: Partial<Record<Op, Opcode>> = {
+  [Op.ADD64]: OP.i64_add, [Op.SUB64]: OP.i64_sub, [Op.MUL64]: OP.i64_mul, [Op.OR64]: OP.i64_or,
+  [Op.AND64]: OP.i64_and, [Op.XOR64]: OP.i64_xor, [Op.LSH64]: OP.i64_shl, [Op.RSH64]: OP.i64_shr_u,
+  [Op.ARSH64]: OP.i64_shr_s,
+};
+
+const BIN32: Partial<Record<Op, Opcode>> = {
+  [Op.ADD32]: OP.i32_add, [Op.SUB32]: OP.i32_sub, [Op.MUL32]: OP.i32_mul, [Op.OR32]: OP.i32_or,
+  [Op.AND32]: OP.i32_and, [Op.XOR32]: OP.i32_xor, [Op.LSH32]: OP.i32_shl, [Op.RSH32]: OP.i32_shr_u,
+  [Op.ARSH32]: OP.i32_shr_s,
+};
+
+/** Division family: [is 64-bit, signed, division (else modulo)]. */
+const DIVS: Partial<Record<Op, [boolean, boolean, boolean]>> = {
+  [Op.DIV64]: [true, false, true], [Op.SDIV64]: [true, true, true], [Op.MOD64]: [true, false, false], [Op.SMOD64]: [true, true, false],
+  [Op.DIV32]: [false, false, true], [Op.SDIV32]: [false, true, true], [Op.MOD32]: [false, false, false], [Op.SMOD32]: [false, true, false],
+};
+
+/** Loads: [bytes, wasm op]. */
+const LOADS: Partial<Record<Op, [number, Opcode]>> = {
+  [Op.LDXB]: [1, OP.i64_load8_u], [Op.LDXH]: [2, OP.i64_load16_u], [Op.LDXW]: [4, OP.i64_load32_u], [Op.LDXDW]: [8, OP.i64_load],
+  [Op.LDXSB]: [1, OP.i64_load8_s], [Op.LDXSH]: [2, OP.i64_load16_s], [Op.LDXSW]: [4, OP.i64_load32_s],
+};
+
+const STORES: Partial<Record<Op, number>> = { [Op.STB]: 1, [Op.STH]: 2, [Op.STW]: 4, [Op.STDW]: 8 };
+
+const LOAD_U: Record<number, Opcode> = { 1: OP.i64_load8_u, 2: OP.i64_load16_u, 4: OP.i64_load32_u, 8: OP.i64_load };
+const STORE: Record<number, Opcode> = { 1: OP.i64_store8, 2: OP.i64_store16, 4: OP.i64_store32, 8: OP.i64_store };
+
+/** Conditional jumps: [wasm compare, 64-bit]; JSET is `and` then non-zero. */
+const CONDS: Partial<Record<Op, [Opcode, boolean]>> = {
+  [Op.JEQ64]: [OP.i64_eq, true], [Op.JNE64]: [OP.i64_ne, true], [Op.JGT64]: [OP.i64_gt_u, true], [Op.JGE64]: [OP.i64_ge_u, true],
+  [Op.JLT64]: [OP.i64_lt_u, true], [Op.JLE64]: [OP.i64_le_u, true], [Op.JSGT64]: [OP.i64_gt_s, true], [Op.JSGE64]: [OP.i64_ge_s, true],
+  [Op.JSLT64]: [OP.i64_lt_s, true], [Op.JSLE64]: [OP.i64_le_s, true], [Op.JSET64]: [OP.i64_and, true],
+  [Op.JEQ32]: [OP.i32_eq, false], [Op.JNE32]: [OP.i32_ne, false], [Op.JGT32]: [OP.i32_gt_u, false], [Op.JGE32]: [OP.i32_ge_u, false],
+  [Op.JLT32]: [OP.i32_lt_u, false], [Op.JLE32]: [OP.i32_le_u, false], [Op.JSGT32]: [OP.i32_gt_s, false], [Op.JSGE32]: [OP.i32_ge_s, false],
+  [Op.JSLT32]: [OP.i32_lt_s, false], [Op.JSLE32]: [OP.i32_le_s, false], [Op.JSET32]: [OP.i32_and, false],
+};
+
+class FunctionCompiler implements BlockHooks {
+  private code = new Code();
+  structured = false;
+
+  constructor(private readonly ctx: Context, private readonly f: FunctionCfg) {}
+
+  compile(): Code {
+    if (this.f.reducible && this.f.order.length <= MAX_STRUCTURED_BLOCKS) {
+      try {
+        this.prologue();
+        emitStructured(this.code, this.f, this);
+        this.structured = true;
+        return this.code;
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e; // too deep to recurse: fall back
+        this.code = new Code();
+      }
+    }
+    this.prologue();
+    emitDispatch(this.code, this.f, this, NEXT);
+    return this.code;
+  }
+
+  private prologue(): void {
+    this.code.globalGet(this.ctx.globals.budget).set(BUDGET);
+    this.reloadCache();
+  }
+
+  private reloadCache(): void {
+    const g = this.ctx.globals;
+    const c = this.code;
+    c.globalGet(g.rdStart).set(RD_S).globalGet(g.rdEnd).set(RD_E);
+    c.globalGet(g.wrStart).set(WR_S).globalGet(g.wrEnd).set(WR_E);
+  }
+
+  // ---- block hooks ----
+
+  body(b: Block): void {
+    const { insns } = this.ctx;
+    if (b.term.kind === 'felloff') return this.trap('fellOff', b.start);
+    for (let i = b.start; i < b.end; i += insns[i]!.code === o.LDDW ? 2 : 1) {
+      if (i === b.last && b.term.kind !== 'fall') break;
+      this.insn(i);
+    }
+    this.code.get(BUDGET).i64(b.end - b.start).op(OP.i64_sub).set(BUDGET);
+    if (b.term.kind === 'exit') this.exit();
+    if (b.term.kind === 'call') this.localCall(b.last, b.term.callee);
+  }
+
+  condition(b: Block): void {
+    if (b.term.kind === 'maygoto') {
+      this.code.globalGet(this.ctx.globals.mayGoto).op(OP.i32_eqz);
+      return;
+    }
+    const i = b.last;
+    const [cmp, wide] = CONDS[this.ctx.prog.op[i] as Op]!;
+    const d = this.ctx.prog.dst[i]!;
+    if (wide) {
+      this.code.get(d);
+      this.operand64(i);
+      this.code.op(cmp);
+      if (cmp === OP.i64_and) this.code.op(OP.i64_eqz, OP.i32_eqz);
+    } else {
+      this.code.get(d).op(OP.i32_wrap_i64);
+      this.operand32(i);
+      this.code.op(cmp);
+    }
+  }
+
+  taken(b: Block): void {
+    this.budgetCheck(b.last);
+  }
+
+  notTaken(b: Block): void {
+    if (b.term.kind !== 'maygoto') return;
+    const g = this.ctx.globals.mayGoto;
+    this.code.globalGet(g).i32(1).op(OP.i32_sub).globalSet(g);
+  }
+
+  // ---- control ----
+
+  private budgetCheck(pc: number): void {
+    this.code.get(BUDGET).i64(0).op(OP.i64_lt_s).open(OP.if);
+    this.trap('outOfBudget', pc);
+    this.code.op(OP.end);
+  }
+
+  private exit(): void {
+    const c = this.code;
+    c.get(BUDGET).globalSet(this.ctx.globals.budget);
+    for (let r = 0; r <= 5; r++) c.get(r);
+    c.op(OP.return);
+  }
+
+  /** Depth check, budget check, then the callee with r10 one frame down; r0–r5 come back. */
+  private localCall(pc: number, callee: number): void {
+    const c = this.code;
+    c.get(DEPTH).i32(MAX_CALL_FRAMES - 1).op(OP.i32_ge_s).open(OP.if);
+    c.i32(pc).get(DEPTH).i32(2).op(OP.i32_add).call(this.ctx.imports.tooDeep!).op(OP.unreachable);
+    c.op(OP.end);
+    this.budgetCheck(pc);
+    c.get(BUDGET).globalSet(this.ctx.globals.budget);
+    for (let r = 0; r < 10; r++) c.get(r);
+    c.get(R10).i64(STACK_SIZE).op(OP.i64_sub).get(DEPTH).i32(1).op(OP.i32_add).call(this.ctx.fnIndex.get(callee)!);
+    for (let r = 5; r >= 0; r--) c.set(r);
+    c.globalGet(this.ctx.globals.budget).set(BUDGET);
+    this.reloadCache();
+  }
+
+  /** Call an import that throws (pc as its first argument); the code after it is unreachable. */
+  private trap(name: RuntimeImport, pc: number, arg?: number): void {
+    this.code.i32(pc);
+    if (arg !== undefined) this.code.i32(arg);
+    this.code.call(this.ctx.imports[name]!).op(OP.unreachable);
+  }
+
+  // ---- operands ----
+
+  /** The value of the constant slot `s` (≥ 11) as a signed 64-bit integer. */
+  private constant(s: number): bigint {
+    const p = this.ctx.prog;
+    return (BigInt(p.constHi[s - 11]!) << 32n) | BigInt(p.constLo[s - 11]! >>> 0);
+  }
+
+  private operand64(i: number): void {
+    const p = this.ctx.prog;
+    const s = p.src[i]!;
+    if (s <= 10) this.code.get(s);
+    else if (p.constHi[s - 11] === p.constLo[s - 11]! >> 31) this.code.i64(p.constLo[s - 11]!); // a sign-extended imm
+    else this.code.i64(this.constant(s));
+  }
+
+  private operand32(i: number): void {
+    const s = this.ctx.prog.src[i]!;
+    if (s > 10) this.code.i32(this.ctx.prog.constLo[s - 11]!);
+    else this.code.get(s).op(OP.i32_wrap_i64);
+  }
+
+  /** Constant operand of instruction i, if it has one: 64-bit value for wide ops, else the low 32 bits (signed). */
+  private constOperand(i: number, wide: boolean): bigint | undefined {
+    const s = this.ctx.prog.src[i]!;
+    if (s <= 10) return undefined;
+    return wide ? BigInt.asIntN(64, this.constant(s)) : BigInt(this.ctx.prog.constLo[s - 11]! | 0);
+  }
+
+  // ---- instructions ----
+
+  private insn(i: number): void {
+    const { prog, insns } = this.ctx;
+    const ins = insns[i]!;
+    const op = prog.op[i] as Op;
+    const alu = o.cls(ins.code) === o.BPF_ALU || o.cls(ins.code) === o.BPF_ALU64;
+    if (alu && o.op(ins.code) === o.BPF_END) return this.byteSwap(ins);
+    if (BIN64[op] !== undefined) return this.binary64(i, BIN64[op]!);
+    if (BIN32[op] !== undefined) return this.binary32(i, BIN32[op]!);
+    if (DIVS[op] !== undefined) return this.division(i, ...DIVS[op]!);
+    if (LOADS[op] !== undefined) return this.load(i, ...LOADS[op]!);
+    if (STORES[op] !== undefined) return this.store(i, STORES[op]!);
+    this.other(i, op);
+  }
+
+  private other(i: number, op: Op): void {
+    const { prog } = this.ctx;
+    const c = this.code;
+    const d = prog.dst[i]!;
+    const s = prog.src[i]!;
+    switch (op) {
+      case Op.MOV64:
+        this.operand64(i);
+        return void c.set(d);
+      case Op.MOV32:
+        this.operand32(i);
+        return void c.op(OP.i64_extend_i32_u).set(d);
+      case Op.NEG64:
+        return void c.i64(0).get(d).op(OP.i64_sub).set(d);
+      case Op.NEG32:
+        return void c.i32(0).get(d).op(OP.i32_wrap_i64, OP.i32_sub, OP.i64_extend_i32_u).set(d);
+      case Op.MOVSX8_64:
+        return void c.get(s).op(OP.i64_extend8_s).set(d);
+      case Op.MOVSX16_64:
+        return void c.get(s).op(OP.i64_extend16_s).set(d);
+      case Op.MOVSX32_64:
+        return void c.get(s).op(OP.i64_extend32_s).set(d);
+      case Op.MOVSX8_32:
+        return void c.get(s).op(OP.i32_wrap_i64, OP.i32_extend8_s, OP.i64_extend_i32_u).set(d);
+      case Op.MOVSX16_32:
+        return void c.get(s).op(OP.i32_wrap_i64, OP.i32_extend16_s, OP.i64_extend_i32_u).set(d);
+      case Op.LDDW:
+        return void c.i64((BigInt(prog.imm2[i]!) << 32n) | BigInt(prog.imm[i]! >>> 0)).set(d);
+      case Op.ATOMIC:
+        return this.atomic(i);
+      case Op.LDPKT:
+        return this.packetLoad(i);
+      case Op.CALL:
+        return this.helperCall(i);
+      case Op.CALLX:
+        this.spillArgs();
+        c.i32(i).get(d).op(OP.i32_wrap_i64).call(this.ctx.imports.callx!).set(0);
+        return this.forgetCache();
+      case Op.KFUNC:
+        return this.trap('kfunc', i, prog.imm[i]!);
+      default:
+        throw new Error(`jit: no translation for operation ${op} at pc ${i}`);
+    }
+  }
+
+  private binary64(i: number, wop: Opcode): void {
+    const d = this.ctx.prog.dst[i]!;
+    this.code.get(d);
+    this.operand64(i);
+    this.code.op(wop).set(d);
+  }
+
+  private binary32(i: number, wop: Opcode): void {
+    const d = this.ctx.prog.dst[i]!;
+    this.code.get(d).op(OP.i32_wrap_i64);
+    this.operand32(i);
+    this.code.op(wop, OP.i64_extend_i32_u).set(d);
+  }
+
+  /**
+   * DIV/SDIV/MOD/SMOD guarded against wasm's traps: x/0 = 0, x%0 = x, and
+   * INT_MIN s/ -1 = INT_MIN (computed as 0 - x). s% -1 does not trap in wasm.
+   */
+  private division(i: number, wide: boolean, signed: boolean, div: boolean): void {
+    const d = this.ctx.prog.dst[i]!;
+    const k = this.constOperand(i, wide);
+    if (k !== undefined) return this.divisionByConstant(d, k, wide, signed, div);
+    const c = this.code;
+    const t = wide ? T0 : TI;
+    const w = wide ? W64 : W32;
+    this.operand(i, wide);
+    c.set(t);
+    // the special divisors: 0, and for signed division -1 too (divisor + 1 <= 1, unsigned)
+    c.get(t);
+    if (signed && div) {
+      w.konst(c, 1).op(w.add);
+      w.konst(c, 1).op(w.le_u);
+    } else c.op(w.eqz);
+    c.open(OP.if, w.type);
+    if (!div) this.dst(d, wide);
+    else if (!signed) w.konst(c, 0);
+    else { w.konst(c, 0); w.konst(c, 0); this.dst(d, wide); c.op(w.sub).get(t).op(w.eqz, OP.select); }
+    c.op(OP.else);
+    this.dst(d, wide);
+    c.get(t).op(divOp(wide, signed, div)).op(OP.end);
+    if (!wide) c.op(OP.i64_extend_i32_u);
+    c.set(d);
+  }
+
+  private divisionByConstant(d: number, k: bigint, wide: boolean, signed: boolean, div: boolean): void {
+    const c = this.code;
+    const w = wide ? W64 : W32;
+    if (k === 0n) {
+      if (div) c.i64(0).set(d);
+      else if (!wide) c.get(d).op(OP.i32_wrap_i64, OP.i64_extend_i32_u).set(d);
+      return;
+    }
+    if (signed && div && k === -1n) {
+      w.konst(c, 0);
+      this.dst(d, wide);
+      c.op(w.sub);
+    } else {
+      this.dst(d, wide);
+      w.konst(c, k);
+      c.op(divOp(wide, signed, div));
+    }
+    if (!wide) c.op(OP.i64_extend_i32_u);
+    c.set(d);
+  }
+
+  private operand(i: number, wide: boolean): void {
+    if (wide) this.operand64(i);
+    else this.operand32(i);
+  }
+
+  /** dst as the operation's width: the i64 local, or its low 32 bits. */
+  private dst(d: number, wide: boolean): void {
+    this.code.get(d);
+    if (!wide) this.code.op(OP.i32_wrap_i64);
+  }
+
+  /** le16/32/64 truncate (the host is little-endian); be16/32/64 and bswap reverse the low bytes. */
+  private byteSwap(ins: Insn): void {
+    const c = this.code;
+    const d = ins.dst;
+    const reverse = o.cls(ins.code) === o.BPF_ALU64 || o.srcBit(ins.code) === o.BPF_TO_BE;
+    if (!reverse) {
+      if (ins.imm === 16) c.get(d).i64(0xffff).op(OP.i64_and).set(d);
+      if (ins.imm === 32) c.get(d).op(OP.i32_wrap_i64, OP.i64_extend_i32_u).set(d);
+      return;
+    }
+    if (ins.imm === 16) {
+      c.get(d).op(OP.i32_wrap_i64).tee(TI).i32(8).op(OP.i32_shl).i32(0xff00).op(OP.i32_and);
+      c.get(TI).i32(8).op(OP.i32_shr_u).i32(0xff).op(OP.i32_and, OP.i32_or, OP.i64_extend_i32_u).set(d);
+    } else if (ins.imm === 32) {
+      c.get(d).op(OP.i32_wrap_i64);
+      this.bswap32();
+      c.op(OP.i64_extend_i32_u).set(d);
+    } else {
+      c.get(d).op(OP.i32_wrap_i64);
+      this.bswap32();
+      c.op(OP.i64_extend_i32_u).i64(32).op(OP.i64_shl);
+      c.get(d).i64(32).op(OP.i64_shr_u, OP.i32_wrap_i64);
+      this.bswap32();
+      c.op(OP.i64_extend_i32_u, OP.i64_or).set(d);
+    }
+  }
+
+  /** Reverse the bytes of the i32 on the stack: (rotl 8 & 0x00ff00ff) | (rotr 8 & 0xff00ff00). */
+  private bswap32(): void {
+    const c = this.code;
+    c.tee(TI).i32(8).op(OP.i32_rotl).i32(0x00ff00ff).op(OP.i32_and);
+    c.get(TI).i32(8).op(OP.i32_rotr).i32(0xff00ff00 | 0).op(OP.i32_and, OP.i32_or);
+  }
+
+  // ---- memory ----
+
+  /**
+   * ADDR = base + off, checked for a `size`-byte read or write: the stack
+   * (constant bounds) and the last-hit region inline, else the miss import.
+   * A frame-pointer base tries the stack first.
+   */
+  private check(pc: number, base: number, off: number, size: number, write: boolean): void {
+    const c = this.code;
+    c.get(base);
+    if (off !== 0) c.i64(off).op(OP.i64_add);
+    c.set(ADDR).open(OP.block);
+    const stack = (): void => {
+      c.get(ADDR).i64(this.ctx.options.stackStart).op(OP.i64_sub).i64(STACK_BYTES - size).op(OP.i64_le_u).brIf(0);
+    };
+    const [lo, hi] = write ? [WR_S, WR_E] : [RD_S, RD_E];
+    const cached = (): void => {
+      c.get(ADDR).get(lo).op(OP.i64_ge_u).get(ADDR).get(hi).i64(size).op(OP.i64_sub, OP.i64_le_u, OP.i32_and).brIf(0);
+    };
+    if (base === R10) { stack(); cached(); } else { cached(); stack(); }
+    c.i32(pc).get(base).i32(off).i32(size).call(this.ctx.imports[write ? 'missWrite' : 'missRead']!);
+    const g = this.ctx.globals;
+    c.i32(SCRATCH.region).mem(OP.i64_load32_u).tee(lo).globalSet(write ? g.wrStart : g.rdStart);
+    c.get(lo).i32(SCRATCH.region + 4).mem(OP.i64_load32_u).op(OP.i64_add).tee(hi).globalSet(write ? g.wrEnd : g.rdEnd);
+    c.op(OP.end);
+  }
+
+  /** The checked address as the wasm i32 address operand. */
+  private address(): void {
+    this.code.get(ADDR).op(OP.i32_wrap_i64);
+  }
+
+  private load(i: number, size: number, wop: Opcode): void {
+    const p = this.ctx.prog;
+    this.check(i, p.src[i]!, p.off[i]!, size, false);
+    this.address();
+    this.code.mem(wop).set(p.dst[i]!);
+  }
+
+  private store(i: number, size: number): void {
+    const p = this.ctx.prog;
+    this.check(i, p.dst[i]!, p.off[i]!, size, true);
+    this.address();
+    this.operand64(i);
+    this.code.mem(STORE[size]!);
+  }
+
+  /**
+   * Atomics with single-threaded semantics: load, operate, store. 32-bit
+   * forms load zero-extended and store the low half, so any value written to
+   * a register is zero-extended. Load-acquire / store-release are a plain
+   * load / store.
+   */
+  private atomic(i: number): void {
+    const { dst: d, src: s, off, imm, code: opc } = this.ctx.insns[i]!;
+    const size = o.sizeBytes(opc);
+    const c = this.code;
+    if (imm === o.BPF_LOAD_ACQ) {
+      this.check(i, s, off, size, false);
+      this.address();
+      return void c.mem(LOAD_U[size]!).set(d);
+    }
+    this.check(i, d, off, size, true);
+    if (imm === o.BPF_STORE_REL) {
+      this.address();
+      return void c.get(s).mem(STORE[size]!);
+    }
+    // T0 = old value, T1 = src as stored
+    this.address();
+    c.mem(LOAD_U[size]!).set(T0);
+    c.get(s);
+    if (size === 4) c.i64(0xffffffff).op(OP.i64_and);
+    c.set(T1);
+    if (imm === o.BPF_CMPXCHG) return this.compareExchange(size);
+    this.address();
+    if (imm === o.BPF_XCHG) c.get(T1);
+    else c.get(T0).get(T1).op(ATOMIC_OPS[imm & ~o.BPF_FETCH]!);
+    c.mem(STORE[size]!);
+    if (imm & o.BPF_FETCH) c.get(T0).set(s);
+  }
+
+  private compareExchange(size: number): void {
+    const c = this.code;
+    c.get(T0).get(0);
+    if (size === 4) c.i64(0xffffffff).op(OP.i64_and);
+    c.op(OP.i64_eq).open(OP.if);
+    this.address();
+    c.get(T1).mem(STORE[size]!).op(OP.end);
+    c.get(T0).set(0);
+  }
+
+  // ---- calls ----
+
+  private helperCall(i: number): void {
+    const id = this.ctx.prog.imm[i]!;
+    const imp = this.ctx.imports[helperImport(id)];
+    if (imp === undefined) return this.trap('unknownHelper', i, id);
+    this.spillArgs();
+    this.code.i32(i).call(imp).set(0);
+    this.forgetCache();
+  }
+
+  /**
+   * A helper may move a region (xdp_adjust_head moves the packet), so after
+   * one the last-hit regions must miss until looked up again: start = end =
+   * all ones fails `start <= addr <= end - size` for every address and size.
+   */
+  private forgetCache(): void {
+    const g = this.ctx.globals;
+    const c = this.code;
+    for (const [local, global] of [[RD_S, g.rdStart], [RD_E, g.rdEnd], [WR_S, g.wrStart], [WR_E, g.wrEnd]] as const) {
+      c.i64(-1n).tee(local).globalSet(global);
+    }
+  }
+
+  /** r1–r5 into the scratch area, where the engine reads them as unsigned BigInts. */
+  private spillArgs(): void {
+    for (let r = 1; r <= 5; r++) this.code.i32(SCRATCH.args + 8 * (r - 1)).get(r).mem(OP.i64_store);
+  }
+
+  /** LD_ABS / LD_IND: r0 = the big-endian packet bytes (the import ends the run when out of range); r1–r5 = 0. */
+  private packetLoad(i: number): void {
+    const ins = this.ctx.insns[i]!;
+    const c = this.code;
+    c.i32(i);
+    if (o.mode(ins.code) === o.BPF_IND) c.get(ins.src).op(OP.i32_wrap_i64);
+    else c.i32(0);
+    c.call(this.ctx.imports.loadPacket!).op(OP.i64_extend_i32_u).set(0);
+    for (let r = 1; r <= 5; r++) c.i64(0).set(r);
+  }
+}
+
+const ATOMIC_OPS: Record<number, Opcode> = { [o.BPF_ADD]: OP.i64_add, [o.BPF_OR]: OP.i64_or, [o.BPF_AND]: OP.i64_and, [o.BPF_XOR]: OP.i64_xor };
+
+function divOp(wide: boolean, signed: boolean, div: boolean): Opcode {
+  if (wide) return div ? (signed ? OP.i64_div_s : OP.i64_div_u) : signed ? OP.i64_rem_s : OP.i64_rem_u;
+  return div ? (signed ? OP.i32_div_s : OP.i32_div_u) : signed ? OP.i32_rem_s : OP.i32_rem_u;
+}
+
+/** The opcodes of one operand width, for code shared between 32- and 64-bit forms. */
+interface Width {
+  type: ValType;
+  add: Opcode;
+  sub: Opcode;
+  eqz: Opcode;
+  le_u: Opcode;
+  konst(c: Code, v: bigint | number): Code;
+}
+
+const W64: Width = { type: I64, add: OP.i64_add, sub: OP.i64_sub, eqz: OP.i64_eqz, le_u: OP.i64_le_u, konst: (c, v) => c.i64(v) };
+const W32: Width = { type: I32, add: OP.i32_add, sub: OP.i32_sub, eqz: OP.i32_eqz, le_u: OP.i32_le_u, konst: (c, v) => c.i32(Number(BigInt.asIntN(32, BigInt(v)))) };

@@ -1,0 +1,222 @@
+import { BpfError } from '../../errno.js';
+import { HelperDef, HelperEnv, HelperExit, HelperRegistry } from '../../helpers/registry.js';
+import { Insn } from '../../isa/instruction.js';
+import * as o from '../../isa/opcodes.js';
+import { DEFAULT_BUDGET, InterpreterOptions, MAX_CALL_FRAMES, RunExtras, STACK_SIZE } from '../interpreter.js';
+import { Region, findRegion, formatAddr } from '../memory.js';
+import { RuntimeImport, SCRATCH, compileProgram, helperImport } from './compile.js';
+
+type WasmRun = (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, budget: bigint) => bigint;
+
+const TWO32 = 4294967296;
+/** A wasm i64 (a signed BigInt) as the unsigned value the engines hand out; allocates only for negatives. */
+const u64 = (v: bigint): bigint => (v >= 0n ? v : BigInt.asUintN(64, v));
+
+/** Views of the memory for the scratch area (compile.ts SCRATCH); stale after the memory grows. */
+class Views {
+  u8: Uint8Array;
+  u32: Uint32Array;
+  u64: BigUint64Array;
+  f64: Float64Array;
+
+  constructor(readonly memory: WebAssembly.Memory) {
+    [this.u8, this.u32, this.u64, this.f64] = Views.of(memory.buffer);
+  }
+
+  /** Refresh after growth (growing a memory detaches its old buffer, whose views then have length 0). */
+  fresh(): this {
+    if (this.u8.length === 0) [this.u8, this.u32, this.u64, this.f64] = Views.of(this.memory.buffer);
+    return this;
+  }
+
+  private static of(b: ArrayBuffer): [Uint8Array, Uint32Array, BigUint64Array, Float64Array] {
+    return [new Uint8Array(b), new Uint32Array(b), new BigUint64Array(b), new Float64Array(b)];
+  }
+}
+
+const ARG = SCRATCH.args / 8;
+
+/**
+ * The JIT engine: the program compiled to a WebAssembly module over the
+ * AddressSpace's memory (compile.ts), with the Interpreter's public surface
+ * so callers can swap engines. Compiled on the first run and kept; helpers
+ * are bound then (a helper registered later is not seen by this engine).
+ * Results, memory effects, errors and `executed` are the interpreter's.
+ */
+export class JitEngine {
+  /** instructions executed by the last run */
+  executed = 0;
+  /** the stack region of this engine: MAX_CALL_FRAMES frames of STACK_SIZE bytes, growing down */
+  readonly stack: Region;
+  private readonly budget: number;
+  private readonly budgetBig: bigint;
+  private readonly helpers: HelperRegistry;
+  private runWasm: WasmRun | undefined;
+  private regions: readonly Region[] = [];
+  private given: readonly Region[] | undefined;
+  /** the last-hit regions (read start, length, write start, length) a run starts with */
+  private initial = initialHits(undefined);
+  private packet: Region | undefined;
+  /** pc of the helper call in progress, for the env's error messages */
+  private pc = 0;
+  private readonly env: HelperEnv;
+  private readonly views: Views;
+
+  constructor(readonly insns: readonly Insn[], readonly options: InterpreterOptions) {
+    this.budget = options.budget ?? DEFAULT_BUDGET;
+    this.budgetBig = BigInt(this.budget);
+    this.helpers = options.helpers ?? new HelperRegistry();
+    this.stack = options.space.map(new Uint8Array(STACK_SIZE * MAX_CALL_FRAMES), 'stack');
+    this.views = new Views(options.space.memory);
+    this.env = {
+      read: (addr, len) => {
+        if (len === 0) return new Uint8Array(0);
+        const a = this.envAddress(addr, len, false);
+        return this.views.fresh().u8.slice(a, a + len);
+      },
+      write: (addr, data) => {
+        if (data.length) this.views.fresh().u8.set(data, this.envAddress(addr, data.length, true));
+      },
+      check: (addr, len, write) => this.envAddress(addr, len, write),
+    };
+  }
+
+  /** Run with r1..r5 = args; loads and stores may touch `regions` and the stack. Returns r0. */
+  run(args: readonly bigint[], regions: readonly Region[], extras: RunExtras = {}): bigint {
+    const run = this.runWasm ?? this.instantiate();
+    if (regions !== this.given) {
+      this.given = regions;
+      this.regions = [this.stack, ...regions];
+      this.initial = initialHits(regions[0]);
+    }
+    this.views.fresh().u32.set(this.initial, SCRATCH.initial / 4);
+    this.packet = extras.packet;
+    this.env.kernel = extras.kernel;
+    this.executed = 0;
+    try {
+      const r0 = run(args[0] ?? 0n, args[1] ?? 0n, args[2] ?? 0n, args[3] ?? 0n, args[4] ?? 0n, this.budgetBig);
+      this.executed = this.budget - this.views.fresh().f64[SCRATCH.budget / 8]!;
+      return u64(r0);
+    } catch (e) {
+      if (e instanceof HelperExit) return u64(e.r0);
+      throw e;
+    }
+  }
+
+  private instantiate(): WasmRun {
+    const compiled = compileProgram(this.insns, {
+      stackStart: this.stack.start,
+      stackEnd: this.stack.end,
+      hasHelper: (id) => this.helpers.get(id) !== undefined,
+    });
+    const module = new WebAssembly.Module(compiled.bytes);
+    const env: Record<string, unknown> = { memory: this.options.space.memory, ...this.runtimeImports() };
+    for (const id of compiled.helperIds) env[helperImport(id)] = this.trampoline(this.helpers.get(id)!);
+    const exports = new WebAssembly.Instance(module, { env: env as WebAssembly.ModuleImports }).exports;
+    this.runWasm = exports.run as unknown as WasmRun;
+    return this.runWasm;
+  }
+
+  private runtimeImports(): Record<RuntimeImport, (...args: never[]) => unknown> {
+    return {
+      missRead: (pc: number, base: bigint, off: number, size: number) => this.miss(pc, base, off, size, false),
+      missWrite: (pc: number, base: bigint, off: number, size: number) => this.miss(pc, base, off, size, true),
+      outOfBudget: (pc: number) => {
+        this.executed = this.budget;
+        throw new BpfError('E2BIG', `pc ${pc}: instruction budget of ${this.budget} exhausted (runaway program?)`);
+      },
+      tooDeep: (pc: number, frames: number) => {
+        throw new BpfError('E2BIG', `pc ${pc}: the call stack of ${frames} frames is too deep (at most ${MAX_CALL_FRAMES})`);
+      },
+      fellOff: (pc: number) => {
+        throw new BpfError('EINVAL', `pc ${pc}: ran past the last instruction (the program must end with exit or a jump)`);
+      },
+      kfunc: (pc: number, id: number) => {
+        throw new BpfError('ENOTSUPP', `pc ${pc}: kfunc call (BTF id ${id}) needs a runtime that provides kfuncs`);
+      },
+      unknownHelper: (pc: number, id: number) => unknownHelper(pc, id),
+      callx: (pc: number, id: number) => this.trampoline(this.helpers.get(id) ?? unknownHelper(pc, id))(pc),
+      loadPacket: (pc: number, index: number) => this.loadPacket(pc, index),
+    };
+  }
+
+  /**
+   * The import through which compiled code calls helper `h`. The code leaves
+   * r1–r5 in the scratch area, read here as unsigned BigInts (the cheapest
+   * convention measured: i64 parameters cost a signed BigInt each plus the
+   * unsigned conversion). The result goes back through ToBigInt64, which
+   * wraps it to 64 bits. The views are refreshed before (other code may have
+   * grown the memory since the last call) only when stale.
+   */
+  private trampoline(h: HelperDef): (pc: number) => bigint {
+    const fn = h.fn;
+    return (pc) => {
+      const a = this.views.fresh().u64;
+      this.pc = pc;
+      return fn(this.env, a[ARG]!, a[ARG + 1]!, a[ARG + 2]!, a[ARG + 3]!, a[ARG + 4]!);
+    };
+  }
+
+  /** A load or store that missed the inline checks: find its region and make it the last hit, or fault. */
+  private miss(pc: number, base: bigint, off: number, size: number, write: boolean): void {
+    const u = u64(base);
+    const r = checkedRegion(this.regions, pc, Number(u & 0xffffffffn), Number(u >> 32n), off, size, write);
+    this.views.fresh().u32.set(lastHit(r), SCRATCH.region / 4);
+  }
+
+  private envAddress(addr: bigint, len: number, write: boolean): number {
+    const u = u64(addr);
+    const lo = Number(u & 0xffffffffn);
+    checkedRegion(this.regions, this.pc, lo, Number(u >> 32n), 0, len, write);
+    return lo;
+  }
+
+  /**
+   * Legacy LD_ABS / LD_IND, as the interpreter: big-endian bytes of the packet
+   * at imm (+ the s32 index register); out of range ends the program with 0.
+   */
+  private loadPacket(pc: number, index: number): number {
+    const ins = this.insns[pc]!;
+    if (!this.packet) throw new BpfError('EINVAL', `pc ${pc}: legacy packet load needs a packet (socket filter context)`);
+    const size = o.sizeBytes(ins.code);
+    const rel = ins.imm + (o.mode(ins.code) === o.BPF_IND ? index : 0);
+    if (rel < 0 || rel + size > this.packet.end - this.packet.start) throw new HelperExit(0n);
+    const u8 = this.views.fresh().u8;
+    let v = 0;
+    for (let i = 0; i < size; i++) v = v * 256 + u8[this.packet.start + rel + i]!;
+    return v | 0;
+  }
+}
+
+/**
+ * A region as a last hit (start, length) for the inline checks. Their test
+ * `a <= end - size` needs end >= 8 (no mapped region ends that low); for
+ * another region, and for none, the empty region at 8: no access is in it.
+ */
+function lastHit(r: Region | undefined): [number, number] {
+  return r && r.end >= 8 ? [r.start, r.end - r.start] : [8, 0];
+}
+
+/** The last hits a run starts with: the caller's first region for reads, and for writes if writable. */
+function initialHits(r: Region | undefined): Uint32Array {
+  return Uint32Array.from([...lastHit(r), ...lastHit(r?.writable ? r : undefined)]);
+}
+
+function unknownHelper(pc: number, id: number): never {
+  throw new BpfError('EINVAL', `pc ${pc}: invalid func unknown#${id >>> 0} (no helper with that id)`);
+}
+
+/**
+ * The region holding [base + off, +size) for a read or a write, or the
+ * interpreter's EFAULT: same address rendering, same region list.
+ */
+export function checkedRegion(regions: readonly Region[], pc: number, lo: number, hi: number, off: number, size: number, write: boolean): Region {
+  const a = (lo >>> 0) + off;
+  const inRange = a >= 0 && a < TWO32;
+  const r = inRange ? findRegion(regions, a | 0, hi, size) : undefined;
+  if (r && (r.writable || !write)) return r;
+  const shown = inRange ? formatAddr(a | 0, hi) : `${formatAddr(lo, hi)}${off < 0 ? '-' : '+'}${Math.abs(off)}`;
+  const where = regions.map((x) => `${x.name} [0x${x.start.toString(16)}, 0x${x.end.toString(16)})`).join(', ');
+  const what = r ? `the ${r.name} region is read-only` : `outside every region mapped for this run (${where})`;
+  throw new BpfError('EFAULT', `pc ${pc}: invalid ${write ? 'write' : 'read'} of ${size} byte${size > 1 ? 's' : ''} at ${shown}: ${what}`);
+}
