@@ -3,6 +3,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { Engine } from '../vm/execute.js';
 import { asmFile, disasmFile } from './asm.js';
 import { runFiles } from './run.js';
+import { MAP_VERBS, mapCommand } from './map.js';
+import { errorText, printError } from './output.js';
+import { BpfError } from '../errno.js';
 
 /**
  * The `tsbpf` command line. Verbs so far: run, asm, disasm (DESIGN.md,
@@ -24,9 +27,8 @@ function parseBudget(value: string): number {
 }
 
 function parseEngine(value: string): Engine {
-  if (value === 'interp') return value;
-  if (value === 'jit') throw new InvalidArgumentError('The JIT is not available yet; the only engine is interp.');
-  throw new InvalidArgumentError('Unknown engine; the only engine is interp.');
+  if (value === 'interp' || value === 'jit') return value;
+  throw new InvalidArgumentError('Unknown engine; expected interp or jit.');
 }
 
 function finish(ok: boolean): void {
@@ -47,7 +49,7 @@ function runCommand(parent: Command): void {
     .description('run programs once and print r0 (.s/.asm assembler text, .bin raw bytecode, .data conformance vectors)')
     .argument('<files...>', 'programs to run')
     .option('--mem <hex>', 'input bytes: r1 = address of a writable copy, r2 = their length (not for .data files)', parseMem)
-    .addOption(new Option('--engine <name>', 'execution engine (only interp for now)').argParser(parseEngine).default('interp'))
+    .addOption(new Option('--engine <name>', 'execution engine: interp (the interpreter) or jit (compiled to WebAssembly)').argParser(parseEngine).default('interp'))
     .option('--no-verify', 'run without the verifier; accepted for forward compatibility: the verifier does not exist yet, so every run is unverified (after ISA validation)')
     .option('--budget <n>', 'stop a run after this many instructions (E2BIG)', parseBudget)
     .option('--json', 'one JSON object per line per FILE')
@@ -80,13 +82,38 @@ function disasmCommand(parent: Command): void {
     });
 }
 
+function mapCommandLine(parent: Command): void {
+  parent
+    .command('map')
+    .description(`maps in a pin directory, as bpftool does them: ${MAP_VERBS.join('|')}
+  create PATH type TYPE key N value N entries N [name NAME] [flags N]
+  show|list [pinned PATH | id N]        dump pinned PATH | id N
+  lookup MAP key BYTES                  update MAP key BYTES value BYTES [any|noexist|exist]
+  delete MAP key BYTES                  pin MAP NEWPATH (moves the map to NEWPATH)
+  BYTES: numbers 0..255 (7 0 0 0, 0x07 0 0 0) or hex 07 00 00 00`)
+    .argument('<verb>', MAP_VERBS.join('|'))
+    .argument('[args...]', 'keyword arguments')
+    .option('--pin-dir <dir>', 'where pinned maps live', './.tsbpf')
+    .option('--json', 'JSON output')
+    .action((verb: string, args: string[], flags: { pinDir: string; json?: boolean }) => {
+      try {
+        mapCommand(verb, args, { pinDir: flags.pinDir, json: flags.json === true });
+      } catch (e) {
+        if (!(e instanceof BpfError)) throw e;
+        printError('map', errorText(e));
+        finish(false);
+      }
+    });
+}
+
 function program(): Command {
   const tsbpf = new Command('tsbpf')
-    .description('eBPF in user space: assemble, disassemble and run programs')
+    .description('eBPF in user space: assemble, disassemble and run programs, and keep maps')
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'tsbpf: ')) });
   runCommand(tsbpf);
   asmCommand(tsbpf);
   disasmCommand(tsbpf);
+  mapCommandLine(tsbpf);
   return tsbpf;
 }
 
