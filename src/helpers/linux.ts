@@ -1,20 +1,24 @@
+import { CSUM_HELPERS } from './csum.js';
 import { MAP_HELPERS } from './maps.js';
 import { PERF_HELPERS } from './perf.js';
 import { PROBE_HELPERS } from './probe.js';
 import type { HelperDef } from './registry.js';
 import { RINGBUF_HELPERS } from './ringbuf.js';
+import { SKB_HELPERS } from './skb.js';
 import { STRING_HELPERS } from './strings.js';
 import { TASK_HELPERS } from './task.js';
 import { TIME_HELPERS } from './time.js';
+import { XDP_HELPERS } from './xdp.js';
 
 /**
  * The Linux helpers tsbpf implements, by their UAPI ids (DESIGN decision 3),
  * one file per family: maps.ts, time.ts, task.ts, probe.ts, strings.ts (with
- * the format engine of format.ts). bpf_loop (181) calls back into the
+ * the format engine of format.ts), ringbuf.ts, perf.ts, and the packet
+ * helpers skb.ts, xdp.ts, csum.ts. bpf_loop (181) calls back into the
  * program, so it belongs to the engines and is not here.
  */
 export function linuxHelpers(): HelperDef[] {
-  return [...MAP_HELPERS, ...PROBE_HELPERS, ...TIME_HELPERS, ...TASK_HELPERS, ...STRING_HELPERS, ...RINGBUF_HELPERS, ...PERF_HELPERS].sort((a, b) => a.id - b.id);
+  return [...MAP_HELPERS, ...PROBE_HELPERS, ...TIME_HELPERS, ...TASK_HELPERS, ...STRING_HELPERS, ...RINGBUF_HELPERS, ...PERF_HELPERS, ...SKB_HELPERS, ...XDP_HELPERS, ...CSUM_HELPERS].sort((a, b) => a.id - b.id);
 }
 
 /**

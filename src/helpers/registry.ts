@@ -30,6 +30,36 @@ export interface KernelEnv {
   readonly host: HostInfo;
   /** append a line to the trace pipe (bpf_trace_printk) */
   trace(line: string): void;
+  /** the packet of a networking program's run (socket filter, tc, XDP); absent otherwise */
+  packet?: PacketEnv;
+}
+
+/**
+ * The packet a networking program runs on, for the packet helpers
+ * (skb_load_bytes, xdp_adjust_head …); supplied by the program type for the
+ * run (progtypes/). Addresses are in the run's address space. The helpers
+ * read and write packet bytes through `bytes()`, not through the regions the
+ * program may touch: a socket filter may not load from its packet directly,
+ * yet skb_load_bytes reads it.
+ */
+export interface PacketEnv {
+  /** the context: 'skb' is a `struct __sk_buff`, 'xdp' a `struct xdp_md` */
+  readonly kind: 'skb' | 'xdp';
+  /** the context's address (r1 at entry): what a helper's ARG_PTR_TO_CTX must be */
+  readonly ctx: number;
+  /** the packet is [data, dataEnd); XDP metadata is [dataMeta, data) (dataMeta = data without any) */
+  readonly data: number;
+  readonly dataEnd: number;
+  readonly dataMeta: number;
+  /** the buffer the packet may move or grow in: [hardStart, hardEnd) */
+  readonly hardStart: number;
+  readonly hardEnd: number;
+  /** set new bounds; the context's data / data_end / data_meta and the program's packet region follow */
+  move(data: number, dataEnd: number, dataMeta: number): void;
+  /** the whole memory (take a new view after anything that may grow it) */
+  bytes(): Uint8Array;
+  /** forget the skb's flow hash (skb->hash = 0), for BPF_F_INVALIDATE_HASH */
+  clearHash?(): void;
 }
 
 /** What the host process tells helpers about itself. */

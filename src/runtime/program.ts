@@ -2,6 +2,7 @@ import { BpfError } from '../errno.js';
 import { Insn } from '../isa/instruction.js';
 import * as o from '../isa/opcodes.js';
 import { validate } from '../isa/validate.js';
+import { PROGRAM_TYPES, ProgramType, RunSetup, TestRunHost, TestRunInput, TestRunResult, checkHelperCalls, programType } from '../progtypes/index.js';
 import { Interpreter } from '../vm/interpreter.js';
 import { Region } from '../vm/memory.js';
 import type { Runtime } from './runtime.js';
@@ -9,7 +10,10 @@ import type { Runtime } from './runtime.js';
 /** A program as plain data, before loading (cilium/ebpf's ProgramSpec). */
 export interface ProgramSpec {
   name?: string;
-  /** `enum bpf_prog_type` (0 until program types land) */
+  /**
+   * `enum bpf_prog_type` (progtypes/): its context, the helpers it may call,
+   * its test run. 0 or absent: no type, for bare runs (run()) only.
+   */
   type?: number;
   insns: readonly Insn[];
   license?: string;
@@ -35,25 +39,78 @@ export interface RunResult {
 /** A loaded program: map references resolved to addresses in the Runtime's space. */
 export class Program {
   readonly insns: readonly Insn[];
+  /** the program type, when the spec names one */
+  readonly type: ProgramType | undefined;
   private readonly vm: Interpreter;
   private input: Region | undefined;
+  /** test-run buffers by slot ('ctx', 'packet'), reused across test runs */
+  private readonly buffers = new Map<string, Region>();
 
   constructor(readonly id: number, readonly spec: ProgramSpec, private readonly runtime: Runtime) {
     validate(spec.insns);
+    this.type = resolveType(spec);
+    if (this.type) checkHelperCalls(this.type, spec.insns);
     this.insns = relocate(spec, runtime);
     this.vm = new Interpreter(this.insns, { space: runtime.space, helpers: runtime.helpers, budget: spec.budget });
   }
 
   run(options: RunOptions = {}): RunResult {
-    const cpu = options.cpu ?? 0;
-    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.runtime.cpus) {
-      throw new BpfError('EINVAL', `program ${this.id}: cpu ${cpu} is not one of the runtime's ${this.runtime.cpus}`);
-    }
+    const cpu = this.checkCpu(options.cpu);
     const mem = options.mem ?? new Uint8Array(0);
     const region = this.inputRegion(mem);
     const regions = [region, ...this.runtime.mapRegions()];
     const r0 = this.vm.run([BigInt(region.start), BigInt(mem.length)], regions, { kernel: this.runtime.kernelEnv(cpu) });
     return { r0, mem: this.runtime.space.bytes.slice(region.start, region.end) };
+  }
+
+  /**
+   * BPF_PROG_TEST_RUN: run the program on a packet and/or context built the
+   * way Linux builds them for its type (see the type's module in progtypes/),
+   * `repeat` times, timed with the host's monotonic clock.
+   */
+  testRun(input: TestRunInput = {}): TestRunResult {
+    const pt = this.type;
+    if (!pt) throw new BpfError('EINVAL', `program ${this.id}: a test run needs a program type (ProgramSpec.type)`);
+    if (!pt.testRun) throw new BpfError('ENOTSUPP', `program ${this.id}: ${pt.name} programs have no test run`);
+    return pt.testRun(this.testHost(this.checkCpu(input.cpu)), input);
+  }
+
+  private checkCpu(cpu = 0): number {
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.runtime.cpus) {
+      throw new BpfError('EINVAL', `program ${this.id}: cpu ${cpu} is not one of the runtime's ${this.runtime.cpus}`);
+    }
+    return cpu;
+  }
+
+  private testHost(cpu: number): TestRunHost {
+    const rt = this.runtime;
+    return {
+      space: rt.space,
+      buffer: (slot, size) => this.buffer(slot, size),
+      now: () => rt.host.monotonicNs(),
+      runner: (setup) => this.runner(setup, cpu),
+    };
+  }
+
+  /** One run with this setup: r1 = the context; the packet, if any, for LD_ABS and the packet helpers. */
+  private runner(setup: RunSetup, cpu: number): () => bigint {
+    const regions = [...setup.regions, ...this.runtime.mapRegions()];
+    const kernel = { ...this.runtime.kernelEnv(cpu), packet: setup.packet?.env };
+    const extras = { kernel, packet: setup.packet?.ldAbs ? setup.packet.region : undefined };
+    const args = [BigInt(setup.ctx)];
+    return () => this.vm.run(args, regions, extras);
+  }
+
+  /** `size` zeroed bytes for a test-run slot, reusing the slot's earlier buffer when it is large enough. */
+  private buffer(slot: string, size: number): number {
+    let b = this.buffers.get(slot);
+    if (!b || b.end - b.start < size) {
+      const start = this.runtime.space.alloc(Math.max(size, 1));
+      b = { start, end: start + size, writable: true, name: slot };
+      this.buffers.set(slot, b);
+    }
+    this.runtime.space.bytes.fill(0, b.start, b.start + size);
+    return b.start;
   }
 
   /** The program's input buffer, reused across runs and grown when needed. */
@@ -65,6 +122,15 @@ export class Program {
     this.runtime.space.bytes.set(mem, region.start);
     return region;
   }
+}
+
+/** The spec's program type; EINVAL for a number tsbpf has no module for. */
+function resolveType(spec: ProgramSpec): ProgramType | undefined {
+  if (!spec.type) return undefined;
+  const pt = programType(spec.type);
+  if (pt) return pt;
+  const known = PROGRAM_TYPES.map((t) => `${t.name} ${t.type}`).join(', ');
+  throw new BpfError('EINVAL', `program type ${spec.type} is not supported (tsbpf has ${known})`);
 }
 
 /** Copy the instructions with every map `lddw` rewritten to the address it designates. */
