@@ -129,3 +129,28 @@ test('usage errors: unknown file type, engine, budget', () => {
   assert.equal(budget.status, 1);
   assert.match(budget.stderr, /\(E2BIG\)/);
 });
+
+test('run --type xdp: a test run on a packet from a file, on both engines, with data_out', () => {
+  // Drop IPv4 (EtherType at bytes 12-13 = 08 00), pass the rest: retval XDP_DROP (1) or XDP_PASS (2).
+  const prog = write('xdp.s', [
+    'r2 = *(u32 *)(r1 + 4)', 'r1 = *(u32 *)(r1 + 0)', 'r0 = 2', 'r3 = r1', 'r3 += 14', 'if r3 > r2 goto +4',
+    'r4 = *(u16 *)(r1 + 12)', 'if r4 != 8 goto +2', 'r0 = 1', 'exit', 'exit', '',
+  ].join('\n'));
+  const ipv4 = new Uint8Array(64);
+  ipv4.set([0x08, 0x00], 12);
+  const file = path.join(tmp, 'pkt.bin');
+  writeFileSync(file, ipv4);
+  for (const engine of ['interp', 'jit']) {
+    const r = tsbpf('run', '--type', 'xdp', '--data', `@${file}`, '--engine', engine, '--json', prog);
+    assert.equal(r.status, 0, r.stderr);
+    const [rec] = jsonLines(r.stdout) as Array<{ retval: number; data_out: string }>;
+    assert.equal(rec!.retval, 1);
+    assert.equal(rec!.data_out, Buffer.from(ipv4).toString('hex'));
+  }
+  const arp = tsbpf('run', '--type', 'xdp', '--data', '00'.repeat(12) + '0806' + '00'.repeat(50), prog);
+  assert.match(arp.stdout, /retval = 2 \(0x2\)/);
+  const short = tsbpf('run', '--type', 'xdp', '--data', '0011', prog);
+  assert.notEqual(short.status, 0);
+  assert.match(short.stderr, /at least 14 bytes.*\(EINVAL\)/);
+  assert.match(tsbpf('run', '--data', '00', prog).stderr, /need --type/);
+});

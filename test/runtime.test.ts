@@ -47,6 +47,17 @@ test('a program counts in a hash map through map_lookup_elem / map_update_elem',
   assert.equal(rt.mapInfo(id).name, 'counts');
 });
 
+test('the JIT runs Runtime programs with the same map results', () => {
+  const rt = new Runtime({ helpers: linuxHelpers() });
+  const id = rt.createMap({ type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: 16 });
+  const interp = rt.loadProgram({ insns: assemble(counter(id)) });
+  const jit = rt.loadProgram({ insns: assemble(counter(id)), engine: 'jit' });
+  assert.equal(jit.run().r0, 1n);
+  assert.equal(interp.run().r0, 0n);
+  assert.equal(jit.run().r0, 0n);
+  assert.equal(readU64(rt.map(id).lookup(u32(7))), 3n);
+});
+
 test('per-CPU maps: each CPU of the runtime counts on its own copy', () => {
   const rt = new Runtime({ cpus: 4, helpers: linuxHelpers() });
   const id = rt.createMap({ type: MapType.PERCPU_HASH, keySize: 4, valueSize: 8, maxEntries: 4 });

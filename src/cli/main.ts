@@ -6,6 +6,8 @@ import { runFiles } from './run.js';
 import { MAP_VERBS, mapCommand } from './map.js';
 import { errorText, printError } from './output.js';
 import { BpfError } from '../errno.js';
+import { readFileSync } from 'node:fs';
+import { PROGRAM_TYPES, ProgramType, programType } from '../progtypes/index.js';
 
 /**
  * The `tsbpf` command line. Verbs so far: run, asm, disasm (DESIGN.md,
@@ -17,6 +19,22 @@ function parseMem(value: string): Uint8Array {
   const digits = value.replace(/\s+/g, '').replace(/^0x/i, '');
   if (!/^([0-9a-fA-F]{2})*$/.test(digits)) throw new InvalidArgumentError('Expected hex bytes, e.g. "01 02 ff" or "0102ff".');
   return Uint8Array.from(digits.match(/../g) ?? [], (b) => parseInt(b, 16));
+}
+
+/** HEX bytes, or @FILE for a file's bytes (--data, --ctx). */
+function parseBytes(value: string): Uint8Array {
+  if (!value.startsWith('@')) return parseMem(value);
+  try {
+    return new Uint8Array(readFileSync(value.slice(1)));
+  } catch (e) {
+    throw new InvalidArgumentError(`Cannot read ${value.slice(1)}: ${(e as Error).message}`);
+  }
+}
+
+function parseType(value: string): ProgramType {
+  const pt = programType(/^\d+$/.test(value) ? Number(value) : value);
+  if (!pt) throw new InvalidArgumentError(`Unknown program type; one of ${PROGRAM_TYPES.map((t) => t.name).join(', ')}.`);
+  return pt;
 }
 
 function parseBudget(value: string): number {
@@ -37,6 +55,10 @@ function finish(ok: boolean): void {
 
 interface RunFlags {
   mem?: Uint8Array;
+  type?: ProgramType;
+  data?: Uint8Array;
+  ctx?: Uint8Array;
+  repeat?: number;
   engine: Engine;
   budget?: number;
   json?: boolean;
@@ -52,9 +74,18 @@ function runCommand(parent: Command): void {
     .addOption(new Option('--engine <name>', 'execution engine: interp (the interpreter) or jit (compiled to WebAssembly)').argParser(parseEngine).default('interp'))
     .option('--no-verify', 'run without the verifier; accepted for forward compatibility: the verifier does not exist yet, so every run is unverified (after ISA validation)')
     .option('--budget <n>', 'stop a run after this many instructions (E2BIG)', parseBudget)
+    .option('--type <type>', 'program type: a test run as BPF_PROG_TEST_RUN does it (xdp, sched_cls, socket_filter, …)', parseType)
+    .option('--data <hex|@file>', 'with --type: the packet (data_in)', parseBytes)
+    .option('--ctx <hex|@file>', 'with --type: the context (ctx_in), in its UAPI layout', parseBytes)
+    .option('--repeat <n>', 'with --type: run N times; the duration printed is the average', parseBudget)
     .option('--json', 'one JSON object per line per FILE')
     .action((files: string[], flags: RunFlags) => {
-      finish(runFiles(files, { mem: flags.mem, engine: flags.engine, budget: flags.budget, json: flags.json === true }));
+      const testRun = flags.type ? { type: flags.type, data: flags.data, ctx: flags.ctx, repeat: flags.repeat } : undefined;
+      if (!testRun && (flags.data || flags.ctx || flags.repeat)) {
+        printError('run', '--data, --ctx and --repeat need --type (EINVAL)');
+        return finish(false);
+      }
+      finish(runFiles(files, { mem: flags.mem, engine: flags.engine, budget: flags.budget, json: flags.json === true, testRun }));
     });
 }
 

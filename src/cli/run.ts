@@ -1,4 +1,9 @@
 import { BpfError } from '../errno.js';
+import { linuxHelpers } from '../helpers/linux.js';
+import { Insn } from '../isa/instruction.js';
+import { ProgramType } from '../progtypes/index.js';
+import { nodeHost } from '../runtime/node-host.js';
+import { Runtime } from '../runtime/runtime.js';
 import { Engine, execute } from '../vm/execute.js';
 import { describeOutcome, hex64, runVector, VectorReport } from '../vectors/run.js';
 import { fileKind, loadProgram, readVectorFile } from './load-program.js';
@@ -10,6 +15,8 @@ export interface RunOptions {
   engine: Engine;
   budget?: number;
   json: boolean;
+  /** run as BPF_PROG_TEST_RUN for a program type instead of a bare run */
+  testRun?: { type: ProgramType; data?: Uint8Array; ctx?: Uint8Array; repeat?: number };
 }
 
 /** Returns true when every FILE ran (and every vector matched its expectation). */
@@ -27,11 +34,30 @@ const formatR0 = (r0: bigint): string => `r0 = ${hex64(r0)} (${BigInt.asUintN(64
 
 function runProgram(file: string, options: RunOptions): boolean {
   const { insns } = loadProgram(file);
+  if (options.testRun) return testRunProgram(file, insns, options, options.testRun);
   const { r0 } = execute(insns, { mem: options.mem, budget: options.budget, engine: options.engine });
   if (options.json) printJson({ file, r0: hex64(r0) });
   else printLine(`${file}: ${formatR0(r0)}`);
   return true;
 }
+
+/** `--type T`: load into a Runtime with the Linux helpers and test-run it. */
+function testRunProgram(file: string, insns: Insn[], options: RunOptions, t: NonNullable<RunOptions['testRun']>): boolean {
+  if (options.mem) throw new BpfError('EINVAL', '--mem is for bare runs; with --type give the packet with --data');
+  const rt = new Runtime({ helpers: linuxHelpers(), host: nodeHost() });
+  const prog = rt.loadProgram({ insns, type: t.type.type, engine: options.engine, budget: options.budget });
+  const r = prog.testRun({ data: t.data, ctx: t.ctx, repeat: t.repeat });
+  if (options.json) {
+    printJson({ file, retval: r.retval, r0: hex64(r.r0), duration_ns: r.durationNs, ...(r.dataOut ? { data_out: hex(r.dataOut) } : {}), ...(r.ctxOut ? { ctx_out: hex(r.ctxOut) } : {}) });
+    return true;
+  }
+  printLine(`${file}: retval = ${r.retval} (0x${r.retval.toString(16)}), duration ${r.durationNs} ns`);
+  if (r.dataOut) printLine(`  data_out: ${hex(r.dataOut)}`);
+  if (r.ctxOut) printLine(`  ctx_out: ${hex(r.ctxOut)}`);
+  return true;
+}
+
+const hex = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
 
 function runData(file: string, options: RunOptions): boolean {
   if (options.mem) throw new BpfError('EINVAL', '--mem cannot be used with a .data file: the vector carries its own input');

@@ -3,7 +3,7 @@ import { Insn } from '../isa/instruction.js';
 import * as o from '../isa/opcodes.js';
 import { validate } from '../isa/validate.js';
 import { PROGRAM_TYPES, ProgramType, RunSetup, TestRunHost, TestRunInput, TestRunResult, checkHelperCalls, programType } from '../progtypes/index.js';
-import { Interpreter } from '../vm/interpreter.js';
+import { Engine, EngineInstance, createEngine } from '../vm/execute.js';
 import { Region } from '../vm/memory.js';
 import type { Runtime } from './runtime.js';
 
@@ -21,6 +21,8 @@ export interface ProgramSpec {
   maps?: readonly number[];
   /** instruction budget of one run (default 1,000,000) */
   budget?: number;
+  /** the engine that runs it (default the interpreter) */
+  engine?: Engine;
 }
 
 export interface RunOptions {
@@ -41,7 +43,7 @@ export class Program {
   readonly insns: readonly Insn[];
   /** the program type, when the spec names one */
   readonly type: ProgramType | undefined;
-  private readonly vm: Interpreter;
+  private readonly vm: EngineInstance;
   private input: Region | undefined;
   /** test-run buffers by slot ('ctx', 'packet'), reused across test runs */
   private readonly buffers = new Map<string, Region>();
@@ -51,7 +53,7 @@ export class Program {
     this.type = resolveType(spec);
     if (this.type) checkHelperCalls(this.type, spec.insns);
     this.insns = relocate(spec, runtime);
-    this.vm = new Interpreter(this.insns, { space: runtime.space, helpers: runtime.helpers, budget: spec.budget });
+    this.vm = createEngine(spec.engine ?? 'interp', this.insns, { space: runtime.space, helpers: runtime.helpers, budget: spec.budget });
   }
 
   run(options: RunOptions = {}): RunResult {
