@@ -3,7 +3,7 @@ import { HelperEnv, HelperExit, HelperRegistry, KernelEnv } from '../helpers/reg
 import { Insn } from '../isa/instruction.js';
 import * as o from '../isa/opcodes.js';
 import { DecodedProgram, Op, decodeOps, packOps } from './decode-ops.js';
-import { AddressSpace, Region, findRegion, formatAddr } from './memory.js';
+import { AddressSpace, Region, checkedRegion } from './memory.js';
 
 export const DEFAULT_BUDGET = 1_000_000;
 export const STACK_SIZE = 512;
@@ -25,7 +25,6 @@ export interface RunExtras {
   kernel?: KernelEnv;
 }
 
-const TWO32 = 4294967296;
 
 /**
  * The eBPF interpreter. Registers are 64-bit values held as two int32 halves
@@ -139,18 +138,7 @@ export class Interpreter {
   }
 
   private region(pc: number, base: number, baseHi: number, off: number, size: number, write: boolean): Region {
-    const a = (base >>> 0) + off;
-    const inRange = a >= 0 && a < TWO32;
-    const r = inRange ? findRegion(this.regions, a | 0, baseHi, size) : undefined;
-    if (r && (r.writable || !write)) return r;
-    const addr = formatAddr(inRange ? a | 0 : 0, baseHi) ;
-    const shown = inRange ? addr : `${formatAddr(base, baseHi)}${off < 0 ? '-' : '+'}${Math.abs(off)}`;
-    const what = r ? `the ${r.name} region is read-only` : `outside every region mapped for this run (${this.describeRegions()})`;
-    throw new BpfError('EFAULT', `pc ${pc}: invalid ${write ? 'write' : 'read'} of ${size} byte${size > 1 ? 's' : ''} at ${shown}: ${what}`);
-  }
-
-  private describeRegions(): string {
-    return this.regions.map((r) => `${r.name} [0x${r.start.toString(16)}, 0x${r.end.toString(16)})`).join(', ');
+    return checkedRegion(this.regions, pc, base, baseHi, off, size, write);
   }
 
   private loop(): bigint {

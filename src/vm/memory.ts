@@ -75,6 +75,22 @@ export function findRegion(regions: readonly Region[], lo: number, hi: number, s
   return undefined;
 }
 
+/**
+ * The region holding [base + off, +size) for a read or a write, or the EFAULT
+ * both engines report: the pc, the address, and the regions of the run.
+ * `lo`/`hi` are the halves of the 64-bit base register.
+ */
+export function checkedRegion(regions: readonly Region[], pc: number, lo: number, hi: number, off: number, size: number, write: boolean): Region {
+  const a = (lo >>> 0) + off;
+  const inRange = a >= 0 && a < 4294967296;
+  const r = inRange ? findRegion(regions, a | 0, hi, size) : undefined;
+  if (r && (r.writable || !write)) return r;
+  const shown = inRange ? formatAddr(a | 0, hi) : `${formatAddr(lo, hi)}${off < 0 ? '-' : '+'}${Math.abs(off)}`;
+  const where = regions.map((x) => `${x.name} [0x${x.start.toString(16)}, 0x${x.end.toString(16)})`).join(', ');
+  const what = r ? `the ${r.name} region is read-only` : `outside every region mapped for this run (${where})`;
+  throw new BpfError('EFAULT', `pc ${pc}: invalid ${write ? 'write' : 'read'} of ${size} byte${size > 1 ? 's' : ''} at ${shown}: ${what}`);
+}
+
 export function formatAddr(lo: number, hi: number): string {
   return '0x' + ((BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)).toString(16);
 }

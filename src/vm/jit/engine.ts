@@ -3,12 +3,11 @@ import { HelperDef, HelperEnv, HelperExit, HelperRegistry } from '../../helpers/
 import { Insn } from '../../isa/instruction.js';
 import * as o from '../../isa/opcodes.js';
 import { DEFAULT_BUDGET, InterpreterOptions, MAX_CALL_FRAMES, RunExtras, STACK_SIZE } from '../interpreter.js';
-import { Region, findRegion, formatAddr } from '../memory.js';
+import { Region, checkedRegion } from '../memory.js';
 import { RuntimeImport, SCRATCH, compileProgram, helperImport } from './compile.js';
 
 type WasmRun = (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, budget: bigint) => bigint;
 
-const TWO32 = 4294967296;
 /** A wasm i64 (a signed BigInt) as the unsigned value the engines hand out; allocates only for negatives. */
 const u64 = (v: bigint): bigint => (v >= 0n ? v : BigInt.asUintN(64, v));
 
@@ -204,19 +203,4 @@ function initialHits(r: Region | undefined): Uint32Array {
 
 function unknownHelper(pc: number, id: number): never {
   throw new BpfError('EINVAL', `pc ${pc}: invalid func unknown#${id >>> 0} (no helper with that id)`);
-}
-
-/**
- * The region holding [base + off, +size) for a read or a write, or the
- * interpreter's EFAULT: same address rendering, same region list.
- */
-export function checkedRegion(regions: readonly Region[], pc: number, lo: number, hi: number, off: number, size: number, write: boolean): Region {
-  const a = (lo >>> 0) + off;
-  const inRange = a >= 0 && a < TWO32;
-  const r = inRange ? findRegion(regions, a | 0, hi, size) : undefined;
-  if (r && (r.writable || !write)) return r;
-  const shown = inRange ? formatAddr(a | 0, hi) : `${formatAddr(lo, hi)}${off < 0 ? '-' : '+'}${Math.abs(off)}`;
-  const where = regions.map((x) => `${x.name} [0x${x.start.toString(16)}, 0x${x.end.toString(16)})`).join(', ');
-  const what = r ? `the ${r.name} region is read-only` : `outside every region mapped for this run (${where})`;
-  throw new BpfError('EFAULT', `pc ${pc}: invalid ${write ? 'write' : 'read'} of ${size} byte${size > 1 ? 's' : ''} at ${shown}: ${what}`);
 }
