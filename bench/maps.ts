@@ -5,7 +5,8 @@
  *
  * Each program inserts one element, then looks it up N times in a loop; the
  * same loop without the helper call is the baseline, so
- * ns/op = (time with lookups − baseline) / N.
+ * ns/op = (time with lookups − baseline) / N. The ring buffer case reserves
+ * and submits N records per run.
  *
  *   node dist/bench/maps.js [--json]
  */
@@ -16,6 +17,7 @@ import path from 'node:path';
 import { assemble } from '../src/isa/asm.js';
 import { linuxHelpers } from '../src/helpers/linux.js';
 import { MapType } from '../src/maps/map.js';
+import { ringbufOf } from '../src/maps/ringbuf.js';
 import { Runtime } from '../src/runtime/runtime.js';
 
 const N = 1000;
@@ -96,6 +98,40 @@ const rows = CASES.map((c) => {
   const k0 = kernel(c, false);
   const kernelOp = typeof k1 === 'number' && typeof k0 === 'number' ? (k1 - k0) / N : undefined;
   return { name: c.name, interpNsPerOp: ourOp, kernelNsPerOp: kernelOp, kernelNote: typeof k1 === 'string' ? k1 : typeof k0 === 'string' ? k0 : undefined };
+});
+
+/**
+ * Ring buffer reserve + submit of 64 bytes, N per run, the ring drained after
+ * each run. Not run in the kernel: its test run cannot drain the ring between
+ * repeats, so later runs would time the full-ring failure path instead.
+ */
+function ringbuf(withCall: boolean): number {
+  const rt = new Runtime({ helpers: linuxHelpers() });
+  const id = rt.createMap({ type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: 1 << 17 });
+  const body = withCall
+    ? `r1 = map[fd:${id}] ll\n    r2 = 64\n    r3 = 0\n    call 131\n    if r0 == 0 goto skip\n    r1 = r0\n    r2 = 0\n    call 132`
+    : `r1 = map[fd:${id}] ll\n    r2 = 64\n    r3 = 0\n    r0 = 0\n    if r0 == 0 goto skip\n    r1 = r0\n    r2 = 0\n    r0 = 0`;
+  const prog = rt.loadProgram({ insns: assemble(`r6 = ${N}\n  loop:\n    ${body}\n  skip:\n    r6 += -1\n    if r6 != 0 goto loop\n    r0 = 0\n    exit`) });
+  const ring = ringbufOf(rt.map(id));
+  const once = (): void => {
+    prog.run();
+    ring.consume();
+  };
+  for (let i = 0; i < 20; i++) once();
+  const samples: number[] = [];
+  for (let s = 0; s < 15; s++) {
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < 10; i++) once();
+    samples.push(Number(process.hrtime.bigint() - t) / 10);
+  }
+  return median(samples);
+}
+
+rows.push({
+  name: 'ringbuf reserve+submit (64 bytes)',
+  interpNsPerOp: (ringbuf(true) - ringbuf(false)) / N,
+  kernelNsPerOp: undefined,
+  kernelNote: 'not measured: a kernel test run cannot drain the ring between repeats',
 });
 
 if (process.argv.includes('--json')) {
