@@ -30,7 +30,7 @@ export interface ExecuteResult {
   r0: bigint;
   /** the input bytes as the program left them */
   mem: Uint8Array;
-  /** instructions executed */
+  /** instruction slots executed (a lddw counts two) */
   executed: number;
 }
 

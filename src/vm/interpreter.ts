@@ -35,7 +35,7 @@ export interface RunExtras {
  * reading what it was not given.
  */
 export class Interpreter {
-  /** instructions executed by the last run */
+  /** instruction slots executed by the last run (a lddw counts two, as slot numbers do) */
   executed = 0;
   /** the stack region of this interpreter: MAX_CALL_FRAMES frames of STACK_SIZE bytes, growing down */
   readonly stack: Region;

@@ -43,7 +43,7 @@ const ARG = SCRATCH.args / 8;
  * Results, memory effects, errors and `executed` are the interpreter's.
  */
 export class JitEngine {
-  /** instructions executed by the last run */
+  /** instruction slots executed by the last run (a lddw counts two, as slot numbers do) */
   executed = 0;
   /** the stack region of this engine: MAX_CALL_FRAMES frames of STACK_SIZE bytes, growing down */
   readonly stack: Region;
