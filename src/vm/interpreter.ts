@@ -118,7 +118,10 @@ export class Interpreter {
     return (BigInt(this.r[2 * r + 1]! >>> 0) << 32n) | BigInt(this.r[2 * r]! >>> 0);
   }
 
-  /** Address of [base + off, +size) after checking it lies in a region the run may read. */
+  /**
+   * Address of [base + off, +size) after checking it lies in a region the run
+   * may read; `pc` is the slot a fault names (the load's, inside a fused group).
+   */
   private rd(pc: number, base: number, baseHi: number, off: number, size: number): number {
     const a = (base >>> 0) + off;
     if (baseHi === 0 && a >= this.rS && a + size <= this.rE) return a;
@@ -160,8 +163,6 @@ export class Interpreter {
       const d = (w >>> 8) & 0x1f;
       const a = (w >>> 13) & 0x1f;
       let s = code[at + 1]!;
-      // the last slot of the operation, whose pc a fault reports
-      const last = pc + (w >>> 18) - 1;
       let taken = false;
       switch (w & 0xff) {
         case Op.ADD64:
@@ -380,7 +381,7 @@ export class Interpreter {
           s = d;
         // falls through
         case Op.LDXB:
-          r[d] = u8[this.rd(last, r[s]!, r[s + 1]!, code[at + 2]!, 1)]!;
+          r[d] = u8[this.rd(pc + (w >>> 18) - 1, r[s]!, r[s + 1]!, code[at + 2]!, 1)]!;
           r[d + 1] = 0;
           pc = (pc + (w >>> 18)) | 0;
           continue;
@@ -389,7 +390,7 @@ export class Interpreter {
           s = d;
         // falls through
         case Op.LDXH:
-          r[d] = dv.getUint16(this.rd(last, r[s]!, r[s + 1]!, code[at + 2]!, 2), true);
+          r[d] = dv.getUint16(this.rd(pc + (w >>> 18) - 1, r[s]!, r[s + 1]!, code[at + 2]!, 2), true);
           r[d + 1] = 0;
           pc = (pc + (w >>> 18)) | 0;
           continue;
@@ -398,7 +399,7 @@ export class Interpreter {
           s = d;
         // falls through
         case Op.LDXW:
-          r[d] = dv.getInt32(this.rd(last, r[s]!, r[s + 1]!, code[at + 2]!, 4), true);
+          r[d] = dv.getInt32(this.rd(pc + (w >>> 18) - 1, r[s]!, r[s + 1]!, code[at + 2]!, 4), true);
           r[d + 1] = 0;
           pc = (pc + (w >>> 18)) | 0;
           continue;
@@ -407,24 +408,24 @@ export class Interpreter {
           s = d;
         // falls through
         case Op.LDXDW: {
-          const addr = this.rd(last, r[s]!, r[s + 1]!, code[at + 2]!, 8);
+          const addr = this.rd(pc + (w >>> 18) - 1, r[s]!, r[s + 1]!, code[at + 2]!, 8);
           r[d] = dv.getInt32(addr, true);
           r[d + 1] = dv.getInt32(addr + 4, true);
           pc = (pc + (w >>> 18)) | 0;
           continue;
         }
         case Op.LDXSB:
-          r[d] = dv.getInt8(this.rd(last, r[s]!, r[s + 1]!, code[at + 2]!, 1));
+          r[d] = dv.getInt8(this.rd(pc + (w >>> 18) - 1, r[s]!, r[s + 1]!, code[at + 2]!, 1));
           r[d + 1] = r[d]! >> 31;
           pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.LDXSH:
-          r[d] = dv.getInt16(this.rd(last, r[s]!, r[s + 1]!, code[at + 2]!, 2), true);
+          r[d] = dv.getInt16(this.rd(pc + (w >>> 18) - 1, r[s]!, r[s + 1]!, code[at + 2]!, 2), true);
           r[d + 1] = r[d]! >> 31;
           pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.LDXSW:
-          r[d] = dv.getInt32(this.rd(last, r[s]!, r[s + 1]!, code[at + 2]!, 4), true);
+          r[d] = dv.getInt32(this.rd(pc + (w >>> 18) - 1, r[s]!, r[s + 1]!, code[at + 2]!, 4), true);
           r[d + 1] = r[d]! >> 31;
           pc = (pc + (w >>> 18)) | 0;
           continue;
@@ -634,10 +635,12 @@ export class Interpreter {
           throw new BpfError('EINVAL', `pc ${pc}: no operation ${w & 0xff} (interpreter bug)`);
       }
       if (taken) {
-        budget -= last + 1 - start;
-        if (budget < 0) this.outOfBudget(last);
+        // A fused group ends at its jump: charge every slot of the run up to it.
+        const next = pc + (w >>> 18);
+        budget -= next - start;
+        if (budget < 0) this.outOfBudget(next - 1);
         pc = start = code[at + 2]!;
-      } else pc = last + 1;
+      } else pc = (pc + (w >>> 18)) | 0;
     }
   }
 
