@@ -115,3 +115,29 @@ test('bpf_trace_printk writes a line to the trace pipe', () => {
   assert.equal(rt.tracePipe.length, 1);
   assert.match(rt.tracePipe[0]!, /n=42/);
 });
+
+test('batch operations: lookup in batches with a cursor, update and delete in order, stop at the first failure', () => {
+  const rt = new Runtime();
+  const id = rt.createMap({ type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: 8 });
+  const keys = [1, 2, 3, 4, 5].map(u32);
+  assert.equal(rt.updateBatch(id, keys, keys.map((_, i) => u64(BigInt(i * 10)))), 5);
+  const seen: number[] = [];
+  let cursor: Uint8Array | undefined;
+  for (let round = 0; round < 10; round++) {
+    const b = rt.lookupBatch(id, cursor, 2);
+    seen.push(...b.keys.map((k) => new DataView(k.buffer).getUint32(0, true)));
+    b.values.forEach((v, i) => assert.equal(readU64(v), BigInt((new DataView(b.keys[i]!.buffer).getUint32(0, true) - 1) * 10)));
+    cursor = b.cursor;
+    if (b.done) break;
+  }
+  assert.deepEqual([...seen].sort(), [1, 2, 3, 4, 5]);
+  // NOEXIST on a present key fails at the third element: two were done.
+  assert.throws(() => rt.updateBatch(id, [u32(6), u32(7), u32(1)], [u64(0n), u64(0n), u64(0n)], 1), errno('EEXIST', /stopped after 2 of 3/));
+  assert.equal(rt.deleteBatch(id, [u32(6), u32(7)]), 2);
+  assert.throws(() => rt.deleteBatch(id, [u32(1), u32(99)]), errno('ENOENT', /stopped after 1 of 2/));
+  const all = rt.lookupAndDeleteBatch(id, undefined, 100);
+  assert.equal(all.done, true);
+  assert.deepEqual(all.keys.map((k) => new DataView(k.buffer).getUint32(0, true)).sort(), [2, 3, 4, 5]);
+  assert.equal(rt.lookupBatch(id, undefined, 1).keys.length, 0);
+  assert.throws(() => rt.lookupBatch(id, undefined, 0), errno('EINVAL', /at least 1/));
+});

@@ -26,6 +26,14 @@ export interface PinBackend {
   load(): PinLoad;
 }
 
+/** One batch of a lookup batch: the elements, the cursor for the next batch, and whether the map is exhausted. */
+export interface BatchResult {
+  keys: Uint8Array[];
+  values: Uint8Array[];
+  cursor: Uint8Array | undefined;
+  done: boolean;
+}
+
 /** What BPF_OBJ_GET_INFO_BY_FD tells about a map. */
 export interface MapInfo {
   id: number;
@@ -210,6 +218,65 @@ export class Runtime {
     const e = this.entry(id);
     if (e.frozen) throw new BpfError('EPERM', `map ${id} ('${e.map.spec.name}') is frozen: user space cannot delete from it`);
     e.map.delete(key);
+  }
+
+  /**
+   * BPF_MAP_LOOKUP_BATCH: up to `count` elements after the cursor (`undefined`
+   * starts at the first key). `done` is Linux's ENOENT: no element follows the
+   * ones returned. The cursor is the last key returned, as libbpf's out_batch.
+   */
+  lookupBatch(id: number, cursor: Uint8Array | undefined, count: number): BatchResult {
+    return this.batch(id, cursor, count, false);
+  }
+
+  /** BPF_MAP_LOOKUP_AND_DELETE_BATCH: as lookupBatch, deleting what it returns. */
+  lookupAndDeleteBatch(id: number, cursor: Uint8Array | undefined, count: number): BatchResult {
+    return this.batch(id, cursor, count, true);
+  }
+
+  private batch(id: number, cursor: Uint8Array | undefined, count: number, del: boolean): BatchResult {
+    if (!Number.isInteger(count) || count < 1) throw new BpfError('EINVAL', `map ${id}: batch count must be at least 1, not ${count}`);
+    const e = this.entry(id);
+    if (del && e.frozen) throw new BpfError('EPERM', `map ${id} ('${e.map.spec.name}') is frozen: user space cannot delete from it`);
+    const out: BatchResult = { keys: [], values: [], cursor, done: false };
+    // Deleting while walking would lose the walk's place: collect first, then delete.
+    let key = nextKey(e.map, cursor);
+    while (key && out.keys.length < count) {
+      out.keys.push(key);
+      out.values.push(e.map.lookup(key));
+      key = nextKey(e.map, key);
+    }
+    out.done = key === undefined;
+    out.cursor = out.keys.at(-1) ?? cursor;
+    if (del) for (const k of out.keys) e.map.delete(k);
+    return out;
+  }
+
+  /**
+   * BPF_MAP_UPDATE_BATCH: update keys[i] with values[i] in order; stops at the
+   * first failure, which it throws with the number of elements done, as Linux
+   * reports `count` together with the error.
+   */
+  updateBatch(id: number, keys: readonly Uint8Array[], values: readonly Uint8Array[], flags = 0): number {
+    if (keys.length !== values.length) throw new BpfError('EINVAL', `map ${id}: ${keys.length} keys but ${values.length} values`);
+    return this.eachBatch(id, keys, 'update', (k, i) => this.updateElem(id, k, values[i]!, flags));
+  }
+
+  /** BPF_MAP_DELETE_BATCH: delete each key in order; stops at the first failure (see updateBatch). */
+  deleteBatch(id: number, keys: readonly Uint8Array[]): number {
+    return this.eachBatch(id, keys, 'delete', (k) => this.deleteElem(id, k));
+  }
+
+  private eachBatch(id: number, keys: readonly Uint8Array[], op: string, fn: (key: Uint8Array, i: number) => void): number {
+    keys.forEach((k, i) => {
+      try {
+        fn(k, i);
+      } catch (e) {
+        if (e instanceof BpfError) throw new BpfError(e.errno, `map ${id}: batch ${op} stopped after ${i} of ${keys.length} elements: ${e.message}`);
+        throw e;
+      }
+    });
+    return keys.length;
   }
 
   /** BPF_PROG_LOAD (unverified until the verifier lands: the ISA is validated and map references resolved). */
