@@ -1,12 +1,10 @@
 import { BpfError, ErrnoName } from '../errno.js';
-import { Region } from '../vm/memory.js';
-import { code, MapBase } from './base.js';
-import { readU32, u32Bytes } from './keys.js';
-import { ACCESS_MASK, checkExactly, checkFlags, checkNonZero, MapKind } from './kind.js';
-import { KMALLOC_MAX_SIZE } from './limits.js';
-import { BpfMap, MapEnv, MapFlags, MapType, UpdateFlags } from './map.js';
+import { code } from './base.js';
+import { MapKind } from './kind.js';
+import { BpfMap, MapEnv, MapType } from './map.js';
 import { RINGBUF_PAGE_SIZE, WaitQueue } from './ringbuf.js';
-import { need, NormalSpec } from './spec.js';
+import { checkFdArray, FdArrayMap } from './fd-array.js';
+import { NormalSpec } from './spec.js';
 
 /** `enum perf_event_type` of linux/perf_event.h: the records tsbpf writes. */
 export const PERF_RECORD_LOST = 2;
@@ -233,19 +231,11 @@ function isPowerOf2(n: number): boolean {
  * perf events' memory, charged to the Runtime's budget when opened (the
  * largest total ever open, as nothing is handed back).
  */
-export class PerfEventArrayMap extends MapBase {
-  readonly regions: readonly Region[] = [];
-  private readonly elems: Array<PerfBuffer | undefined>;
+export class PerfEventArrayMap extends FdArrayMap<PerfBuffer> {
+  protected readonly holds = 'perf buffer';
   private readonly open_ = new Map<number, PerfBuffer>();
-  private readonly bytes: number;
   private readonly waitq = new WaitQueue();
   private charged = 0;
-
-  constructor(spec: NormalSpec, env: MapEnv) {
-    super(spec, env);
-    this.bytes = this.reserve(spec.maxEntries * 8);
-    this.elems = new Array<PerfBuffer | undefined>(spec.maxEntries).fill(undefined);
-  }
 
   /**
    * Open a buffer for `cpu` and install it at index `cpu` (replacing what was
@@ -326,50 +316,11 @@ export class PerfEventArrayMap extends MapBase {
     throw this.error('lookup', 'ENOTSUPP', 'the elements of a perf event array are perf events, which user space cannot read back');
   }
 
-  /** BPF_MAP_UPDATE_ELEM: install the open buffer whose id is `value` (fd_array_map_update_elem). */
-  update(key: Uint8Array, value: Uint8Array, flags: number = UpdateFlags.ANY): void {
-    this.checkKey('update', key);
-    this.checkValue('update', value, 4);
-    if (flags !== UpdateFlags.ANY) throw this.error('update', 'EINVAL', `flags ${flags}: an fd array takes only BPF_ANY (0)`);
-    const i = readU32(key);
-    if (i >= this.spec.maxEntries) throw this.error('update', 'E2BIG', this.outOfRange(i));
-    const id = readU32(value);
+  /** An update installs the open buffer whose id is the value. */
+  protected resolve(id: number): PerfBuffer {
     const buf = this.open_.get(id);
     if (!buf) throw this.error('update', 'EBADF', `${id} is not an open perf buffer (open one with open(cpu))`);
-    this.elems[i] = buf;
-  }
-
-  delete(key: Uint8Array): void {
-    this.checkKey('delete', key);
-    const i = readU32(key);
-    if (i >= this.spec.maxEntries) throw this.error('delete', 'EINVAL', this.outOfRange(i));
-    if (!this.elems[i]) throw this.error('delete', 'ENOENT', `element ${i} holds no perf buffer`);
-    this.elems[i] = undefined;
-  }
-
-  /** As an array: index + 1; 0 for no key or an index out of range; ENOENT after the last. */
-  nextKey(key: Uint8Array | undefined): Uint8Array {
-    if (key !== undefined) this.checkKey('next key', key);
-    const i = key === undefined ? this.spec.maxEntries : readU32(key);
-    if (i >= this.spec.maxEntries) return u32Bytes(0);
-    if (i === this.spec.maxEntries - 1) throw this.error('next key', 'ENOENT', `${i} is the last index`);
-    return u32Bytes(i + 1);
-  }
-
-  lookupElem(): number {
-    return 0;
-  }
-
-  updateElem(): number {
-    return code('EINVAL');
-  }
-
-  deleteElem(): number {
-    return code('EINVAL');
-  }
-
-  memoryUsed(): number {
-    return this.bytes;
+    return buf;
   }
 
   /** Charge the budget for what the open buffers now hold, past the most ever charged. */
@@ -381,23 +332,11 @@ export class PerfEventArrayMap extends MapBase {
       this.charged = live;
     }
   }
-
-  private outOfRange(i: number): string {
-    return `index ${i} >= max_entries ${this.spec.maxEntries}`;
-  }
 }
 
 /** fd_array_map_alloc_check, then array_map_alloc_check; max_entries 0 becomes the number of CPUs. */
 function checkPerfEventArray(spec: NormalSpec, env: MapEnv): NormalSpec {
-  const s = spec.maxEntries === 0 ? { ...spec, maxEntries: env.cpus } : spec;
-  checkExactly(s, 'valueSize', 4, '(a u32: the perf event)');
-  need(!(s.flags & (MapFlags.RDONLY_PROG | MapFlags.WRONLY_PROG)), s, 'EINVAL', 'map_flags BPF_F_RDONLY_PROG and BPF_F_WRONLY_PROG do not apply to an fd array');
-  checkNonZero(s, 'maxEntries');
-  checkExactly(s, 'keySize', 4, '(a u32 index)');
-  checkFlags(s, MapFlags.NUMA_NODE | MapFlags.MMAPABLE | ACCESS_MASK | MapFlags.PRESERVE_ELEMS | MapFlags.INNER_MAP);
-  need(!(s.flags & (MapFlags.MMAPABLE | MapFlags.INNER_MAP)), s, 'EINVAL', 'map_flags BPF_F_MMAPABLE and BPF_F_INNER_MAP are only for plain arrays');
-  need(s.valueSize <= KMALLOC_MAX_SIZE, s, 'E2BIG', `value_size ${s.valueSize} is more than ${KMALLOC_MAX_SIZE}`);
-  return s;
+  return checkFdArray(spec.maxEntries === 0 ? { ...spec, maxEntries: env.cpus } : spec, 'perf event');
 }
 
 export const PERF_EVENT_ARRAY: MapKind = { check: checkPerfEventArray, create: (spec, env) => new PerfEventArrayMap(spec, env) };
