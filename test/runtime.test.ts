@@ -141,3 +141,41 @@ test('batch operations: lookup in batches with a cursor, update and delete in or
   assert.equal(rt.lookupBatch(id, undefined, 1).keys.length, 0);
   assert.throws(() => rt.lookupBatch(id, undefined, 0), errno('EINVAL', /at least 1/));
 });
+
+test('tail calls: jump to a program in a PROG_ARRAY, at most 33 chained, fall through when they cannot', () => {
+  for (const engine of ['interp', 'jit'] as const) {
+    const rt = new Runtime({ helpers: linuxHelpers() });
+    const jt = rt.createMap({ name: 'jt', type: MapType.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4 });
+    const hits = rt.createMap({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
+    const target = rt.loadProgram({ insns: assemble('r0 = 42\nexit'), engine });
+    // Tail-call slot r2 of the jump table; r0 = 7 if the call falls through.
+    const caller = (slot: number) => rt.loadProgram({ insns: assemble(`r2 = map[fd:${jt}] ll\nr3 = ${slot}\ncall 12\nr0 = 7\nexit`), engine });
+    rt.updateElem(jt, u32(0), u32(target.id));
+    assert.equal(caller(0).run().r0, 42n, engine);
+    assert.equal(caller(1).run().r0, 7n, `${engine}: empty slot falls through`);
+    assert.equal(caller(9).run().r0, 7n, `${engine}: index out of range falls through`);
+    assert.deepEqual(rt.map(jt).lookup(u32(0)), u32(target.id));
+    assert.throws(() => rt.updateElem(jt, u32(1), u32(999)), errno('EBADF', /999 is not the id of a loaded program/));
+    // A program that counts its runs in `hits` and tail-calls itself: 1 run + 33 tail calls.
+    const self = rt.loadProgram({ engine, insns: assemble(`
+      r6 = r1
+      *(u32 *)(r10 - 4) = 0
+      r2 = r10
+      r2 += -4
+      r1 = map[fd:${hits}] ll
+      call 1
+      if r0 == 0 goto out
+      r1 = 1
+      lock *(u64 *)(r0 + 0) += r1
+      r1 = r6
+      r2 = map[fd:${jt}] ll
+      r3 = 2
+      call 12
+    out:
+      r0 = 5
+      exit`) });
+    rt.updateElem(jt, u32(2), u32(self.id));
+    assert.equal(self.run().r0, 5n);
+    assert.equal(readU64(rt.map(hits).lookup(u32(0))).toString(), '34', engine);
+  }
+});

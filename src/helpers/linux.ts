@@ -6,6 +6,7 @@ import type { HelperDef } from './registry.js';
 import { RINGBUF_HELPERS } from './ringbuf.js';
 import { SKB_HELPERS } from './skb.js';
 import { STRING_HELPERS } from './strings.js';
+import { TAIL_CALL } from './tail-call.js';
 import { TASK_HELPERS } from './task.js';
 import { TIME_HELPERS } from './time.js';
 import { XDP_HELPERS } from './xdp.js';
@@ -18,7 +19,7 @@ import { XDP_HELPERS } from './xdp.js';
  * program, so it belongs to the engines and is not here.
  */
 export function linuxHelpers(): HelperDef[] {
-  return [...MAP_HELPERS, ...PROBE_HELPERS, ...TIME_HELPERS, ...TASK_HELPERS, ...STRING_HELPERS, ...RINGBUF_HELPERS, ...PERF_HELPERS, ...SKB_HELPERS, ...XDP_HELPERS, ...CSUM_HELPERS].sort((a, b) => a.id - b.id);
+  return [...MAP_HELPERS, ...PROBE_HELPERS, ...TIME_HELPERS, ...TASK_HELPERS, ...STRING_HELPERS, ...RINGBUF_HELPERS, ...PERF_HELPERS, ...SKB_HELPERS, ...XDP_HELPERS, ...CSUM_HELPERS, TAIL_CALL].sort((a, b) => a.id - b.id);
 }
 
 /**

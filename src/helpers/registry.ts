@@ -30,6 +30,12 @@ export interface KernelEnv {
   readonly host: HostInfo;
   /** append a line to the trace pipe (bpf_trace_printk) */
   trace(line: string): void;
+  /**
+   * bpf_tail_call: continue in program `progId` (throws TailCall, so it does
+   * not return) unless the run has already chained 33 tail calls, in which
+   * case it returns and the caller falls through, as in Linux.
+   */
+  tailCall?(progId: number): void;
   /** the packet of a networking program's run (socket filter, tc, XDP); absent otherwise */
   packet?: PacketEnv;
 }
@@ -123,6 +129,11 @@ export interface HelperDef {
  */
 export class HelperExit {
   constructor(readonly r0: bigint) {}
+}
+
+/** Thrown by KernelEnv.tailCall: the Runtime catches it and runs program `progId` in place of the current one. */
+export class TailCall {
+  constructor(readonly progId: number) {}
 }
 
 /** Helpers by ID (DESIGN decision 4: a helper is one entry, not a case in a switch). */

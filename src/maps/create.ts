@@ -6,6 +6,7 @@ import { BPF_OBJ_NAME_LEN, U32_MAX } from './limits.js';
 import { LPM_TRIE } from './lpm-trie.js';
 import { BpfMap, MapEnv, MapFlags, MapSpec, MapType } from './map.js';
 import { PERF_EVENT_ARRAY } from './perf-event-array.js';
+import { PROG_ARRAY } from './prog-array.js';
 import { QUEUE, STACK } from './queue-stack.js';
 import { RINGBUF } from './ringbuf.js';
 import { createError, need, NormalSpec, typeName } from './spec.js';
@@ -24,6 +25,7 @@ export const MAP_KINDS: ReadonlyMap<number, MapKind> = new Map([
   [MapType.BLOOM_FILTER, BLOOM_FILTER],
   [MapType.RINGBUF, RINGBUF],
   [MapType.PERF_EVENT_ARRAY, PERF_EVENT_ARRAY],
+  [MapType.PROG_ARRAY, PROG_ARRAY],
 ]);
 
 /**

@@ -74,6 +74,8 @@ export interface MapEnv {
   cpus: number;
   /** reserve `bytes` of the Runtime's memory budget; throws ENOMEM/E2BIG when over */
   charge(bytes: number): void;
+  /** whether a program with this ID is loaded (PROG_ARRAY updates) */
+  programExists?(id: number): boolean;
 }
 
 /**

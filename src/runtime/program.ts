@@ -6,6 +6,9 @@ import { PROGRAM_TYPES, ProgramType, RunSetup, TestRunHost, TestRunInput, TestRu
 import { Engine, EngineInstance, createEngine } from '../vm/execute.js';
 import { Region } from '../vm/memory.js';
 import type { Runtime } from './runtime.js';
+import { TailCall } from '../helpers/registry.js';
+import { MAX_TAIL_CALL_CNT } from '../helpers/tail-call.js';
+import { RunExtras } from '../vm/interpreter.js';
 
 /** A program as plain data, before loading (cilium/ebpf's ProgramSpec). */
 export interface ProgramSpec {
@@ -61,7 +64,7 @@ export class Program {
     const mem = options.mem ?? new Uint8Array(0);
     const region = this.inputRegion(mem);
     const regions = [region, ...this.runtime.mapRegions()];
-    const r0 = this.vm.run([BigInt(region.start), BigInt(mem.length)], regions, { kernel: this.runtime.kernelEnv(cpu) });
+    const r0 = this.invoke([BigInt(region.start), BigInt(mem.length)], regions, { kernel: this.runtime.kernelEnv(cpu) });
     return { r0, mem: this.runtime.space.bytes.slice(region.start, region.end) };
   }
 
@@ -75,6 +78,30 @@ export class Program {
     if (!pt) throw new BpfError('EINVAL', `program ${this.id}: a test run needs a program type (ProgramSpec.type)`);
     if (!pt.testRun) throw new BpfError('ENOTSUPP', `program ${this.id}: ${pt.name} programs have no test run`);
     return pt.testRun(this.testHost(this.checkCpu(input.cpu)), input);
+  }
+
+  /**
+   * One run, following tail calls: a tail call ends the current program
+   * (TailCall unwinds its engine) and the target runs on the same arguments,
+   * regions and context, at most MAX_TAIL_CALL_CNT times per run.
+   */
+  private invoke(args: readonly bigint[], regions: readonly Region[], extras: RunExtras): bigint {
+    let chained = 0;
+    const tailCall = (id: number): void => {
+      if (chained >= MAX_TAIL_CALL_CNT) return;
+      chained++;
+      throw new TailCall(id);
+    };
+    const withTailCalls: RunExtras = { ...extras, kernel: extras.kernel && { ...extras.kernel, tailCall } };
+    let prog: Program = this;
+    for (;;) {
+      try {
+        return prog.vm.run(args, regions, withTailCalls);
+      } catch (e) {
+        if (!(e instanceof TailCall)) throw e;
+        prog = this.runtime.program(e.progId);
+      }
+    }
   }
 
   private checkCpu(cpu = 0): number {
@@ -100,7 +127,7 @@ export class Program {
     const kernel = { ...this.runtime.kernelEnv(cpu), packet: setup.packet?.env };
     const extras = { kernel, packet: setup.packet?.ldAbs ? setup.packet.region : undefined };
     const args = [BigInt(setup.ctx)];
-    return () => this.vm.run(args, regions, extras);
+    return () => this.invoke(args, regions, extras);
   }
 
   /** `size` zeroed bytes for a test-run slot, reusing the slot's earlier buffer when it is large enough. */

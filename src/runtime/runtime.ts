@@ -157,7 +157,12 @@ export class Runtime {
     const before = this.charged;
     let map: BpfMap;
     try {
-      map = createMap(spec, { space: this.space, cpus: this.cpus, charge: (bytes) => this.charge(bytes, spec) });
+      map = createMap(spec, {
+        space: this.space,
+        cpus: this.cpus,
+        charge: (bytes) => this.charge(bytes, spec),
+        programExists: (id) => this.programs.has(id),
+      });
     } catch (e) {
       this.charged = before; // nothing of a failed map stays charged
       throw e;
