@@ -288,16 +288,8 @@ export class PerfEventArrayMap extends FdArrayMap<PerfBuffer> {
   }
 
   /** Records as programs write them, until `signal` aborts (perf_buffer__poll in a loop). */
-  async *records(options: PerfRecordsOptions = {}): AsyncGenerator<PerfRecord, void, undefined> {
-    const { signal, pollMs } = options;
-    while (!signal?.aborted) {
-      const batch = this.consume();
-      for (const rec of batch) {
-        yield rec;
-        if (signal?.aborted) return;
-      }
-      if (batch.length === 0) await this.waitq.wait(signal, pollMs);
-    }
+  records(options: PerfRecordsOptions = {}): AsyncGenerator<PerfRecord, void, undefined> {
+    return this.waitq.drain(() => this.consume(), options);
   }
 
   /** @internal a buffer's sample wakes the readers */

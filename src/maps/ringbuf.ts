@@ -273,16 +273,8 @@ export class RingBufMap extends MapBase {
    * As with epoll on a ring buffer, a record committed with
    * BPF_RB_NO_WAKEUP while the reader sleeps is seen at the next wakeup.
    */
-  async *records(options: RecordsOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
-    const { signal, pollMs } = options;
-    while (!signal?.aborted) {
-      const batch = this.consume();
-      for (const rec of batch) {
-        yield rec;
-        if (signal?.aborted) return;
-      }
-      if (batch.length === 0) await this.waitq.wait(signal, pollMs);
-    }
+  records(options: RecordsOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
+    return this.waitq.drain(() => this.consume(), options);
   }
 
   private readRecord(addr: number, size: number): Uint8Array {
@@ -422,5 +414,22 @@ export class WaitQueue {
 
   get sleeping(): number {
     return this.waiters.length;
+  }
+
+  /**
+   * The reader loop of ring and perf buffers: yield what `consume` takes,
+   * sleep (until a wakeup or `pollMs`) only when it took nothing, stop when
+   * `signal` aborts.
+   */
+  async *drain<T>(consume: () => T[], options: RecordsOptions): AsyncGenerator<T, void, undefined> {
+    const { signal, pollMs } = options;
+    while (!signal?.aborted) {
+      const batch = consume();
+      for (const rec of batch) {
+        yield rec;
+        if (signal?.aborted) return;
+      }
+      if (batch.length === 0) await this.wait(signal, pollMs);
+    }
   }
 }
