@@ -1,7 +1,7 @@
 import { ErrnoName } from '../errno.js';
 import { Region } from '../vm/memory.js';
 import { code, MapBase, updateFlagsError, updateFlagsReason } from './base.js';
-import { readU32, u32Bytes } from './keys.js';
+import { readU32 } from './keys.js';
 import { ACCESS_MASK, checkExactly, checkFlags, checkNonZero, MapKind } from './kind.js';
 import { INT_MAX, PCPU_MIN_UNIT_SIZE, round8 } from './limits.js';
 import { MapEnv, MapFlags, MapType, UpdateFlags } from './map.js';
@@ -52,13 +52,8 @@ export class ArrayMap extends MapBase {
     throw this.error('delete', 'EINVAL', 'array elements cannot be deleted');
   }
 
-  /** index + 1; 0 for no key or an index out of range; ENOENT after the last. */
   nextKey(key: Uint8Array | undefined): Uint8Array {
-    if (key !== undefined) this.checkKey('next key', key);
-    const i = key === undefined ? this.spec.maxEntries : readU32(key);
-    if (i >= this.spec.maxEntries) return u32Bytes(0);
-    if (i === this.spec.maxEntries - 1) throw this.error('next key', 'ENOENT', `${i} is the last index`);
-    return u32Bytes(i + 1);
+    return this.nextIndex(key);
   }
 
   lookupElem(keyAddr: number, cpu: number): number {

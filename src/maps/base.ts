@@ -1,5 +1,6 @@
 import { BpfError, ERRNO, ErrnoName } from '../errno.js';
 import { Region } from '../vm/memory.js';
+import { readU32, u32Bytes } from './keys.js';
 import { BpfMap, MapEnv, MapFlags, UpdateFlags } from './map.js';
 import { mapLabel, NormalSpec } from './spec.js';
 
@@ -51,6 +52,18 @@ export abstract class MapBase implements BpfMap {
 
   protected checkValue(op: string, value: Uint8Array, size: number, what = `value_size ${size}`): void {
     if (value.length !== size) throw this.error(op, 'EINVAL', `value size ${value.length} != ${what}`);
+  }
+
+  /**
+   * get-next-key of the array-shaped maps (u32 index keys): index + 1; 0 for
+   * no key or an index out of range; ENOENT after the last.
+   */
+  protected nextIndex(key: Uint8Array | undefined): Uint8Array {
+    if (key !== undefined) this.checkKey('next key', key);
+    const i = key === undefined ? this.spec.maxEntries : readU32(key);
+    if (i >= this.spec.maxEntries) return u32Bytes(0);
+    if (i === this.spec.maxEntries - 1) throw this.error('next key', 'ENOENT', `${i} is the last index`);
+    return u32Bytes(i + 1);
   }
 
   /** A view of the key_size bytes at `addr` (valid until the next allocation). */

@@ -1,6 +1,6 @@
 import { Region } from '../vm/memory.js';
 import { code, MapBase } from './base.js';
-import { readU32, u32Bytes } from './keys.js';
+import { readU32 } from './keys.js';
 import { ACCESS_MASK, checkExactly, checkFlags, checkNonZero } from './kind.js';
 import { KMALLOC_MAX_SIZE } from './limits.js';
 import { MapEnv, MapFlags, UpdateFlags } from './map.js';
@@ -48,13 +48,8 @@ export abstract class FdArrayMap<T> extends MapBase {
     this.elems[i] = undefined;
   }
 
-  /** As an array: index + 1; 0 for no key or an index out of range; ENOENT after the last. */
   nextKey(key: Uint8Array | undefined): Uint8Array {
-    if (key !== undefined) this.checkKey('next key', key);
-    const i = key === undefined ? this.spec.maxEntries : readU32(key);
-    if (i >= this.spec.maxEntries) return u32Bytes(0);
-    if (i === this.spec.maxEntries - 1) throw this.error('next key', 'ENOENT', `${i} is the last index`);
-    return u32Bytes(i + 1);
+    return this.nextIndex(key);
   }
 
   /** The object at `index`, if any (for the helpers). */
