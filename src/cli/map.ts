@@ -142,21 +142,10 @@ function dumpVerb(rt: Runtime, argv: string[], o: MapCliOptions): void {
   const a = new Args(argv);
   const id = a.map(rt);
   a.done();
-  const map = rt.map(id);
-  const entries: Array<[Uint8Array, Uint8Array]> = [];
-  for (let k = nextKey(map, undefined); k; k = nextKey(map, k)) entries.push([k, map.lookup(k)]);
+  const entries = rt.entries(id);
   if (o.json) return printJson(entries.map(([k, v]) => ({ key: hexList(k), value: hexList(v) })));
   for (const [k, v] of entries) printLine(`key: ${hexBytes(k)}  value: ${hexBytes(v)}`);
   printLine(`Found ${entries.length} element${entries.length === 1 ? '' : 's'}`);
-}
-
-function nextKey(map: ReturnType<Runtime['map']>, key: Uint8Array | undefined): Uint8Array | undefined {
-  try {
-    return map.nextKey(key);
-  } catch (e) {
-    if (e instanceof BpfError && e.errno === 'ENOENT') return undefined;
-    throw e;
-  }
 }
 
 function lookupVerb(rt: Runtime, argv: string[], o: MapCliOptions): void {

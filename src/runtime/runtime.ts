@@ -147,9 +147,7 @@ export class Runtime {
   private snapshot(path: string, id: number): PinnedMap {
     const map = this.map(id);
     if (map.spec.keySize === 0) throw new BpfError('EINVAL', `map ${id} ('${map.spec.name}') has no keys to save: pinning it is not supported yet`);
-    const entries: Array<[Uint8Array, Uint8Array]> = [];
-    for (let key = nextKey(map, undefined); key; key = nextKey(map, key)) entries.push([key, map.lookup(key)]);
-    return { path, spec: { ...map.spec }, entries };
+    return { path, spec: { ...map.spec }, entries: this.entries(id) };
   }
 
   /** BPF_MAP_CREATE. */
@@ -232,6 +230,12 @@ export class Runtime {
    */
   lookupBatch(id: number, cursor: Uint8Array | undefined, count: number): BatchResult {
     return this.batch(id, cursor, count, false);
+  }
+
+  /** Every (key, value) of map `id`, in get-next-key order. */
+  entries(id: number): Array<[Uint8Array, Uint8Array]> {
+    const { keys, values } = this.lookupBatch(id, undefined, Number.MAX_SAFE_INTEGER);
+    return keys.map((k, i) => [k, values[i]!]);
   }
 
   /** BPF_MAP_LOOKUP_AND_DELETE_BATCH: as lookupBatch, deleting what it returns. */
