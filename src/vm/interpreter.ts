@@ -4,6 +4,7 @@ import { Insn } from '../isa/instruction.js';
 import * as o from '../isa/opcodes.js';
 import { DecodedProgram, Op, decodeOps, packOps } from './decode-ops.js';
 import { AddressSpace, Region, checkedRegion } from './memory.js';
+import { packetLoad } from './packet-load.js';
 
 export const DEFAULT_BUDGET = 1_000_000;
 export const STACK_SIZE = 512;
@@ -756,16 +757,9 @@ export class Interpreter {
    */
   private loadPacket(pc: number): boolean {
     const ins = this.insns[pc]!;
-    const s = ins.src;
-    if (!this.packet) throw new BpfError('EINVAL', `pc ${pc}: legacy packet load needs a packet (socket filter context)`);
-    const size = o.sizeBytes(ins.code);
-    const rel = BigInt(ins.imm) + (o.mode(ins.code) === o.BPF_IND ? BigInt.asIntN(32, this.reg(s)) : 0n);
-    const len = BigInt(this.packet.end - this.packet.start);
-    if (rel < 0n || rel + BigInt(size) > len) return false;
-    const a = this.packet.start + Number(rel);
-    let v = 0n;
-    for (let i = 0; i < size; i++) v = (v << 8n) | BigInt(this.u8[a + i]!);
-    this.setReg(0, v);
+    const v = packetLoad(this.u8, this.packet, ins, this.r[2 * ins.src]!, pc);
+    if (v === undefined) return false;
+    this.setReg(0, BigInt(v));
     this.r.fill(0, 2, 12);
     return true;
   }

@@ -1,9 +1,9 @@
 import { BpfError } from '../../errno.js';
 import { HelperDef, HelperEnv, HelperExit, HelperRegistry } from '../../helpers/registry.js';
 import { Insn } from '../../isa/instruction.js';
-import * as o from '../../isa/opcodes.js';
 import { DEFAULT_BUDGET, InterpreterOptions, MAX_CALL_FRAMES, RunExtras, STACK_SIZE } from '../interpreter.js';
 import { Region, checkedRegion } from '../memory.js';
+import { packetLoad } from '../packet-load.js';
 import { RuntimeImport, SCRATCH, compileProgram, helperImport } from './compile.js';
 
 type WasmRun = (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, budget: bigint) => bigint;
@@ -175,14 +175,8 @@ export class JitEngine {
    * at imm (+ the s32 index register); out of range ends the program with 0.
    */
   private loadPacket(pc: number, index: number): number {
-    const ins = this.insns[pc]!;
-    if (!this.packet) throw new BpfError('EINVAL', `pc ${pc}: legacy packet load needs a packet (socket filter context)`);
-    const size = o.sizeBytes(ins.code);
-    const rel = ins.imm + (o.mode(ins.code) === o.BPF_IND ? index : 0);
-    if (rel < 0 || rel + size > this.packet.end - this.packet.start) throw new HelperExit(0n);
-    const u8 = this.views.fresh().u8;
-    let v = 0;
-    for (let i = 0; i < size; i++) v = v * 256 + u8[this.packet.start + rel + i]!;
+    const v = packetLoad(this.views.fresh().u8, this.packet, this.insns[pc]!, index, pc);
+    if (v === undefined) throw new HelperExit(0n);
     return v | 0;
   }
 }
