@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { BpfError } from '../src/errno.js';
 import { readVectorFile } from '../src/cli/load-program.js';
+import { LOOP } from '../src/helpers/loop.js';
 import { HelperExit, HelperRegistry } from '../src/helpers/registry.js';
 import { assemble } from '../src/isa/asm.js';
 import { Insn, insn, lddw } from '../src/isa/instruction.js';
@@ -138,6 +139,9 @@ function runBoth(insns: readonly Insn[], setup: RunSetup = {}): Run {
 
 const EXIT = insn(o.BPF_JMP | o.BPF_EXIT);
 
+/** bpf_loop calls made by all runs so far (how often the random programs reach a callback) */
+let loopCalls = 0;
+
 /** Helpers 0–5 (after uBPF's test helpers) and 6, which maps 1 MiB (growing the memory) and returns its address. */
 function testHelpers(space: AddressSpace): HelperRegistry {
   const helpers = new HelperRegistry([
@@ -149,6 +153,7 @@ function testHelpers(space: AddressSpace): HelperRegistry {
     { id: 5, name: 'unwind', fn: (_e, a) => { if (a === 0n) throw new HelperExit(0n); return a; } },
   ]);
   helpers.register({ id: 6, name: 'grow', fn: () => BigInt(space.map(new Uint8Array(1 << 20), 'big').start) });
+  helpers.register({ ...LOOP, fn: (env, a, b, c, d, e) => (loopCalls++, LOOP.fn(env, a, b, c, d, e)) });
   return helpers;
 }
 
@@ -172,6 +177,7 @@ type Item =
   | { t: 'skip'; maygoto: boolean; body: Item[] }
   | { t: 'call'; fn: number }
   | { t: 'fnptr'; dst: number; fn: number }
+  | { t: 'callback'; fn: number; n: number; viaX: boolean }
   | { t: 'helper'; id: number; arg: 'in' | 'stack' | 'reg'; len: number; viaX: boolean }
   | { t: 'packet'; size: number; ind: boolean; src: number; imm: number };
 
@@ -246,6 +252,7 @@ const leafArb: fc.Arbitrary<Item> = fc.oneof(
   { arbitrary: fc.record({ size: fc.constantFrom(1, 2, 4), ind: fc.boolean(), src: fc.integer({ min: 0, max: 9 }), imm: fc.integer({ min: -2, max: 64 }) }).map((r): Item => ({ t: 'packet', ...r })), weight: 1 },
   { arbitrary: fc.record({ fn: fc.nat({ max: 2 }) }).map((r): Item => ({ t: 'call', ...r })), weight: 2 },
   { arbitrary: fc.record({ dst: dstReg, fn: fc.nat({ max: 2 }) }).map((r): Item => ({ t: 'fnptr', ...r })), weight: 1 },
+  { arbitrary: fc.record({ fn: fc.nat({ max: 2 }), n: fc.constantFrom(0, 1, 2, 3, 7, 50, 5000, (1 << 23) + 1), viaX: fc.boolean() }).map((r): Item => ({ t: 'callback', ...r })), weight: 1 },
 );
 
 /** Items nested at most `depth` levels deep; loops do not nest (they share r8). */
@@ -272,6 +279,8 @@ const programArb: fc.Arbitrary<GenProgram> = fc.record({
 interface Fixup {
   at: number;
   fn: number;
+  /** to the function's callback entry (callbackStub) rather than its first slot */
+  entry?: boolean;
 }
 
 class ProgramWriter {
@@ -343,6 +352,8 @@ class ProgramWriter {
         return;
       case 'helper':
         return this.helper(it);
+      case 'callback':
+        return this.callback(it, fn);
       case 'packet': {
         const mode = it.ind ? o.BPF_IND : o.BPF_ABS;
         return this.push(insn(o.BPF_LD | mode | SIZE_CODES[it.size]!, 0, it.ind ? it.src : 0, 0, it.imm));
@@ -359,6 +370,20 @@ class ProgramWriter {
     this.push(insn(o.BPF_JMP | (it.ne ? o.BPF_JNE : o.BPF_JSGT) | o.BPF_K, 8, 0, back, 0));
   }
 
+  /**
+   * bpf_loop(n, function it.fn, ctx = the input, 0), for a function after
+   * this one (no recursion); the callback starts at the function's stub.
+   */
+  private callback(it: Extract<Item, { t: 'callback' }>, fn: number): void {
+    if (it.fn <= fn || it.fn >= this.nFuncs) return;
+    this.push(insn(o.BPF_ALU64 | o.BPF_MOV | o.BPF_K, 1, 0, 0, it.n));
+    this.fixups.push({ at: this.out.length, fn: it.fn, entry: true });
+    this.push(...lddw(2, 0n, o.BPF_PSEUDO_FUNC));
+    this.push(insn(o.BPF_ALU64 | o.BPF_MOV | o.BPF_X, 3, 9), insn(o.BPF_ALU64 | o.BPF_MOV | o.BPF_K, 4, 0, 0, 0));
+    if (!it.viaX) return this.push(insn(o.BPF_JMP | o.BPF_CALL, 0, 0, 0, LOOP.id));
+    this.push(insn(o.BPF_ALU64 | o.BPF_MOV | o.BPF_K, 7, 0, 0, LOOP.id), insn(o.BPF_JMP | o.BPF_CALL | o.BPF_X, 7));
+  }
+
   private helper(it: Extract<Item, { t: 'helper' }>): void {
     if (it.arg === 'in') this.push(insn(o.BPF_ALU64 | o.BPF_MOV | o.BPF_X, 1, 9));
     if (it.arg === 'stack') this.push(insn(o.BPF_ALU64 | o.BPF_MOV | o.BPF_X, 1, 10), insn(o.BPF_ALU64 | o.BPF_ADD | o.BPF_K, 1, 0, 0, -64));
@@ -368,7 +393,11 @@ class ProgramWriter {
   }
 }
 
-/** Main (r9 = input, r0–r7 loaded from the input's eight words), exit, then the functions. */
+/**
+ * Main (r9 = input, r0–r7 loaded from the input's eight words), exit, then
+ * the functions, each behind a one-slot stub `r9 = r2` where callbacks enter
+ * (bpf_loop passes the input as their ctx) before falling into it.
+ */
 function writeProgram(p: GenProgram): Insn[] {
   const w = new ProgramWriter(p.funcs.length);
   w.push(insn(o.BPF_ALU64 | o.BPF_MOV | o.BPF_X, 9, 1));
@@ -377,11 +406,12 @@ function writeProgram(p: GenProgram): Insn[] {
   w.push(EXIT);
   const starts: number[] = [];
   p.funcs.forEach((items, k) => {
+    w.push(insn(o.BPF_ALU64 | o.BPF_MOV | o.BPF_X, 9, 2));
     starts.push(w.out.length);
     w.items(items, k);
     w.push(EXIT);
   });
-  for (const f of w.fixups) w.out[f.at] = { ...w.out[f.at]!, imm: starts[f.fn]! - (f.at + 1) };
+  for (const f of w.fixups) w.out[f.at] = { ...w.out[f.at]!, imm: starts[f.fn]! - (f.entry ? 1 : 0) - (f.at + 1) };
   return w.out;
 }
 
@@ -403,6 +433,7 @@ const DIFF_RUNS = Number(process.env.JIT_DIFF_RUNS ?? 12_000);
 
 test(`differential: ${DIFF_RUNS} random programs give the same r0, memory, error and count on both engines`, () => {
   const stats = { programs: 0, runs: 0, errors: new Map<string, number>(), slots: 0, executed: 0 };
+  const loopsBefore = loopCalls;
   fc.assert(
     fc.property(programArb, fc.array(inputArb, { minLength: 1, maxLength: 4 }), fc.constantFrom(10_000, 10_000, 10_000, 37, 300), (p, inputs, budget) => {
       const insns = writeProgram(p);
@@ -424,9 +455,10 @@ test(`differential: ${DIFF_RUNS} random programs give the same r0, memory, error
     { numRuns: DIFF_RUNS },
   );
   const kinds = [...stats.errors].map(([k, v]) => `${k} ${v}`).join(', ');
+  const loops = loopCalls - loopsBefore;
   console.log(
     `jit differential: ${stats.programs} programs (${(stats.slots / stats.programs).toFixed(0)} slots on average), ${stats.runs} runs ` +
-      `(${(stats.executed / stats.runs).toFixed(0)} instructions executed on average); outcomes: ${kinds}`,
+      `(${(stats.executed / stats.runs).toFixed(0)} instructions executed on average, ${loops} bpf_loop calls); outcomes: ${kinds}`,
   );
 });
 

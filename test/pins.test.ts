@@ -59,7 +59,7 @@ test('damaged and foreign files are reported and skipped, never loaded', () => {
   const reasons = Object.fromEntries(again.pinSkipped.map((s) => [s.file.slice(dir.length + 1), s.reason]));
   assert.match(reasons['bad.map.json']!, /checksum mismatch/);
   assert.match(reasons['other.map.json']!, /foreign file/);
-  assert.match(reasons['notes.txt']!, /not a pinned map/);
+  assert.match(reasons['notes.txt']!, /not a pinned object/);
 });
 
 const here = fileURLToPath(new URL('.', import.meta.url));

@@ -1,10 +1,13 @@
 import { CSUM_HELPERS } from './csum.js';
+import { FOR_EACH_MAP_ELEM } from './for-each.js';
+import { LOOP } from './loop.js';
 import { MAP_HELPERS } from './maps.js';
 import { PERF_HELPERS } from './perf.js';
 import { PROBE_HELPERS } from './probe.js';
 import type { HelperDef } from './registry.js';
 import { RINGBUF_HELPERS } from './ringbuf.js';
 import { SKB_HELPERS } from './skb.js';
+import { STACK_HELPERS } from './stack.js';
 import { STRING_HELPERS } from './strings.js';
 import { TAIL_CALL } from './tail-call.js';
 import { TASK_HELPERS } from './task.js';
@@ -14,12 +17,12 @@ import { XDP_HELPERS } from './xdp.js';
 /**
  * The Linux helpers tsbpf implements, by their UAPI ids (DESIGN decision 3),
  * one file per family: maps.ts, time.ts, task.ts, probe.ts, strings.ts (with
- * the format engine of format.ts), ringbuf.ts, perf.ts, and the packet
- * helpers skb.ts, xdp.ts, csum.ts. bpf_loop (181) calls back into the
- * program, so it belongs to the engines and is not here.
+ * the format engine of format.ts), ringbuf.ts, perf.ts, stack.ts, and the packet
+ * helpers skb.ts, xdp.ts, csum.ts; loop.ts and for-each.ts call back into
+ * the program through HelperEnv.callback.
  */
 export function linuxHelpers(): HelperDef[] {
-  return [...MAP_HELPERS, ...PROBE_HELPERS, ...TIME_HELPERS, ...TASK_HELPERS, ...STRING_HELPERS, ...RINGBUF_HELPERS, ...PERF_HELPERS, ...SKB_HELPERS, ...XDP_HELPERS, ...CSUM_HELPERS, TAIL_CALL].sort((a, b) => a.id - b.id);
+  return [...MAP_HELPERS, ...PROBE_HELPERS, ...TIME_HELPERS, ...TASK_HELPERS, ...STRING_HELPERS, ...RINGBUF_HELPERS, ...PERF_HELPERS, ...STACK_HELPERS, ...SKB_HELPERS, ...XDP_HELPERS, ...CSUM_HELPERS, TAIL_CALL, LOOP, FOR_EACH_MAP_ELEM].sort((a, b) => a.id - b.id);
 }
 
 /**

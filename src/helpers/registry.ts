@@ -13,6 +13,18 @@ export interface HelperEnv {
   write(addr: bigint, data: Uint8Array): void;
   /** The address of `len` bytes at `addr` as a number, after the same check as read/write, without copying. */
   check(addr: bigint, len: number, write: boolean): number;
+  /**
+   * Call the program's function `fn` (a function pointer, as `lddw rX, func`
+   * loads it) with r1–r5 = a1–a5 and return its r0: a new frame on the run's
+   * stack of frames, on the run's instruction budget (src/vm/callback.ts).
+   * A fault, the budget running out or a stack too deep throws; a helper
+   * lets it pass, so it ends the run. Only helpers whose prototype has a
+   * PTR_TO_FUNC argument may call it: the JIT hands the run's state over at
+   * calls of those only. Both engines provide it.
+   */
+  callback?(fn: bigint, a1: bigint, a2: bigint, a3: bigint, a4: bigint, a5: bigint): bigint;
+  /** whether a callback is running (the helper was called from one, or from a function it called) */
+  readonly inCallback?: boolean;
   /** the Runtime side of the run; absent for a bare run (execute()) */
   kernel?: KernelEnv;
 }
@@ -82,6 +94,14 @@ export interface HostInfo {
   comm: string;
   /** a uniformly random u32 */
   randomU32(): number;
+  /**
+   * The current call chain for bpf_get_stackid / bpf_get_stack: instruction
+   * addresses, innermost first, at most `maxDepth` of them. 'kernel' is the
+   * runtime's side of the call (the host code that runs the program), 'user'
+   * the application's (what a probe interrupted). Absent: no stacks, and
+   * those helpers fail with -EFAULT.
+   */
+  stack?(kind: 'kernel' | 'user', maxDepth: number): readonly bigint[];
 }
 
 /** Argument kinds of a helper prototype, as `enum bpf_arg_type` names them. */

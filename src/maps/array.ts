@@ -1,7 +1,8 @@
 import { ErrnoName } from '../errno.js';
 import { Region } from '../vm/memory.js';
 import { code, MapBase, updateFlagsError, updateFlagsReason } from './base.js';
-import { readU32 } from './keys.js';
+import { ElemKeys } from './elem-keys.js';
+import { readU32, writeU32 } from './keys.js';
 import { ACCESS_MASK, checkExactly, checkFlags, checkNonZero, MapKind } from './kind.js';
 import { INT_MAX, PCPU_MIN_UNIT_SIZE, round8 } from './limits.js';
 import { MapEnv, MapFlags, MapType, UpdateFlags } from './map.js';
@@ -17,6 +18,7 @@ import { ValueSlots } from './values.js';
 export class ArrayMap extends MapBase {
   readonly regions: readonly Region[];
   private readonly values: ValueSlots;
+  private readonly keys: ElemKeys;
   private readonly bytes: number;
 
   constructor(spec: NormalSpec, env: MapEnv, percpu: boolean) {
@@ -24,7 +26,8 @@ export class ArrayMap extends MapBase {
     const cpus = percpu ? env.cpus : 0;
     this.bytes = this.reserve(ValueSlots.bytes(spec.maxEntries, spec.valueSize, cpus));
     this.values = new ValueSlots(env.space, spec.maxEntries, spec.valueSize, cpus, `${this.label} values`, this.progWritable);
-    this.regions = [this.values.region];
+    this.keys = new ElemKeys(env.space, spec.keySize, `${this.label} keys`);
+    this.regions = [this.values.region, this.keys.region];
   }
 
   lookup(key: Uint8Array): Uint8Array {
@@ -70,6 +73,18 @@ export class ArrayMap extends MapBase {
 
   deleteElem(): number {
     return code('EINVAL');
+  }
+
+  /** Every index in order (all elements of an array exist). */
+  forEachElem(cpu: number, visit: (keyAddr: number, valueAddr: number) => boolean): number {
+    return this.keys.walk((keyAddr) => {
+      const n = this.spec.maxEntries;
+      for (let i = 0; i < n; i++) {
+        writeU32(this.env.space.bytes, keyAddr, i);
+        if (visit(keyAddr, this.values.addr(i, cpu))) return i + 1;
+      }
+      return n;
+    });
   }
 
   memoryUsed(): number {

@@ -4,11 +4,13 @@ import { HASH, LRU_HASH, LRU_PERCPU_HASH, PERCPU_HASH } from './hash.js';
 import { MapKind } from './kind.js';
 import { BPF_OBJ_NAME_LEN, U32_MAX } from './limits.js';
 import { LPM_TRIE } from './lpm-trie.js';
+import { ARRAY_OF_MAPS, HASH_OF_MAPS, isMapOfMaps } from './map-in-map.js';
 import { BpfMap, MapEnv, MapFlags, MapSpec, MapType } from './map.js';
 import { PERF_EVENT_ARRAY } from './perf-event-array.js';
 import { PROG_ARRAY } from './prog-array.js';
 import { QUEUE, STACK } from './queue-stack.js';
 import { RINGBUF } from './ringbuf.js';
+import { STACK_TRACE } from './stack-trace.js';
 import { createError, need, NormalSpec, typeName } from './spec.js';
 
 /** The map types tsbpf implements, by `enum bpf_map_type` number. */
@@ -26,6 +28,9 @@ export const MAP_KINDS: ReadonlyMap<number, MapKind> = new Map([
   [MapType.RINGBUF, RINGBUF],
   [MapType.PERF_EVENT_ARRAY, PERF_EVENT_ARRAY],
   [MapType.PROG_ARRAY, PROG_ARRAY],
+  [MapType.ARRAY_OF_MAPS, ARRAY_OF_MAPS],
+  [MapType.HASH_OF_MAPS, HASH_OF_MAPS],
+  [MapType.STACK_TRACE, STACK_TRACE],
 ]);
 
 /**
@@ -59,9 +64,11 @@ function normalize(spec: MapSpec): NormalSpec {
     maxEntries: spec.maxEntries,
     flags: spec.flags ?? 0,
     extra: spec.extra ?? 0,
+    // inner_map_fd means something to maps of maps only; the others ignore it
+    innerMapId: isMapOfMaps(spec.type) ? (spec.innerMapId ?? 0) : 0,
   };
   const u32 = (v: number): boolean => Number.isInteger(v) && v >= 0 && v <= U32_MAX;
-  for (const [field, name] of [['type', 'map_type'], ['keySize', 'key_size'], ['valueSize', 'value_size'], ['maxEntries', 'max_entries'], ['flags', 'map_flags']] as const) {
+  for (const [field, name] of [['type', 'map_type'], ['keySize', 'key_size'], ['valueSize', 'value_size'], ['maxEntries', 'max_entries'], ['flags', 'map_flags'], ['innerMapId', 'inner_map_fd']] as const) {
     need(u32(s[field]), s, 'EINVAL', `${name} ${s[field]} is not a u32`);
   }
   need(Number.isSafeInteger(s.extra) && s.extra >= 0, s, 'EINVAL', `map_extra ${s.extra} is not a u64`);

@@ -43,7 +43,7 @@ export abstract class FdArrayMap<T> extends MapBase {
   delete(key: Uint8Array): void {
     this.checkKey('delete', key);
     const i = readU32(key);
-    if (i >= this.spec.maxEntries) throw this.error('delete', 'EINVAL', this.outOfRange(i));
+    if (i >= this.spec.maxEntries) throw this.error('delete', 'E2BIG', this.outOfRange(i));
     if (this.elems[i] === undefined) throw this.error('delete', 'ENOENT', `element ${i} holds no ${this.holds}`);
     this.elems[i] = undefined;
   }
@@ -57,7 +57,7 @@ export abstract class FdArrayMap<T> extends MapBase {
     return index < this.spec.maxEntries ? this.elems[index] : undefined;
   }
 
-  lookupElem(): number {
+  lookupElem(_keyAddr: number, _cpu: number): number {
     return 0;
   }
 

@@ -1,6 +1,7 @@
 import { ErrnoName } from '../errno.js';
 import { Region } from '../vm/memory.js';
 import { code, MapBase, updateFlagsError, updateFlagsReason } from './base.js';
+import { ElemKeys } from './elem-keys.js';
 import { keyId } from './keys.js';
 import { ACCESS_MASK, checkFlags, checkNonZero, MapKind } from './kind.js';
 import { HTAB_BUCKET_SIZE, HTAB_ELEM_SIZE, KMALLOC_MAX_SIZE, PCPU_MIN_UNIT_SIZE, round8, U32_MAX } from './limits.js';
@@ -48,6 +49,7 @@ type Fill = (slot: number) => void;
 export class HashMap extends MapBase {
   readonly regions: readonly Region[];
   private readonly values: ValueSlots;
+  private readonly keys: ElemKeys;
   private readonly index = new OrderedIndex<Entry>();
   /** the id of the element in each slot, for eviction */
   private readonly ids: (string | undefined)[];
@@ -61,7 +63,8 @@ export class HashMap extends MapBase {
     const n = spec.maxEntries;
     this.bytes = this.reserve(ValueSlots.bytes(n, spec.valueSize, cpus) + n * (HTAB_ELEM_SIZE + round8(spec.keySize)));
     this.values = new ValueSlots(env.space, n, spec.valueSize, cpus, `${this.label} values`, this.progWritable);
-    this.regions = [this.values.region];
+    this.keys = new ElemKeys(env.space, spec.keySize, `${this.label} keys`);
+    this.regions = [this.values.region, this.keys.region];
     this.ids = new Array<string | undefined>(n);
     this.lru = kind.lru;
     this.slots = kind.lru ? new LruSlots(n, lruLists(spec, env), (slot) => this.evict(slot)) : new FreeSlots(n);
@@ -125,6 +128,20 @@ export class HashMap extends MapBase {
 
   memoryUsed(): number {
     return this.bytes;
+  }
+
+  /** The elements present when the walk starts, in insertion order, less those deleted (or replaced) on the way. */
+  forEachElem(cpu: number, visit: (keyAddr: number, valueAddr: number) => boolean): number {
+    return this.keys.walk((keyAddr) => {
+      let n = 0;
+      for (const [id, e] of this.index.snapshot()) {
+        if (this.index.get(id) !== e) continue;
+        this.env.space.bytes.set(e.key, keyAddr);
+        n++;
+        if (visit(keyAddr, this.values.addr(e.slot, cpu))) break;
+      }
+      return n;
+    });
   }
 
   /** Add or replace the element of `key` (a view: copied when kept), as htab_map_update_elem does. */

@@ -65,6 +65,19 @@ export interface MapSpec {
    * bits are its number of hash functions, 0 meaning 5); 0 for every other type.
    */
   extra?: number;
+  /**
+   * `inner_map_fd` of BPF_MAP_CREATE, as a map ID: the template every map
+   * stored in an ARRAY_OF_MAPS or HASH_OF_MAPS must match. Other types ignore
+   * it (0), as Linux does.
+   */
+  innerMapId?: number;
+}
+
+/** A live map as the Runtime knows it: its ID and the address programs use for it (`lddw rX, map`). */
+export interface MapRef {
+  id: number;
+  map: BpfMap;
+  ptr: number;
 }
 
 /** What a map gets from the Runtime that creates it. */
@@ -76,6 +89,8 @@ export interface MapEnv {
   charge(bytes: number): void;
   /** whether a program with this ID is loaded (PROG_ARRAY updates) */
   programExists?(id: number): boolean;
+  /** the live map with this ID, or undefined (map-in-map: the inner template and the maps stored) */
+  mapRef?(id: number): MapRef | undefined;
 }
 
 /**
@@ -102,6 +117,16 @@ export interface BpfMap {
 
   /** bytes of memory the map holds */
   memoryUsed(): number;
+
+  /**
+   * Program side of bpf_for_each_map_elem (hash and array maps): `visit`
+   * each element, in get-next-key order, with the address of a copy of its
+   * key (read-only to programs) and of `cpu`'s value, until `visit` returns
+   * true. Returns the number of elements visited. Elements that `visit`
+   * deletes before the walk reaches them are skipped; elements it adds are
+   * not visited.
+   */
+  forEachElem?(cpu: number, visit: (keyAddr: number, valueAddr: number) => boolean): number;
 
   // QUEUE, STACK and BLOOM_FILTER only (the bpf_map_push/pop/peek_elem helpers
   // and BPF_MAP_UPDATE_ELEM / BPF_MAP_LOOKUP_AND_DELETE_ELEM on them).

@@ -1,4 +1,5 @@
 interface Link<V> {
+  id: string;
   value: V;
   prev: Link<V> | undefined;
   next: Link<V> | undefined;
@@ -23,7 +24,7 @@ export class OrderedIndex<V> {
 
   /** Append (the id must not be present). */
   add(id: string, value: V): void {
-    const link: Link<V> = { value, prev: this.tail, next: undefined };
+    const link: Link<V> = { id, value, prev: this.tail, next: undefined };
     if (this.tail) this.tail.next = link;
     else this.head = link;
     this.tail = link;
@@ -39,6 +40,13 @@ export class OrderedIndex<V> {
     if (link.next) link.next.prev = link.prev;
     else this.tail = link.prev;
     return link.value;
+  }
+
+  /** The ids and values in order, as they are now (a copy: the index may change while it is walked). */
+  snapshot(): [string, V][] {
+    const out: [string, V][] = [];
+    for (let l = this.head; l; l = l.next) out.push([l.id, l.value]);
+    return out;
   }
 
   first(): V | undefined {

@@ -1,3 +1,4 @@
+import { isPoisoned } from '../btf/core-patch.js';
 import { BpfError } from '../errno.js';
 import { Insn } from '../isa/instruction.js';
 import { BPF_CALL, BPF_JMP } from '../isa/opcodes.js';
@@ -35,6 +36,8 @@ export function programType(key: number | string): ProgramType | undefined {
 export function checkHelperCalls(pt: ProgramType, insns: readonly Insn[]): void {
   insns.forEach((ins, pc) => {
     if (ins.code !== (BPF_JMP | BPF_CALL) || ins.src !== 0 || pt.helpers.has(ins.imm)) return;
+    // A CO-RE relocation that did not resolve: an error only if a run reaches it, as in Linux.
+    if (isPoisoned(ins)) return;
     const name = helperName(ins.imm);
     const what = name ? `helper bpf_${name}#${ins.imm}` : `unknown helper #${ins.imm}`;
     throw new BpfError('EINVAL', `insn ${pc}: program of type ${pt.name} cannot use ${what}`);

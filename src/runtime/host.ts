@@ -1,4 +1,5 @@
 import { HostInfo } from '../helpers/registry.js';
+import { jsStack } from './js-stack.js';
 
 /**
  * A host built from web-standard APIs only (performance, crypto), so a
@@ -18,5 +19,6 @@ export function portableHost(): HostInfo {
     gid: 0,
     comm: 'tsbpf',
     randomU32: () => crypto.getRandomValues(word)[0]!,
+    stack: jsStack,
   };
 }

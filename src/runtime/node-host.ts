@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { basename } from 'node:path';
 import { HostInfo } from '../helpers/registry.js';
+import { jsStack } from './js-stack.js';
 
 /** The host as Node sees it: this process's ids and name, its monotonic clock. */
 export function nodeHost(): HostInfo {
@@ -15,5 +16,6 @@ export function nodeHost(): HostInfo {
     gid: process.getgid?.() ?? 0,
     comm: basename(process.title || process.argv0).slice(0, 15),
     randomU32: () => randomInt(0, 2 ** 32),
+    stack: jsStack,
   };
 }

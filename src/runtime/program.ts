@@ -9,6 +9,7 @@ import type { Runtime } from './runtime.js';
 import { TailCall } from '../helpers/registry.js';
 import { MAX_TAIL_CALL_CNT } from '../helpers/tail-call.js';
 import { RunExtras } from '../vm/interpreter.js';
+import { CORE_POISON_HELPER_ID } from '../btf/core-patch.js';
 
 /** A program as plain data, before loading (cilium/ebpf's ProgramSpec). */
 export interface ProgramSpec {
@@ -26,6 +27,8 @@ export interface ProgramSpec {
   budget?: number;
   /** the engine that runs it (default the interpreter) */
   engine?: Engine;
+  /** instructions a CO-RE relocation could not resolve, with why: reaching one ends the run with that reason */
+  poisoned?: ReadonlyMap<number, string>;
 }
 
 export interface RunOptions {
@@ -98,10 +101,17 @@ export class Program {
       try {
         return prog.vm.run(args, regions, withTailCalls);
       } catch (e) {
-        if (!(e instanceof TailCall)) throw e;
+        if (!(e instanceof TailCall)) throw prog.explainPoison(e);
         prog = this.runtime.program(e.progId);
       }
     }
+  }
+
+  /** A run that reached a poisoned CO-RE instruction says which relocation failed, as libbpf's log would. */
+  private explainPoison(e: unknown): unknown {
+    const at = e instanceof BpfError ? new RegExp(`^pc (\\d+): invalid func unknown#${CORE_POISON_HELPER_ID}\\b`).exec(e.message) : null;
+    const reason = at && this.spec.poisoned?.get(Number(at[1]));
+    return reason ? new BpfError('EINVAL', `pc ${at[1]}: reached an instruction poisoned by a failed CO-RE relocation: ${reason}`) : e;
   }
 
   private checkCpu(cpu = 0): number {

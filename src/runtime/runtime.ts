@@ -2,9 +2,10 @@ import { BpfError } from '../errno.js';
 import { HelperDef, HelperRegistry, HostInfo, KernelEnv } from '../helpers/registry.js';
 import { BpfMap, MapSpec, MapType } from '../maps/map.js';
 import { createMap } from '../maps/create.js';
+import { isMapOfMaps } from '../maps/map-in-map.js';
 import { AddressSpace, Region } from '../vm/memory.js';
 import { portableHost } from './host.js';
-import type { PinLoad, PinnedMap } from './pins.js';
+import type { PinLoad, PinnedMap, PinnedProgram } from './pins.js';
 import { Program, ProgramSpec } from './program.js';
 
 export interface RuntimeOptions {
@@ -19,10 +20,11 @@ export interface RuntimeOptions {
   pins?: PinBackend;
 }
 
-/** Persistent storage of pinned maps (implemented for a directory by PinStore). */
+/** Persistent storage of pinned maps and programs (implemented for a directory by PinStore). */
 export interface PinBackend {
   save(pin: PinnedMap): void;
-  remove(path: string): void;
+  saveProgram(pin: PinnedProgram): void;
+  remove(path: string, kind?: 'map' | 'prog'): void;
   load(): PinLoad;
 }
 
@@ -52,6 +54,8 @@ interface MapEntry {
   /** the map's address for `lddw rX, map` (a CONST_PTR_TO_MAP): never inside a region */
   ptr: number;
   frozen: boolean;
+  /** bytes of the memory limit the map holds (it may charge more later), returned when it is closed */
+  account: { bytes: number };
 }
 
 /**
@@ -71,6 +75,7 @@ export class Runtime {
   readonly pinSkipped: PinLoad['skipped'] = [];
   private readonly maps = new Map<number, MapEntry>();
   private readonly pinned = new Map<string, number>();
+  private readonly pinnedProgs = new Map<string, number>();
   private readonly pins: PinBackend | undefined;
   private readonly byPtr = new Map<number, MapEntry>();
   private readonly programs = new Map<number, Program>();
@@ -96,17 +101,66 @@ export class Runtime {
   }
 
   private openPins(pins: PinBackend): void {
-    const { maps, skipped } = pins.load();
+    const { maps, programs, skipped } = pins.load();
     this.pinSkipped.push(...skipped);
-    for (const pin of maps) {
-      try {
-        const id = this.createMap(pin.spec);
+    // Maps of maps name their inner maps by pin path: those must exist first.
+    for (const pin of [...maps.filter((m) => !m.inner), ...maps.filter((m) => m.inner)]) {
+      this.reopen(pin.path, () => {
+        const id = pin.inner ? this.createMapOfMaps(pin.spec, pin.inner.template) : this.createMap(pin.spec);
         for (const [k, v] of pin.entries) this.map(id).update(k, v, 0);
+        for (const [k, path] of pin.inner?.links ?? []) this.map(id).update(k, u32(this.pinnedMap(path)), 0);
         this.pinned.set(pin.path, id);
-      } catch (e) {
-        this.pinSkipped.push({ file: pin.path, reason: (e as Error).message });
-      }
+      });
     }
+    for (const pin of programs) {
+      this.reopen(pin.path, () => {
+        const ids = pin.maps.map((path) => this.pinnedMap(path));
+        const prog = this.loadProgram({ name: pin.name, type: pin.type, license: pin.license, insns: pin.insns, maps: ids });
+        this.pinnedProgs.set(pin.path, prog.id);
+      });
+    }
+  }
+
+  /** Recreate one pinned object; one that cannot be is reported in pinSkipped, not fatal. */
+  private reopen(path: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.pinSkipped.push({ file: path, reason: (e as Error).message });
+    }
+  }
+
+  /**
+   * BPF_OBJ_PIN of a program: persist what it takes to load it again. Every
+   * map it uses must be pinned already, since it is stored by pin path.
+   */
+  pinProgram(path: string, id: number): void {
+    if (this.pinnedProgs.has(path)) throw new BpfError('EEXIST', `pin path '${path}' is already in use (program ${this.pinnedProgs.get(path)})`);
+    const prog = this.program(id);
+    const maps = (prog.spec.maps ?? []).map((mapId) => {
+      const at = [...this.pinned].find(([, pinnedId]) => pinnedId === mapId);
+      if (!at) throw new BpfError('EINVAL', `program ${id} ('${prog.spec.name ?? ''}') uses map ${mapId}, which is not pinned: pin its maps first`);
+      return at[0];
+    });
+    const spec = prog.spec;
+    this.requirePins().saveProgram({ path, name: spec.name ?? '', type: spec.type ?? 0, license: spec.license ?? '', insns: [...spec.insns], maps });
+    this.pinnedProgs.set(path, id);
+  }
+
+  /** BPF_OBJ_GET of a program. */
+  pinnedProgram(path: string): Program {
+    const id = this.pinnedProgs.get(path);
+    if (id === undefined) throw new BpfError('ENOENT', `no program is pinned at '${path}'`);
+    return this.program(id);
+  }
+
+  programPinPaths(): string[] {
+    return [...this.pinnedProgs.keys()].sort();
+  }
+
+  unpinProgram(path: string): void {
+    if (!this.pinnedProgs.delete(path)) throw new BpfError('ENOENT', `no program is pinned at '${path}'`);
+    this.requirePins().remove(path, 'prog');
   }
 
   /** BPF_OBJ_PIN: make map `id` reachable at `path` and persist it (definition and contents). */
@@ -147,28 +201,67 @@ export class Runtime {
   private snapshot(path: string, id: number): PinnedMap {
     const map = this.map(id);
     if (map.spec.keySize === 0) throw new BpfError('EINVAL', `map ${id} ('${map.spec.name}') has no keys to save: pinning it is not supported yet`);
-    return { path, spec: { ...map.spec }, entries: this.entries(id) };
+    if (!isMapOfMaps(map.spec.type)) return { path, spec: { ...map.spec }, entries: this.entries(id) };
+    const links = this.entries(id).map(([k, v]): [Uint8Array, string] => {
+      const innerId = new DataView(v.buffer, v.byteOffset).getUint32(0, true);
+      const at = [...this.pinned].find(([, pinnedId]) => pinnedId === innerId);
+      if (!at) throw new BpfError('EINVAL', `map ${id} ('${map.spec.name}') holds map ${innerId}, which is not pinned: pin its inner maps first`);
+      return [k, at[0]];
+    });
+    const template = { ...map.spec, ...(map as unknown as { template: MapSpec }).template, name: `${map.spec.name}.inner`, innerMapId: 0, extra: 0 };
+    return { path, spec: { ...map.spec, innerMapId: 0 }, entries: [], inner: { template, links } };
+  }
+
+  /** A map of maps, from a template that is dropped once the outer map has copied it. */
+  createMapOfMaps(spec: MapSpec, template: MapSpec): number {
+    const t = this.createMap(template);
+    try {
+      return this.createMap({ ...spec, innerMapId: t });
+    } finally {
+      this.closeMap(t);
+    }
   }
 
   /** BPF_MAP_CREATE. */
   createMap(spec: MapSpec): number {
-    const before = this.charged;
+    const account = { bytes: 0 };
     let map: BpfMap;
     try {
       map = createMap(spec, {
         space: this.space,
         cpus: this.cpus,
-        charge: (bytes) => this.charge(bytes, spec),
+        charge: (bytes) => {
+          this.charge(bytes, spec);
+          account.bytes += bytes;
+        },
         programExists: (id) => this.programs.has(id),
+        mapRef: (id) => {
+          const e = this.maps.get(id);
+          return e && { id, map: e.map, ptr: e.ptr };
+        },
       });
     } catch (e) {
-      this.charged = before; // nothing of a failed map stays charged
+      this.charged -= account.bytes; // nothing of a failed map stays charged
       throw e;
     }
-    const entry: MapEntry = { id: this.nextMapId++, map, ptr: this.space.alloc(8), frozen: false };
+    const entry: MapEntry = { id: this.nextMapId++, map, ptr: this.space.alloc(8), frozen: false, account };
     this.maps.set(entry.id, entry);
     this.byPtr.set(entry.ptr, entry);
     return entry.id;
+  }
+
+  /**
+   * Drop map `id`, as closing its last file descriptor does: its memory
+   * charge is returned (the address range itself is not reused). EBUSY while
+   * it is pinned.
+   */
+  closeMap(id: number): void {
+    const e = this.entry(id);
+    const pin = [...this.pinned].find(([, pinnedId]) => pinnedId === id);
+    if (pin) throw new BpfError('EBUSY', `map ${id} ('${e.map.spec.name}') is pinned at '${pin[0]}'`);
+    this.maps.delete(id);
+    this.byPtr.delete(e.ptr);
+    this.charged -= e.account.bytes;
   }
 
   private charge(bytes: number, spec: MapSpec): void {
@@ -251,8 +344,11 @@ export class Runtime {
     // Deleting while walking would lose the walk's place: collect first, then delete.
     let key = nextKey(e.map, cursor);
     while (key && out.keys.length < count) {
-      out.keys.push(key);
-      out.values.push(e.map.lookup(key));
+      const value = present(e.map, key);
+      if (value) {
+        out.keys.push(key);
+        out.values.push(value);
+      }
       key = nextKey(e.map, key);
     }
     out.done = key === undefined;
@@ -293,6 +389,11 @@ export class Runtime {
     const program = new Program(this.nextProgId, spec, this);
     this.programs.set(this.nextProgId++, program);
     return program;
+  }
+
+  /** Drop program `id` (its last reference is gone). */
+  unloadProgram(id: number): void {
+    if (!this.programs.delete(id)) throw new BpfError('ENOENT', `no program with id ${id}`);
   }
 
   program(id: number): Program {
@@ -339,6 +440,19 @@ export class Runtime {
   }
 }
 
+/**
+ * The value of `key`, or undefined when lookup gives ENOENT: Linux's batch
+ * lookup skips such keys (the empty slots of an array of maps).
+ */
+function present(map: BpfMap, key: Uint8Array): Uint8Array | undefined {
+  try {
+    return map.lookup(key);
+  } catch (e) {
+    if (e instanceof BpfError && e.errno === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
 /** The key after `key`, or undefined after the last (nextKey's ENOENT). */
 function nextKey(map: BpfMap, key: Uint8Array | undefined): Uint8Array | undefined {
   try {
@@ -347,4 +461,10 @@ function nextKey(map: BpfMap, key: Uint8Array | undefined): Uint8Array | undefin
     if (e instanceof BpfError && e.errno === 'ENOENT') return undefined;
     throw e;
   }
+}
+
+function u32(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n, true);
+  return b;
 }

@@ -1,8 +1,10 @@
 import { BpfError } from '../errno.js';
+import { BPF_MAX_LOOPS } from '../helpers/loop.js';
 import { HelperEnv, HelperExit, HelperRegistry, KernelEnv } from '../helpers/registry.js';
 import { Insn } from '../isa/instruction.js';
 import * as o from '../isa/opcodes.js';
 import { DecodedProgram, Op, decodeOps, packOps } from './decode-ops.js';
+import { callbackIndex, callbackTargets, outOfBudget, tooDeep } from './callback.js';
 import { AddressSpace, Region, checkedRegion } from './memory.js';
 import { packetLoad } from './packet-load.js';
 
@@ -10,7 +12,7 @@ export const DEFAULT_BUDGET = 1_000_000;
 export const STACK_SIZE = 512;
 export const MAX_CALL_FRAMES = 8;
 /** Linux's BPF_MAX_LOOPS: how many times `may_goto` falls through before it jumps. */
-export const MAY_GOTO_BUDGET = 8 * 1024 * 1024;
+export const MAY_GOTO_BUDGET = BPF_MAX_LOOPS;
 
 export interface InterpreterOptions {
   space: AddressSpace;
@@ -46,6 +48,10 @@ export class Interpreter {
   /** registers and constant slots as (lo, hi) int32 pairs */
   private readonly r: Int32Array;
   private readonly frames = new Int32Array(MAX_CALL_FRAMES * 9);
+  /** the caller's r1–r10 while a callback runs, per caller depth */
+  private readonly saved = new Int32Array(MAX_CALL_FRAMES * 20);
+  /** the functions the program may pass to a helper (callback.ts) */
+  private readonly targets: number[];
   private readonly budget: number;
   private readonly helpers: HelperRegistry;
   private regions: readonly Region[] = [];
@@ -55,6 +61,13 @@ export class Interpreter {
   private kernel: KernelEnv | undefined;
   private readonly env: HelperEnv = this.makeEnv();
   private helperPc = 0;
+  // Run state the dispatch loop keeps in locals, stored here across a helper
+  // call so that a callback (a nested loop()) shares it.
+  private left = 0;
+  private mayGotoLeft = 0;
+  private depth = 0;
+  /** callbacks in progress (HelperEnv.inCallback) */
+  private callbacks = 0;
   private u8 = new Uint8Array(0);
   private dv = new DataView(new ArrayBuffer(0));
   // Bounds of the regions that satisfied the last read and the last write.
@@ -75,13 +88,16 @@ export class Interpreter {
     this.budget = options.budget ?? DEFAULT_BUDGET;
     this.helpers = options.helpers ?? new HelperRegistry();
     this.stack = options.space.map(new Uint8Array(STACK_SIZE * MAX_CALL_FRAMES), 'stack');
+    this.targets = callbackTargets(insns);
   }
 
   /** Run with r1..r5 = args; loads and stores may touch `regions` and the stack. Returns r0. */
   run(args: readonly bigint[], regions: readonly Region[], extras: RunExtras = {}): bigint {
     this.begin(args, regions, extras);
     try {
-      return this.loop();
+      const r0 = this.loop(0, 0);
+      this.executed = this.budget - this.left;
+      return r0;
     } catch (e) {
       if (e instanceof HelperExit) return BigInt.asUintN(64, e.r0);
       throw e;
@@ -101,6 +117,9 @@ export class Interpreter {
     for (let i = 0; i < args.length && i < 5; i++) this.setReg(i + 1, args[i]!);
     this.r[20] = this.stack.end;
     this.executed = 0;
+    this.left = this.budget;
+    this.mayGotoLeft = MAY_GOTO_BUDGET;
+    this.callbacks = 0;
   }
 
   private refreshViews(): void {
@@ -145,19 +164,21 @@ export class Interpreter {
     return checkedRegion(this.regions, pc, base, baseHi, off, size, write);
   }
 
-  private loop(): bigint {
+  /** Run from slot `entry` in frame `base` until that frame exits; returns r0. */
+  private loop(entry: number, base: number): bigint {
     const code = this.code;
     const r = this.r;
     // Views of the memory; a helper call may grow it, so they are re-read after one.
     let u8 = this.u8;
     let dv = this.dv;
-    let budget = this.budget;
-    let pc = 0;
-    let depth = 0;
-    let mayGoto = MAY_GOTO_BUDGET;
+    let budget = this.left;
+    let pc = entry;
+    let depth = base;
+    let mayGoto = this.mayGotoLeft;
     // Straight-line code cannot loop, so the budget is charged only when
-    // control transfers: `start` is the first slot of the current run.
-    let start = 0;
+    // control transfers (and at helper calls, see below): `start` is the
+    // first slot not charged yet.
+    let start = entry;
     for (;;) {
       const at = pc << 2; // pc * STRIDE
       const w = code[at]!;
@@ -459,7 +480,8 @@ export class Interpreter {
           pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.LDPKT:
-          if (!this.loadPacket(pc)) return 0n;
+          // out of range ends the whole run with 0, from a callback too (as the JIT does)
+          if (!this.loadPacket(pc)) throw new HelperExit(0n);
           pc = (pc + (w >>> 18)) | 0;
           continue;
         case Op.JA:
@@ -598,13 +620,17 @@ export class Interpreter {
           taken = r[d]! <= r[s]!;
           break;
         case Op.CALL:
-          this.callHelper(pc, code[at + 3]!);
-          u8 = this.u8;
-          dv = this.dv;
-          pc = (pc + (w >>> 18)) | 0;
-          continue;
         case Op.CALLX:
-          this.callHelper(pc, r[d]!);
+          // Charge the slots up to the call and hand the run state over: a
+          // callback the helper makes continues from there, as in the JIT.
+          budget -= pc + 1 - start;
+          start = pc + 1;
+          this.left = budget;
+          this.mayGotoLeft = mayGoto;
+          this.depth = depth;
+          this.callHelper(pc, (w & 0xff) === Op.CALL ? code[at + 3]! : r[d]!);
+          budget = this.left;
+          mayGoto = this.mayGotoLeft;
           u8 = this.u8;
           dv = this.dv;
           pc = (pc + (w >>> 18)) | 0;
@@ -612,16 +638,15 @@ export class Interpreter {
         case Op.KFUNC:
           throw new BpfError('ENOTSUPP', `pc ${pc}: kfunc call (BTF id ${this.prog.imm[pc]}) needs a runtime that provides kfuncs`);
         case Op.CALL_LOCAL:
-          if (depth + 1 >= MAX_CALL_FRAMES) {
-            throw new BpfError('E2BIG', `pc ${pc}: the call stack of ${depth + 2} frames is too deep (at most ${MAX_CALL_FRAMES})`);
-          }
+          if (depth + 1 >= MAX_CALL_FRAMES) throw tooDeep(pc, depth + 2, MAX_CALL_FRAMES);
           this.pushFrame(depth++, pc + 1);
           taken = true;
           break;
         case Op.EXIT:
           budget -= pc + 1 - start;
-          if (depth === 0) {
-            this.executed = this.budget - budget;
+          if (depth === base) {
+            this.left = budget;
+            this.mayGotoLeft = mayGoto;
             return this.reg(0);
           }
           pc = start = this.popFrame(--depth) | 0;
@@ -647,7 +672,38 @@ export class Interpreter {
 
   private outOfBudget(pc: number): never {
     this.executed = this.budget;
-    throw new BpfError('E2BIG', `pc ${pc}: instruction budget of ${this.budget} exhausted (runaway program?)`);
+    throw outOfBudget(pc, this.budget);
+  }
+
+  /**
+   * HelperEnv.callback: run function `fn` as a new frame below the calling
+   * one (callback.ts), on the run's budget; the caller's r1–r10 come back.
+   * A callback that ends past the budget stops the run at the helper call.
+   */
+  private callback(fn: bigint, a1: bigint, a2: bigint, a3: bigint, a4: bigint, a5: bigint): bigint {
+    const pc = this.helperPc;
+    const depth = this.depth;
+    const entry = this.targets[callbackIndex(this.targets, fn, pc)]!;
+    if (depth + 1 >= MAX_CALL_FRAMES) throw tooDeep(pc, depth + 2, MAX_CALL_FRAMES);
+    const r = this.r;
+    const saved = this.saved;
+    const save = depth * 20 - 2;
+    for (let i = 2; i < 22; i++) saved[save + i] = r[i]!;
+    r.fill(0, 0, 22);
+    this.setReg(1, a1);
+    this.setReg(2, a2);
+    this.setReg(3, a3);
+    this.setReg(4, a4);
+    this.setReg(5, a5);
+    r[20] = this.stack.end - (depth + 1) * STACK_SIZE;
+    this.callbacks++;
+    const r0 = this.loop(entry, depth + 1);
+    this.callbacks--;
+    for (let i = 2; i < 22; i++) r[i] = saved[save + i]!;
+    this.helperPc = pc;
+    this.depth = depth;
+    if (this.left < 0) this.outOfBudget(pc);
+    return r0;
   }
 
   /** Save r6–r9, the return slot and r10; the callee gets the next frame down. */
@@ -694,6 +750,10 @@ export class Interpreter {
         if (data.length) this.u8.set(data, at(addr, data.length, true));
       },
       check: at,
+      callback: (fn, a1, a2, a3, a4, a5) => this.callback(fn, a1, a2, a3, a4, a5),
+      get inCallback() {
+        return self.callbacks > 0;
+      },
       get kernel() {
         return self.kernel;
       },

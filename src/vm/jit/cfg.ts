@@ -1,10 +1,12 @@
 import { Insn } from '../../isa/instruction.js';
 import { LDDW } from '../../isa/opcodes.js';
+import { callbackTargets } from '../callback.js';
 import { DecodedProgram, Op } from '../decode-ops.js';
 
 /**
  * The control-flow graph the JIT compiles from: basic blocks over slots, the
- * functions (slot 0 and every local-call target; each compiles the blocks
+ * functions (slot 0, every local-call target and every function a `lddw rX,
+ * func` points at, which a helper may call back; each compiles the blocks
  * reachable from its entry without following calls, so an unverified
  * program whose code is shared between functions still compiles, the shared
  * blocks twice), and per function the facts the structuring needs: reverse
@@ -34,8 +36,10 @@ export interface Block {
 export interface ProgramCfg {
   /** block starting at each slot (index n: the fell-off block) */
   blockAt: (Block | undefined)[];
-  /** function entries: 0 first, then local-call targets in slot order */
+  /** function entries: 0 first, then local-call and callback targets in slot order */
   entries: number[];
+  /** callback targets (callback.ts), ascending */
+  callbacks: number[];
 }
 
 /** One function's blocks in reverse postorder, with dominance facts indexed by that order. */
@@ -72,7 +76,9 @@ export function buildCfg(insns: readonly Insn[], prog: DecodedProgram): ProgramC
   const n = insns.length;
   const leader = new Uint8Array(n + 1);
   leader[0] = leader[n] = 1;
-  const entries = new Set<number>([0]);
+  const callbacks = callbackTargets(insns);
+  const entries = new Set<number>([0, ...callbacks]);
+  for (const t of callbacks) leader[t] = 1;
   for (let i = 0; i < n; i += width(insns, i)) {
     const op = prog.op[i] as Op;
     if (!endsBlock(op)) continue;
@@ -89,7 +95,7 @@ export function buildCfg(insns: readonly Insn[], prog: DecodedProgram): ProgramC
     start = next;
   }
   blockAt[n] = { start: n, end: n, last: n, term: { kind: 'felloff' } };
-  return { blockAt, entries: [...entries].sort((a, b) => a - b) };
+  return { blockAt, entries: [...entries].sort((a, b) => a - b), callbacks };
 }
 
 function terminator(prog: DecodedProgram, i: number): Term {

@@ -12,7 +12,9 @@ import { Code, I32, I64, ModuleBuilder, OP, Opcode, ValType } from './wasm.js';
  * are i64 locals, a local call is a wasm call (the callee's r6–r9 are its own
  * locals, so the caller's survive; r0–r5 come back as results, as the
  * interpreter leaves them). The exported `run(r1…r5, budget) → r0` starts
- * function 0 with r10 at the top of the stack.
+ * function 0 with r10 at the top of the stack; the exported `callback(k,
+ * r1…r5, pc) → r0` runs the k-th callback target (callback.ts) for a helper
+ * that calls back, one frame below the helper's caller.
  *
  * Semantics follow the interpreter (src/vm/interpreter.ts) exactly:
  * - every load and store is checked against the run's regions: inline against
@@ -22,7 +24,9 @@ import { Code, I32, I64, ModuleBuilder, OP, Opcode, ValType } from './wasm.js';
  *   the scratch area) or throws EFAULT;
  * - the budget is charged per basic block (slots) and checked on every taken
  *   jump and local call, which gives the interpreter's count and its E2BIG at
- *   the same pc;
+ *   the same pc; a call of a helper that may call back first charges the
+ *   block up to the call and leaves the budget and the frame depth in
+ *   globals, where the callback takes them up, as the interpreter does;
  * - division guards: x/0 = 0, x%0 = x, INT_MIN s/ -1 = INT_MIN.
  *
  * Values cross between wasm and JS through a scratch area in the first page
@@ -55,6 +59,8 @@ export interface CompileOptions {
   stackEnd: number;
   /** whether a helper id is registered (unknown ids compile to an EINVAL trap at the call) */
   hasHelper(id: number): boolean;
+  /** whether helper `id` may call back into the program (HelperEnv.callback); none when absent */
+  callsBack?(id: number): boolean;
 }
 
 export interface CompiledModule {
@@ -86,6 +92,11 @@ export function compileProgram(insns: readonly Insn[], options: CompileOptions):
   const run = m.declareFunc(m.type(Array<ValType>(6).fill(I64), [I64]), []);
   m.defineFunc(run, runWrapper(ctx, fnIndex.get(0)!));
   m.exportFunc('run', run);
+  if (cfg.callbacks.length) {
+    const callback = m.declareFunc(m.type([I32, ...Array<ValType>(5).fill(I64), I32], [I64]), [I32, I64]);
+    m.defineFunc(callback, callbackDispatcher(ctx, cfg.callbacks.map((t) => fnIndex.get(t)!)));
+    m.exportFunc('callback', callback);
+  }
   return { bytes: m.encode(), helperIds, functions: fnIndex.size, structured };
 }
 
@@ -94,7 +105,7 @@ interface Context {
   prog: DecodedProgram;
   options: CompileOptions;
   imports: Record<string, number>;
-  globals: Record<'budget' | 'mayGoto' | 'rdStart' | 'rdEnd' | 'wrStart' | 'wrEnd', number>;
+  globals: Record<'budget' | 'mayGoto' | 'rdStart' | 'rdEnd' | 'wrStart' | 'wrEnd' | 'depth', number>;
   fnIndex: Map<number, number>;
 }
 
@@ -133,6 +144,8 @@ function declareGlobals(m: ModuleBuilder): Context['globals'] {
     rdEnd: m.global(I64),
     wrStart: m.global(I64),
     wrEnd: m.global(I64),
+    /** frame depth of the last call of a helper that may call back */
+    depth: m.global(I32),
   };
 }
 
@@ -155,6 +168,37 @@ function runWrapper(ctx: Context, entryFn: number): Code {
   for (let r = 0; r < 5; r++) c.op(OP.drop);
   c.i32(SCRATCH.budget).globalGet(g.budget).op(OP.f64_convert_i64_s).mem(OP.f64_store);
   return c;
+}
+
+/**
+ * callback(k, r1…r5, pc): call the k-th callback target one frame below the
+ * depth its helper's call left in the global (E2BIG past MAX_CALL_FRAMES, at
+ * the helper's pc), r0 and r6–r9 zero, and return its r0. The depth global
+ * is restored for the helper's next callback; a budget the callback overran
+ * ends the run at the helper's pc (exits do not check it, the caller does).
+ */
+function callbackDispatcher(ctx: Context, fns: readonly number[]): Code {
+  const [K, PC, D, R0] = [0, 6, 7, 8];
+  const g = ctx.globals;
+  const c = new Code();
+  c.globalGet(g.depth).tee(D).i32(MAX_CALL_FRAMES - 1).op(OP.i32_ge_s).open(OP.if);
+  c.get(PC).get(D).i32(2).op(OP.i32_add).call(ctx.imports.tooDeep!).op(OP.unreachable);
+  c.op(OP.end);
+  fns.forEach((fn, k) => {
+    c.get(K).i32(k).op(OP.i32_eq).open(OP.if);
+    c.i64(0);
+    for (let r = 1; r <= 5; r++) c.get(r);
+    for (let r = 6; r <= 9; r++) c.i64(0);
+    c.i64(ctx.options.stackEnd - STACK_SIZE).get(D).op(OP.i64_extend_i32_u).i64(STACK_SIZE).op(OP.i64_mul, OP.i64_sub);
+    c.get(D).i32(1).op(OP.i32_add).call(fn);
+    for (let r = 5; r >= 1; r--) c.op(OP.drop);
+    c.set(R0).op(OP.end);
+  });
+  c.get(D).globalSet(g.depth);
+  c.globalGet(g.budget).i64(0).op(OP.i64_lt_s).open(OP.if);
+  c.get(PC).call(ctx.imports.outOfBudget!).op(OP.unreachable);
+  c.op(OP.end);
+  return c.get(R0);
 }
 
 // Locals of an eBPF function: parameters r0–r10 (0–10) and depth (11), then these.
@@ -219,6 +263,8 @@ const CONDS: Partial<Record<Op, [Opcode, boolean]>> = {
 class FunctionCompiler implements BlockHooks {
   private code = new Code();
   structured = false;
+  /** the first slot of the current block not charged to the budget yet */
+  private charged = 0;
 
   constructor(private readonly ctx: Context, private readonly f: FunctionCfg) {}
 
@@ -256,11 +302,12 @@ class FunctionCompiler implements BlockHooks {
   body(b: Block): void {
     const { insns } = this.ctx;
     if (b.term.kind === 'felloff') return this.trap('fellOff', b.start);
+    this.charged = b.start;
     for (let i = b.start; i < b.end; i += insns[i]!.code === o.LDDW ? 2 : 1) {
       if (i === b.last && b.term.kind !== 'fall') break;
       this.insn(i);
     }
-    this.code.get(BUDGET).i64(b.end - b.start).op(OP.i64_sub).set(BUDGET);
+    this.charge(b.end);
     if (b.term.kind === 'exit') this.exit();
     if (b.term.kind === 'call') this.localCall(b.last, b.term.callee);
   }
@@ -296,6 +343,12 @@ class FunctionCompiler implements BlockHooks {
   }
 
   // ---- control ----
+
+  /** Charge the budget for the block's slots up to `end`. */
+  private charge(end: number): void {
+    if (end > this.charged) this.code.get(BUDGET).i64(end - this.charged).op(OP.i64_sub).set(BUDGET);
+    this.charged = end;
+  }
 
   private budgetCheck(pc: number): void {
     this.code.get(BUDGET).i64(0).op(OP.i64_lt_s).open(OP.if);
@@ -412,8 +465,11 @@ class FunctionCompiler implements BlockHooks {
       case Op.CALL:
         return this.helperCall(i);
       case Op.CALLX:
+        // the helper is known only at run time: it may be one that calls back
+        this.handOver(i);
         this.spillArgs();
         c.i32(i).get(d).op(OP.i32_wrap_i64).call(this.ctx.imports.callx!).set(0);
+        this.takeBack();
         return this.forgetCache();
       case Op.KFUNC:
         return this.trap('kfunc', i, prog.imm[i]!);
@@ -629,9 +685,28 @@ class FunctionCompiler implements BlockHooks {
     const id = this.ctx.prog.imm[i]!;
     const imp = this.ctx.imports[helperImport(id)];
     if (imp === undefined) return this.trap('unknownHelper', i, id);
+    const callsBack = this.ctx.options.callsBack?.(id) ?? false;
+    if (callsBack) this.handOver(i);
     this.spillArgs();
     this.code.i32(i).call(imp).set(0);
+    if (callsBack) this.takeBack();
     this.forgetCache();
+  }
+
+  /**
+   * Before a helper that may call back: charge the block through the call
+   * and leave the budget and this frame's depth where a callback
+   * (callbackDispatcher) takes them up.
+   */
+  private handOver(i: number): void {
+    this.charge(i + 1);
+    const g = this.ctx.globals;
+    this.code.get(BUDGET).globalSet(g.budget).get(DEPTH).globalSet(g.depth);
+  }
+
+  /** After it: the budget its callbacks left. */
+  private takeBack(): void {
+    this.code.globalGet(this.ctx.globals.budget).set(BUDGET);
   }
 
   /**

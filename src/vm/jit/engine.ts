@@ -2,11 +2,14 @@ import { BpfError } from '../../errno.js';
 import { HelperDef, HelperEnv, HelperExit, HelperRegistry } from '../../helpers/registry.js';
 import { Insn } from '../../isa/instruction.js';
 import { DEFAULT_BUDGET, InterpreterOptions, MAX_CALL_FRAMES, RunExtras, STACK_SIZE } from '../interpreter.js';
+import { callbackIndex, callbackTargets, outOfBudget, tooDeep } from '../callback.js';
 import { Region, checkedRegion } from '../memory.js';
 import { packetLoad } from '../packet-load.js';
 import { RuntimeImport, SCRATCH, compileProgram, helperImport } from './compile.js';
 
 type WasmRun = (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, budget: bigint) => bigint;
+/** The module's callback dispatcher (compile.ts): callback target k with r1..r5, for the helper call at pc. */
+type WasmCallback = (k: number, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, pc: number) => bigint;
 
 /** A wasm i64 (a signed BigInt) as the unsigned value the engines hand out; allocates only for negatives. */
 const u64 = (v: bigint): bigint => (v >= 0n ? v : BigInt.asUintN(64, v));
@@ -51,6 +54,11 @@ export class JitEngine {
   private readonly budgetBig: bigint;
   private readonly helpers: HelperRegistry;
   private runWasm: WasmRun | undefined;
+  private callbackWasm: WasmCallback | undefined;
+  /** the functions the program may pass to a helper (callback.ts) */
+  private readonly targets: number[];
+  /** callbacks in progress (HelperEnv.inCallback) */
+  private callbacks = 0;
   private regions: readonly Region[] = [];
   private given: readonly Region[] | undefined;
   /** the last-hit regions (read start, length, write start, length) a run starts with */
@@ -67,6 +75,8 @@ export class JitEngine {
     this.helpers = options.helpers ?? new HelperRegistry();
     this.stack = options.space.map(new Uint8Array(STACK_SIZE * MAX_CALL_FRAMES), 'stack');
     this.views = new Views(options.space.memory);
+    this.targets = callbackTargets(insns);
+    const self = this;
     this.env = {
       read: (addr, len) => {
         if (len === 0) return new Uint8Array(0);
@@ -77,6 +87,10 @@ export class JitEngine {
         if (data.length) this.views.fresh().u8.set(data, this.envAddress(addr, data.length, true));
       },
       check: (addr, len, write) => this.envAddress(addr, len, write),
+      callback: (fn, a1, a2, a3, a4, a5) => this.callback(fn, a1, a2, a3, a4, a5),
+      get inCallback() {
+        return self.callbacks > 0;
+      },
     };
   }
 
@@ -92,6 +106,7 @@ export class JitEngine {
     this.packet = extras.packet;
     this.env.kernel = extras.kernel;
     this.executed = 0;
+    this.callbacks = 0;
     try {
       const r0 = run(args[0] ?? 0n, args[1] ?? 0n, args[2] ?? 0n, args[3] ?? 0n, args[4] ?? 0n, this.budgetBig);
       this.executed = this.budget - this.views.fresh().f64[SCRATCH.budget / 8]!;
@@ -107,13 +122,30 @@ export class JitEngine {
       stackStart: this.stack.start,
       stackEnd: this.stack.end,
       hasHelper: (id) => this.helpers.get(id) !== undefined,
+      callsBack: (id) => this.helpers.get(id)?.proto?.args.includes('PTR_TO_FUNC') ?? false,
     });
     const module = new WebAssembly.Module(compiled.bytes);
     const env: Record<string, unknown> = { memory: this.options.space.memory, ...this.runtimeImports() };
     for (const id of compiled.helperIds) env[helperImport(id)] = this.trampoline(this.helpers.get(id)!);
     const exports = new WebAssembly.Instance(module, { env: env as WebAssembly.ModuleImports }).exports;
     this.runWasm = exports.run as unknown as WasmRun;
+    this.callbackWasm = exports.callback as unknown as WasmCallback | undefined;
     return this.runWasm;
+  }
+
+  /**
+   * HelperEnv.callback: the module's dispatcher runs the function one frame
+   * below the helper's caller, on the run's budget (compile.ts). The pc of
+   * the helper call is kept for the helper's own faults after it returns.
+   */
+  private callback(fn: bigint, a1: bigint, a2: bigint, a3: bigint, a4: bigint, a5: bigint): bigint {
+    const pc = this.pc;
+    const k = callbackIndex(this.targets, fn, pc);
+    this.callbacks++;
+    const r0 = this.callbackWasm!(k, a1, a2, a3, a4, a5, pc);
+    this.callbacks--;
+    this.pc = pc;
+    return u64(r0);
   }
 
   private runtimeImports(): Record<RuntimeImport, (...args: never[]) => unknown> {
@@ -122,10 +154,10 @@ export class JitEngine {
       missWrite: (pc: number, base: bigint, off: number, size: number) => this.miss(pc, base, off, size, true),
       outOfBudget: (pc: number) => {
         this.executed = this.budget;
-        throw new BpfError('E2BIG', `pc ${pc}: instruction budget of ${this.budget} exhausted (runaway program?)`);
+        throw outOfBudget(pc, this.budget);
       },
       tooDeep: (pc: number, frames: number) => {
-        throw new BpfError('E2BIG', `pc ${pc}: the call stack of ${frames} frames is too deep (at most ${MAX_CALL_FRAMES})`);
+        throw tooDeep(pc, frames, MAX_CALL_FRAMES);
       },
       fellOff: (pc: number) => {
         throw new BpfError('EINVAL', `pc ${pc}: ran past the last instruction (the program must end with exit or a jump)`);
