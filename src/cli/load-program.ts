@@ -52,7 +52,7 @@ export function readText(file: string): string {
   return readBytes(file).toString();
 }
 
-function readBytes(file: string): Buffer {
+export function readBytes(file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (e) {

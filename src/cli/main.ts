@@ -4,6 +4,8 @@ import { Engine } from '../vm/execute.js';
 import { asmFile, disasmFile } from './asm.js';
 import { runFiles } from './run.js';
 import { MAP_VERBS, mapCommand } from './map.js';
+import { objectShow } from './object.js';
+import { ProgCliOptions, progDump, progList, progLoad } from './prog.js';
 import { errorText, printError } from './output.js';
 import { BpfError } from '../errno.js';
 import { readFileSync } from 'node:fs';
@@ -63,12 +65,19 @@ interface RunFlags {
   budget?: number;
   json?: boolean;
   verify: boolean;
+  prog: string[];
+  kconfig?: string;
+  btf?: string;
 }
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const BTF_HELP = 'BTF that CO-RE relocations resolve against (raw BTF or an object\'s .BTF); default /sys/kernel/btf/vmlinux';
+const KCONFIG_HELP = 'kernel .config (plain or gzipped) for .kconfig externs; default: the running kernel\'s (/boot/config-RELEASE or /proc/config.gz)';
 
 function runCommand(parent: Command): void {
   parent
     .command('run')
-    .description('run programs once and print r0 (.s/.asm assembler text, .bin raw bytecode, .data conformance vectors)')
+    .description('run programs once and print r0 (.s/.asm assembler text, .bin raw bytecode, .data conformance vectors); test-run the programs of ELF objects (.o) as their sections\' types')
     .argument('<files...>', 'programs to run')
     .option('--mem <hex>', 'input bytes: r1 = address of a writable copy, r2 = their length (not for .data files)', parseMem)
     .addOption(new Option('--engine <name>', 'execution engine: interp (the interpreter) or jit (compiled to WebAssembly)').argParser(parseEngine).default('interp'))
@@ -79,13 +88,17 @@ function runCommand(parent: Command): void {
     .option('--ctx <hex|@file>', 'with --type: the context (ctx_in), in its UAPI layout', parseBytes)
     .option('--repeat <n>', 'with --type: run N times; the duration printed is the average', parseBudget)
     .option('--json', 'one JSON object per line per FILE')
+    .option('--prog <name>', 'for .o files: only this program (repeatable)', collect, [])
+    .option('--kconfig <file>', KCONFIG_HELP)
+    .option('--btf <file>', BTF_HELP)
     .action((files: string[], flags: RunFlags) => {
-      const testRun = flags.type ? { type: flags.type, data: flags.data, ctx: flags.ctx, repeat: flags.repeat } : undefined;
-      if (!testRun && (flags.data || flags.ctx || flags.repeat)) {
-        printError('run', '--data, --ctx and --repeat need --type (EINVAL)');
+      const input = flags.data || flags.ctx || flags.repeat;
+      const testRun = flags.type || input ? { type: flags.type, data: flags.data, ctx: flags.ctx, repeat: flags.repeat } : undefined;
+      if (!flags.type && input && !files.every((f) => f.toLowerCase().endsWith('.o'))) {
+        printError('run', '--data, --ctx and --repeat need --type, except for ELF objects, whose sections name their type (EINVAL)');
         return finish(false);
       }
-      finish(runFiles(files, { mem: flags.mem, engine: flags.engine, budget: flags.budget, json: flags.json === true, testRun }));
+      finish(runFiles(files, { mem: flags.mem, engine: flags.engine, budget: flags.budget, json: flags.json === true, testRun, prog: flags.prog, kconfig: flags.kconfig, btf: flags.btf }));
     });
 }
 
@@ -137,6 +150,61 @@ function mapCommandLine(parent: Command): void {
     });
 }
 
+/** Run a verb's work; a BpfError becomes `tsbpf: WHAT: message (ERRNO)` and exit code 1. */
+function guarded(what: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    if (!(e instanceof BpfError)) throw e;
+    printError(what, errorText(e));
+    finish(false);
+  }
+}
+
+
+interface ProgFlags {
+  pinDir: string;
+  json?: boolean;
+  prog: string[];
+  kconfig?: string;
+  source?: boolean;
+  btf?: string;
+}
+
+const progOptions = (flags: ProgFlags): ProgCliOptions => ({ pinDir: flags.pinDir, json: flags.json === true, prog: flags.prog, kconfig: flags.kconfig, source: flags.source === true, btf: flags.btf });
+
+
+function progCommandLine(parent: Command): void {
+  const prog = parent.command('prog').description('programs: load an ELF object, list and show pinned programs, dump an object\'s programs');
+  const common = (c: Command): Command =>
+    c
+      .option('--pin-dir <dir>', 'where pinned maps and programs live', './.tsbpf')
+      .option('--json', 'JSON output')
+      .option('--prog <name>', 'only this program (repeatable)', collect, [])
+      .option('--kconfig <file>', KCONFIG_HELP)
+      .option('--btf <file>', BTF_HELP);
+  common(prog.command('load').description('load FILE.o; pin its maps as OBJECT/MAP (or MAP for maps pinned by name) and programs as OBJECT/PROGRAM').argument('<file>', 'ELF object (clang -target bpf)'))
+    .action((file: string, flags: ProgFlags) => guarded(file, () => progLoad(file, progOptions(flags))));
+  for (const verb of ['list', 'show']) {
+    common(prog.command(verb).description('pinned programs (show pinned PATH: one)').argument('[args...]', 'pinned PATH'))
+      .action((args: string[], flags: ProgFlags) => guarded('prog', () => progList(args, progOptions(flags))));
+  }
+  common(prog.command('dump').description('the instructions of FILE.o\'s programs after linking, with functions and relocations marked').argument('<file>', 'ELF object'))
+    .option('--source', 'show each C source line (from .BTF.ext) above its instructions')
+    .action((file: string, flags: ProgFlags) => guarded(file, () => progDump(file, progOptions(flags))));
+}
+
+function objectCommandLine(parent: Command): void {
+  const object = parent.command('object').description('ELF objects as clang builds them');
+  object
+    .command('show')
+    .description('what FILE.o holds and how it would load: programs, maps, relocations')
+    .argument('<file>', 'ELF object')
+    .option('--json', 'JSON output')
+    .option('--kconfig <file>', KCONFIG_HELP)
+    .action((file: string, flags: { json?: boolean; kconfig?: string }) => guarded(file, () => objectShow(file, flags.json === true, flags.kconfig)));
+}
+
 function program(): Command {
   const tsbpf = new Command('tsbpf')
     .description('eBPF in user space: assemble, disassemble and run programs, and keep maps')
@@ -145,6 +213,8 @@ function program(): Command {
   asmCommand(tsbpf);
   disasmCommand(tsbpf);
   mapCommandLine(tsbpf);
+  progCommandLine(tsbpf);
+  objectCommandLine(tsbpf);
   return tsbpf;
 }
 

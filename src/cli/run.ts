@@ -2,6 +2,9 @@ import { BpfError } from '../errno.js';
 import { linuxHelpers } from '../helpers/linux.js';
 import { Insn } from '../isa/instruction.js';
 import { ProgramType } from '../progtypes/index.js';
+import { TestRunResult } from '../progtypes/progtype.js';
+import { loadCollection } from '../runtime/collection.js';
+import { readObject, targetBtfFor } from './object.js';
 import { nodeHost } from '../runtime/node-host.js';
 import { Runtime } from '../runtime/runtime.js';
 import { Engine, execute } from '../vm/execute.js';
@@ -16,7 +19,13 @@ export interface RunOptions {
   budget?: number;
   json: boolean;
   /** run as BPF_PROG_TEST_RUN for a program type instead of a bare run */
-  testRun?: { type: ProgramType; data?: Uint8Array; ctx?: Uint8Array; repeat?: number };
+  testRun?: { type?: ProgramType; data?: Uint8Array; ctx?: Uint8Array; repeat?: number };
+  /** for ELF objects: the programs to run (all when empty) */
+  prog?: readonly string[];
+  /** for ELF objects: kernel .config for .kconfig externs */
+  kconfig?: string;
+  /** for ELF objects: the BTF CO-RE relocations resolve against */
+  btf?: string;
 }
 
 /** Returns true when every FILE ran (and every vector matched its expectation). */
@@ -27,7 +36,25 @@ export function runFiles(files: readonly string[], options: RunOptions): boolean
 }
 
 function runFile(file: string, options: RunOptions): boolean {
+  if (file.toLowerCase().endsWith('.o')) return runObject(file, options);
   return fileKind(file) === 'data' ? runData(file, options) : runProgram(file, options);
+}
+
+/** An ELF object: load it as libbpf would and test-run each program as its section's type. */
+function runObject(file: string, options: RunOptions): boolean {
+  if (options.mem) throw new BpfError('EINVAL', '--mem is for bare runs; an object\'s programs are test-run: give the packet with --data');
+  const spec = readObject(file, options.kconfig);
+  const t = options.testRun ?? {};
+  for (const p of spec.programs) {
+    if (t.type) p.type = t.type.type;
+    p.engine = options.engine;
+    p.budget = options.budget;
+  }
+  const rt = new Runtime({ helpers: linuxHelpers(), host: nodeHost() });
+  const c = loadCollection(rt, spec, { programs: options.prog?.length ? options.prog : undefined, targetBtf: targetBtfFor(spec, options.btf) });
+  for (const [name, prog] of c.programs) printTestRun(`${file}:${name}`, prog.testRun({ data: t.data, ctx: t.ctx, repeat: t.repeat }), options.json);
+  for (const s of c.skipped) if (!options.prog?.length) process.stderr.write(`tsbpf: ${file}: skipped ${s.name}: ${s.reason}\n`);
+  return c.programs.size > 0;
 }
 
 const formatR0 = (r0: bigint): string => `r0 = ${hex64(r0)} (${BigInt.asUintN(64, r0)})`;
@@ -45,16 +72,20 @@ function runProgram(file: string, options: RunOptions): boolean {
 function testRunProgram(file: string, insns: Insn[], options: RunOptions, t: NonNullable<RunOptions['testRun']>): boolean {
   if (options.mem) throw new BpfError('EINVAL', '--mem is for bare runs; with --type give the packet with --data');
   const rt = new Runtime({ helpers: linuxHelpers(), host: nodeHost() });
+  if (!t.type) throw new BpfError('EINVAL', 'a test run needs --type');
   const prog = rt.loadProgram({ insns, type: t.type.type, engine: options.engine, budget: options.budget });
-  const r = prog.testRun({ data: t.data, ctx: t.ctx, repeat: t.repeat });
-  if (options.json) {
+  printTestRun(file, prog.testRun({ data: t.data, ctx: t.ctx, repeat: t.repeat }), options.json);
+  return true;
+}
+
+function printTestRun(file: string, r: TestRunResult, json: boolean): void {
+  if (json) {
     printJson({ file, retval: r.retval, r0: hex64(r.r0), duration_ns: r.durationNs, ...(r.dataOut ? { data_out: hex(r.dataOut) } : {}), ...(r.ctxOut ? { ctx_out: hex(r.ctxOut) } : {}) });
-    return true;
+    return;
   }
   printLine(`${file}: retval = ${r.retval} (0x${r.retval.toString(16)}), duration ${r.durationNs} ns`);
   if (r.dataOut) printLine(`  data_out: ${hex(r.dataOut)}`);
   if (r.ctxOut) printLine(`  ctx_out: ${hex(r.ctxOut)}`);
-  return true;
 }
 
 const hex = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
