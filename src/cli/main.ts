@@ -5,6 +5,7 @@ import { asmFile, disasmFile } from './asm.js';
 import { runFiles } from './run.js';
 import { MAP_VERBS, mapCommand } from './map.js';
 import { objectShow } from './object.js';
+import { btfCommand } from './btf.js';
 import { ProgCliOptions, progDump, progList, progLoad } from './prog.js';
 import { errorText, printError } from './output.js';
 import { BpfError } from '../errno.js';
@@ -215,6 +216,7 @@ function program(): Command {
   mapCommandLine(tsbpf);
   progCommandLine(tsbpf);
   objectCommandLine(tsbpf);
+  btfCommand(tsbpf);
   return tsbpf;
 }
 

@@ -1,0 +1,8 @@
+; rule: alu.div-by-zero
+; type: socket_filter
+; expect: accept
+; twin: alu/mod32-zero-reg-bad.s
+w0 = 1
+w1 = 0
+w0 %= w1
+exit

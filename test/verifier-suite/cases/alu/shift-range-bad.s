@@ -1,0 +1,10 @@
+; rule: alu.shift-range
+; type: socket_filter
+; expect: reject
+; reason: invalid shift 64
+; errno: EINVAL
+; twin: alu/shift-range-ok.s
+; what: shift by 64
+r0 = 1
+r0 <<= 64
+exit

@@ -1,0 +1,9 @@
+; rule: alu.shift-range
+; type: socket_filter
+; expect: reject
+; reason: invalid shift 32
+; errno: EINVAL
+; twin: alu/shift32-range-ok.s
+w0 = 1
+w0 <<= 32
+exit

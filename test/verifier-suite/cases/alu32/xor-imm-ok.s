@@ -1,0 +1,20 @@
+; rule: alu32.xor
+; type: socket_filter
+; maps: hash:4:16:1
+; expect: accept
+; twin: alu32/xor-imm-bad.s
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+if r0 == 0 goto out
+r1 = *(u64 *)(r0 + 0)
+w1 &= 7
+w1 ^= 8
+r0 += r1
+r0 = *(u8 *)(r0 + 0)
+out:
+r0 = 0
+exit

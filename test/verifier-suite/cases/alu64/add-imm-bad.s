@@ -1,0 +1,23 @@
+; rule: alu64.add
+; type: socket_filter
+; maps: hash:4:16:1
+; expect: reject
+; reason: R0 max value is outside of the allowed memory range
+; errno: EACCES
+; twin: alu64/add-imm-ok.s
+; what: [0,7] + 9 = [9, 16]
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+if r0 == 0 goto out
+r1 = *(u64 *)(r0 + 0)
+r1 &= 7
+r1 += 9
+r0 += r1
+r0 = *(u8 *)(r0 + 0)
+out:
+r0 = 0
+exit

@@ -1,0 +1,23 @@
+; rule: alu64.div
+; type: socket_filter
+; maps: hash:4:16:1
+; expect: reject
+; reason: math between map_value pointer and register with unbounded min value is not allowed
+; errno: EINVAL
+; twin: alu64/div-reg-ok.s
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+if r0 == 0 goto out
+r1 = *(u64 *)(r0 + 0)
+r1 &= 31
+r2 = 2
+r1 /= r2
+r0 += r1
+r0 = *(u8 *)(r0 + 0)
+out:
+r0 = 0
+exit

@@ -1,0 +1,23 @@
+; rule: alu64.movsx
+; type: socket_filter
+; maps: hash:4:16:1
+; expect: reject
+; reason: R0 min value is negative, either use unsigned index or do a if (index >=0) check.
+; errno: EACCES
+; twin: alu64/movsx8-ok.s
+; what: (s8)[0,255] = [-128,127]
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+if r0 == 0 goto out
+r1 = *(u64 *)(r0 + 0)
+r1 &= 255
+r1 = (s8)r1
+r0 += r1
+r0 = *(u8 *)(r0 + 0)
+out:
+r0 = 0
+exit

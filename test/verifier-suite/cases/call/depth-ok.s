@@ -1,0 +1,28 @@
+; rule: call.depth
+; type: socket_filter
+; expect: accept
+; twin: call/depth-bad.s
+; what: 8 frames (main and 7 nested calls)
+call f1
+exit
+f1:
+call f2
+exit
+f2:
+call f3
+exit
+f3:
+call f4
+exit
+f4:
+call f5
+exit
+f5:
+call f6
+exit
+f6:
+call f7
+exit
+f7:
+r0 = 0
+exit

@@ -1,0 +1,23 @@
+; rule: call.ptr-arg
+; type: socket_filter
+; maps: hash:4:16:1
+; expect: reject
+; reason: R1 min value is outside of the allowed memory range
+; errno: EACCES
+; twin: call/map-value-arg-ok.s
+; what: one past
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+if r0 == 0 goto out
+r1 = r0
+call f
+out:
+r0 = 0
+exit
+f:
+r0 = *(u64 *)(r1 + 16)
+exit

@@ -1,0 +1,9 @@
+; rule: ctx.raw_tracepoint.read
+; type: raw_tracepoint
+; expect: reject
+; reason: invalid bpf_context access off=4 size=8
+; errno: EACCES
+; twin: ctx-rawtp/read-ok.s
+; what: a misaligned 8-byte load
+r0 = *(u64 *)(r1 + 4)
+exit

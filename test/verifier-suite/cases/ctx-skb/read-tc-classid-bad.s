@@ -1,0 +1,9 @@
+; rule: ctx.socket_filter.read
+; type: socket_filter
+; expect: reject
+; reason: invalid bpf_context access off=72 size=4
+; errno: EACCES
+; twin: ctx-skb/read-len-ok.s
+; what: nor tc_classid
+r0 = *(u32 *)(r1 + 72)
+exit

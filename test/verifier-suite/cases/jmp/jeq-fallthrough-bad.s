@@ -1,0 +1,23 @@
+; rule: jmp.jeq
+; type: socket_filter
+; maps: hash:4:16:1
+; expect: reject
+; reason: R0 max value is outside of the allowed memory range
+; errno: EACCES
+; twin: jmp/jeq-fallthrough-ok.s
+; what: x != 15 does not shrink [0,16]
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+if r0 == 0 goto out
+r1 = *(u64 *)(r0 + 0)
+if r1 > 16 goto out
+if r1 == 15 goto out
+r0 += r1
+r0 = *(u8 *)(r0 + 0)
+out:
+r0 = 0
+exit

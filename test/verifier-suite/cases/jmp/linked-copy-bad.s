@@ -1,0 +1,24 @@
+; rule: jmp.linked-regs
+; type: socket_filter
+; maps: hash:4:16:1
+; expect: reject
+; reason: R0 max value is outside of the allowed memory range
+; errno: EACCES
+; twin: jmp/linked-copy-ok.s
+; what: r2 = r1 + 1 is bounded too, to [1,16]
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+if r0 == 0 goto out
+r1 = *(u64 *)(r0 + 0)
+r2 = r1
+r2 += 1
+if r1 > 15 goto out
+r0 += r2
+r0 = *(u8 *)(r0 + 0)
+out:
+r0 = 0
+exit

@@ -1,0 +1,21 @@
+; rule: jmp.linked-regs
+; type: socket_filter
+; maps: hash:4:16:1
+; expect: accept
+; twin: jmp/linked-copy-bad.s
+; what: a check of r1 also bounds its copy r2
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+if r0 == 0 goto out
+r1 = *(u64 *)(r0 + 0)
+r2 = r1
+if r1 > 15 goto out
+r0 += r2
+r0 = *(u8 *)(r0 + 0)
+out:
+r0 = 0
+exit

@@ -1,0 +1,19 @@
+; rule: jmp32.jne
+; type: socket_filter
+; maps: hash:4:16:1
+; expect: accept
+; twin: jmp32/jne-imm-bad.s
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+if r0 == 0 goto out
+r1 = *(u32 *)(r0 + 0)
+if w1 != 15 goto out
+r0 += r1
+r0 = *(u8 *)(r0 + 0)
+out:
+r0 = 0
+exit

@@ -1,0 +1,22 @@
+; rule: jmp32.jsle
+; type: socket_filter
+; maps: hash:4:16:1
+; expect: reject
+; reason: R0 unbounded memory access, make sure to bounds check any such access
+; errno: EACCES
+; twin: jmp32/jsle-imm-ok.s
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+if r0 == 0 goto out
+r1 = *(u32 *)(r0 + 0)
+if w1 s<= -2 goto out
+if w1 s> 15 goto out
+r0 += r1
+r0 = *(u8 *)(r0 + 0)
+out:
+r0 = 0
+exit

@@ -1,0 +1,22 @@
+; rule: jmp32.upper-half
+; type: socket_filter
+; maps: hash:4:16:1
+; expect: reject
+; reason: math between map_value pointer and register with unbounded min value is not allowed
+; errno: EINVAL
+; twin: jmp32/upper-half-ok.s
+; what: a u64 load: the 32-bit check leaves the upper half unknown
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+if r0 == 0 goto out
+r1 = *(u64 *)(r0 + 0)
+if w1 > 15 goto out
+r0 += r1
+r0 = *(u8 *)(r0 + 0)
+out:
+r0 = 0
+exit

@@ -1,0 +1,17 @@
+; rule: leak.map-value
+; type: socket_filter
+; maps: hash:4:16:1
+; expect: accept
+; twin: leak/map-store-unpriv-bad.s
+; what: privileged: a pointer stored into a map value
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+if r0 == 0 goto out
+*(u64 *)(r0 + 0) = r10
+out:
+r0 = 0
+exit

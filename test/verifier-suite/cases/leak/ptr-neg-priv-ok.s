@@ -1,0 +1,18 @@
+; rule: leak.ptr-alu
+; type: socket_filter
+; maps: hash:4:16:1
+; expect: accept
+; twin: leak/ptr-neg-unpriv-bad.s
+; what: privileged: negating a pointer makes it a scalar
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+if r0 == 0 goto out
+r0 = -r0
+r0 = 0
+out:
+r0 = 0
+exit

@@ -1,0 +1,17 @@
+; rule: map.readonly
+; type: socket_filter
+; maps: hash:4:16:1:0x80
+; expect: accept
+; twin: map/rdonly-bad.s
+; what: BPF_F_RDONLY_PROG: loads are fine
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+if r0 == 0 goto out
+r0 = *(u64 *)(r0 + 0)
+out:
+r0 = 0
+exit

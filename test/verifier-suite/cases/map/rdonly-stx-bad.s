@@ -1,0 +1,20 @@
+; rule: map.readonly
+; type: socket_filter
+; maps: hash:4:16:1:0x80
+; expect: reject
+; reason: write into map forbidden, value_size=16 off=4 size=4
+; errno: EACCES
+; twin: map/rdonly-ok.s
+; what: a register store
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+if r0 == 0 goto out
+r1 = 1
+*(u32 *)(r0 + 4) = r1
+out:
+r0 = 0
+exit

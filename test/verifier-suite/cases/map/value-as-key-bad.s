@@ -1,0 +1,22 @@
+; rule: map.value-as-key
+; type: socket_filter
+; maps: hash:4:16:1
+; expect: reject
+; reason: R2 min value is outside of the allowed memory range
+; errno: EACCES
+; twin: map/value-as-key-ok.s
+; what: at offset 13
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+if r0 == 0 goto out
+r2 = r0
+r2 += 13
+r1 = map[idx:0] ll
+call 1
+out:
+r0 = 0
+exit

@@ -1,0 +1,17 @@
+; rule: map.value-bounds
+; type: socket_filter
+; maps: hash:4:16:1
+; expect: accept
+; twin: map/value-read-bad.s
+; what: the last 8 bytes of a 16-byte value
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+if r0 == 0 goto out
+r1 = *(u64 *)(r0 + 8)
+out:
+r0 = 0
+exit

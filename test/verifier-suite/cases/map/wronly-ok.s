@@ -1,0 +1,17 @@
+; rule: map.writeonly
+; type: socket_filter
+; maps: hash:4:16:1:0x100
+; expect: accept
+; twin: map/wronly-bad.s
+; what: BPF_F_WRONLY_PROG: stores are fine
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+if r0 == 0 goto out
+*(u64 *)(r0 + 0) = 1
+out:
+r0 = 0
+exit

@@ -1,0 +1,24 @@
+; rule: null.shared-id
+; type: socket_filter
+; maps: hash:4:16:1
+; expect: reject
+; reason: R6 invalid mem access 'map_value_or_null'
+; errno: EACCES
+; twin: null/copy-ok.s
+; what: checking the second lookup says nothing of the first
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+r6 = r0
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+if r0 == 0 goto out
+r0 = *(u64 *)(r6 + 0)
+out:
+r0 = 0
+exit

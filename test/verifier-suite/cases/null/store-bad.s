@@ -1,0 +1,17 @@
+; rule: null.map-lookup
+; type: socket_filter
+; maps: hash:4:16:1
+; expect: reject
+; reason: R0 invalid mem access 'map_value_or_null'
+; errno: EACCES
+; twin: null/store-ok.s
+; what: store without
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+*(u64 *)(r0 + 0) = 1
+r0 = 0
+exit

@@ -1,0 +1,16 @@
+; rule: pkt.range
+; type: xdp
+; expect: reject
+; reason: R2 offset is outside of the packet
+; errno: EACCES
+; twin: pkt/range-u32-ok.s
+; what: 4 bytes at 11 end at 15
+r2 = *(u32 *)(r1 + 0)
+r3 = *(u32 *)(r1 + 4)
+r4 = r2
+r4 += 14
+if r4 > r3 goto out
+r0 = *(u32 *)(r2 + 11)
+out:
+r0 = 0
+exit

@@ -1,0 +1,18 @@
+; rule: pkt.range
+; type: xdp
+; expect: reject
+; reason: R2 offset is outside of the packet
+; errno: EACCES
+; twin: pkt/wrong-branch-ok.s
+; what: the branch where the packet is too short
+r2 = *(u32 *)(r1 + 0)
+r3 = *(u32 *)(r1 + 4)
+r4 = r2
+r4 += 14
+if r4 > r3 goto use
+goto out
+use:
+r0 = *(u8 *)(r2 + 0)
+out:
+r0 = 0
+exit

@@ -1,0 +1,14 @@
+; rule: pkt.range
+; type: xdp
+; expect: accept
+; twin: pkt/wrong-branch-bad.s
+; what: the in-bounds branch
+r2 = *(u32 *)(r1 + 0)
+r3 = *(u32 *)(r1 + 4)
+r4 = r2
+r4 += 14
+if r4 > r3 goto out
+r0 = *(u8 *)(r2 + 0)
+out:
+r0 = 0
+exit

@@ -1,0 +1,20 @@
+; rule: ptr.alu32
+; type: socket_filter
+; maps: hash:4:16:1
+; expect: reject
+; reason: R0 32-bit pointer arithmetic prohibited
+; errno: EACCES
+; twin: ptr/alu32-ok.s
+; what: 32-bit arithmetic on a pointer
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+if r0 == 0 goto out
+w0 += 8
+r0 = 0
+out:
+r0 = 0
+exit

@@ -1,0 +1,17 @@
+; rule: ringbuf.release-arg
+; type: socket_filter
+; maps: ringbuf:0:0:4096
+; expect: accept
+; twin: ringbuf/release-arg-bad.s
+; what: the reserved pointer itself
+r1 = map[idx:0] ll
+r2 = 8
+r3 = 0
+call 131
+if r0 == 0 goto out
+r1 = r0
+r2 = 0
+call 132
+out:
+r0 = 0
+exit

@@ -1,0 +1,12 @@
+; rule: stack.helper-init
+; type: socket_filter
+; maps: hash:4:16:1
+; expect: accept
+; twin: stack/helper-uninit-unpriv-bad.s
+; what: privileged: an uninitialised key is allowed
+r2 = r10
+r2 += -4
+r1 = map[idx:0] ll
+call 1
+r0 = 0
+exit

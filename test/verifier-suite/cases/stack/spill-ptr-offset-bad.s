@@ -1,0 +1,11 @@
+; rule: stack.spill-fill
+; type: socket_filter
+; expect: reject
+; reason: R2 invalid mem access 'scalar'
+; errno: EACCES
+; twin: stack/spill-ptr-ok.s
+; what: filled from the wrong slot
+*(u64 *)(r10 - 16) = r1
+r2 = *(u64 *)(r10 - 8)
+r0 = *(u32 *)(r2 + 0)
+exit
