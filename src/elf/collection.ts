@@ -228,9 +228,13 @@ function refFor(elf: ElfFile, ins: Insn, type: number, sym: ElfSymbol, maps: Map
 function placeRecords<R extends { insnOff: number }>(sections: ExtSection<R>[] | undefined, placements: Placement[]): (Omit<R, 'insnOff'> & { insn: number })[] {
   const out: (Omit<R, 'insnOff'> & { insn: number })[] = [];
   for (const { fn, at } of placements) {
-    for (const { insnOff, ...rest } of sections?.find((x) => x.section === fn.sectionName)?.records ?? []) {
-      const index = insnOff / 8 - fn.start;
-      if (index >= 0 && index < fn.insns.length) out.push({ ...rest, insn: at + index });
+    const records = sections?.find((x) => x.section === fn.sectionName)?.records ?? [];
+    const start = fn.start * 8;
+    const end = start + fn.insns.length * 8;
+    for (const r of records) {
+      if (r.insnOff < start || r.insnOff >= end) continue;
+      const { insnOff, ...rest } = r;
+      out.push({ ...rest, insn: at + (insnOff - start) / 8 });
     }
   }
   return out.sort((a, b) => a.insn - b.insn);

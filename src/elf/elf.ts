@@ -146,13 +146,17 @@ class Reader {
 
   /** A 64-bit field that must fit a JS number to be meaningful (offsets, sizes). */
   u64(offset: number, what: string): number {
-    const v = this.view.getBigUint64(offset, this.le);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`${what} ${hex(Number(v))} is absurdly large`);
-    return Number(v);
+    // Two 32-bit halves: BigInt reads cost more than the whole rest of a relocation entry.
+    const hi = this.view.getUint32(offset + (this.le ? 4 : 0), this.le);
+    const lo = this.view.getUint32(offset + (this.le ? 0 : 4), this.le);
+    if (hi > 0x1fffff) this.fail(`${what} 0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')} is absurdly large`);
+    return hi * 0x100000000 + lo;
   }
 
   i64(offset: number): number {
-    return Number(this.view.getBigInt64(offset, this.le));
+    const hi = this.view.getInt32(offset + (this.le ? 4 : 0), this.le);
+    const lo = this.view.getUint32(offset + (this.le ? 0 : 4), this.le);
+    return hi * 0x100000000 + lo;
   }
 }
 
