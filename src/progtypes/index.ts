@@ -10,12 +10,13 @@ import { rawTracepoint } from './raw-tracepoint.js';
 import { schedCls } from './sched-cls.js';
 import { socketFilter } from './socket-filter.js';
 import { tracepoint } from './tracepoint.js';
+import { seccomp } from './seccomp.js';
 import { xdp } from './xdp.js';
 
 export * from './progtype.js';
 
 /** The program types tsbpf has, one module each. */
-export const PROGRAM_TYPES: readonly ProgramType[] = [socketFilter, kprobe, schedCls, tracepoint, xdp, perfEvent, rawTracepoint];
+export const PROGRAM_TYPES: readonly ProgramType[] = [socketFilter, kprobe, schedCls, tracepoint, xdp, perfEvent, rawTracepoint, seccomp];
 
 const byNumber = new Map(PROGRAM_TYPES.map((t) => [t.type, t]));
 const byName = new Map(PROGRAM_TYPES.map((t) => [t.name, t]));

@@ -1,3 +1,4 @@
+import type { PacketRegion } from '../vm/packet-load.js';
 import { BpfError } from '../errno.js';
 import type { PacketEnv } from '../helpers/registry.js';
 import type { Region } from '../vm/memory.js';
@@ -249,7 +250,7 @@ function layout(host: TestRunHost, packet: Uint8Array, l2: boolean): SkbState {
  */
 function prepare(host: TestRunHost, fields: readonly CtxField[], s: SkbState): { run: () => bigint; env: PacketEnv } {
   const ctxRegion: Region = { start: s.ctx, end: s.ctx + SK_BUFF_SIZE, writable: true, name: `ctx (struct __sk_buff)` };
-  const region: Region = { start: s.data, end: s.dataEnd, writable: true, name: 'packet' };
+  const region: PacketRegion = { start: s.data, end: s.dataEnd, writable: true, name: 'packet', mac: s.buf + HEADROOM, net: s.buf + HEADROOM + ETH_HLEN, head: s.buf };
   const bounds = { data: s.data, dataEnd: s.dataEnd, dataMeta: s.data, hardStart: s.buf, hardEnd: s.dataEnd };
   const offsets = { data: SKB.data!, dataEnd: SKB.data_end!, dataMeta: SKB.data_meta! };
   const env = packetEnv(host.space, 'skb', s.ctx, region, bounds, offsets, (e) => view(host.space, s.ctx, 4).setUint32(0, e.dataEnd - e.data, true));
