@@ -6,6 +6,8 @@ import { runFiles } from './run.js';
 import { MAP_VERBS, mapCommand } from './map.js';
 import { objectShow } from './object.js';
 import { btfCommand } from './btf.js';
+import { cbpfCommand } from './cbpf.js';
+import { seccompCommand } from './seccomp.js';
 import { ProgCliOptions, progDump, progList, progLoad } from './prog.js';
 import { errorText, printError } from './output.js';
 import { BpfError } from '../errno.js';
@@ -203,7 +205,8 @@ function objectCommandLine(parent: Command): void {
     .argument('<file>', 'ELF object')
     .option('--json', 'JSON output')
     .option('--kconfig <file>', KCONFIG_HELP)
-    .action((file: string, flags: { json?: boolean; kconfig?: string }) => guarded(file, () => objectShow(file, flags.json === true, flags.kconfig)));
+    .option('--btf <file>', BTF_HELP)
+    .action((file: string, flags: { json?: boolean; kconfig?: string; btf?: string }) => guarded(file, () => objectShow(file, flags.json === true, flags.kconfig, flags.btf)));
 }
 
 function program(): Command {
@@ -217,6 +220,8 @@ function program(): Command {
   progCommandLine(tsbpf);
   objectCommandLine(tsbpf);
   btfCommand(tsbpf);
+  cbpfCommand(tsbpf);
+  seccompCommand(tsbpf);
   return tsbpf;
 }
 

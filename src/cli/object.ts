@@ -6,6 +6,8 @@ import { hostKconfig } from './kconfig.js';
 import { readBtfFile } from './btf.js';
 import { Btf } from '../btf/btf.js';
 import { existsSync } from 'node:fs';
+import { applyCoreRelocations } from '../btf/core.js';
+import { BpfError } from '../errno.js';
 import { printJson, printLine } from './output.js';
 
 /** `tsbpf object show FILE.o`: what an ELF object holds and how it would load. */
@@ -77,10 +79,30 @@ function mapShape(m: CollectionMapSpec): string {
   return `${typeName(m.type)}  key ${m.keySize}B  value ${m.valueSize}B  max_entries ${m.maxEntries}  flags ${flagNames(m.flags ?? 0)}`;
 }
 
-export function objectShow(file: string, json: boolean, kconfig?: string): void {
+/** What each CO-RE relocation resolves to against the target BTF (one line each), or the raw records when there is none. */
+function coreLines(spec: CollectionSpec, p: CollectionProgramSpec, target: Btf | undefined): string[] {
+  if (p.coreRelos.length === 0) return [];
+  if (!target || !spec.btf) return p.coreRelos.map((r) => `insn ${r.insn}: CO-RE ${r.kind} of type [${r.typeId}] access ${r.accessStr} (no target BTF to resolve against)`);
+  try {
+    return applyCoreRelocations(p.insns, p.coreRelos, spec.btf, target).relocations.map((r) => r.message);
+  } catch (e) {
+    if (!(e instanceof BpfError)) throw e;
+    return [`CO-RE: ${e.message} (${e.errno}): the program cannot load`];
+  }
+}
+
+function btfSummary(spec: CollectionSpec): object | undefined {
+  if (!spec.btf) return undefined;
+  const count = (key: 'lineInfo' | 'funcInfo' | 'coreRelos'): number => spec.programs.reduce((n, p) => n + p[key].length, 0);
+  return { types: spec.btf.types.length - 1, func_info: count('funcInfo'), line_info: count('lineInfo'), core_relos: count('coreRelos') };
+}
+
+export function objectShow(file: string, json: boolean, kconfig?: string, btfFile?: string): void {
   const spec = readObject(file, kconfig);
+  const targetBtf = targetBtfFor(spec, btfFile);
   if (json) {
-    printJson({ file, name: spec.name, endian: spec.littleEndian ? 'little' : 'big', license: spec.license, version: spec.version, programs: spec.programs.map(programRecord), maps: spec.maps.map(mapRecord) });
+    const programs = spec.programs.map((p) => ({ ...programRecord(p), core: coreLines(spec, p, targetBtf) }));
+    printJson({ file, name: spec.name, endian: spec.littleEndian ? 'little' : 'big', license: spec.license, version: spec.version, btf: btfSummary(spec), programs, maps: spec.maps.map(mapRecord) });
     return;
   }
   printLine(`object ${spec.name} (${file}): ${spec.littleEndian ? 'little' : 'big'}-endian, license '${spec.license}'${spec.version ? `, version ${spec.version}` : ''}`);
@@ -91,7 +113,10 @@ export function objectShow(file: string, json: boolean, kconfig?: string): void 
     printLine(`  ${p.name}  section ${p.section}  type ${programTypeLabel(p)}${target}  insns ${p.insns.length}${unknown}`);
     if (p.functions.length > 1) printLine(`\tfunctions ${p.functions.map((f) => `${f.name}@${f.at}`).join(' ')}`);
     for (const line of relocationText(p)) printLine(`\t${line}`);
+    for (const line of coreLines(spec, p, targetBtf)) printLine(`\t${line}`);
   }
+  const btf = btfSummary(spec) as { types: number; func_info: number; line_info: number; core_relos: number } | undefined;
+  printLine(btf ? `btf: ${btf.types} types; .BTF.ext: ${btf.func_info} func_info, ${btf.line_info} line_info, ${btf.core_relos} CO-RE relocations` : 'btf: none (compile with -g)');
   printLine(`maps: ${spec.maps.length}`);
   for (const m of spec.maps) {
     const extra = [m.pinByName ? 'pinned by name' : '', m.freeze ? 'frozen' : ''].filter(Boolean).join(', ');
