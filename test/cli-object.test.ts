@@ -87,3 +87,11 @@ test('bad objects and names are errors on stderr with a non-zero exit', () => {
   assert.notEqual(none.code, 0);
   assert.match(none.err, /no program named 'no_such_prog' \(ENOENT\)/);
 });
+
+test('every command and verb prints its help', () => {
+  for (const words of [['run'], ['asm'], ['disasm'], ['map'], ['prog', 'load'], ['prog', 'list'], ['prog', 'show'], ['prog', 'dump'], ['object', 'show'], ['btf', 'dump'], ['cbpf', 'asm'], ['cbpf', 'disasm'], ['cbpf', 'run'], ['seccomp', 'check']]) {
+    const r = tsbpf(...words, '--help');
+    assert.equal(r.code, 0, `${words.join(' ')} --help: ${r.err}`);
+    assert.match(r.out, /^Usage: tsbpf /, words.join(' '));
+  }
+});

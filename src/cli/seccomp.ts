@@ -86,7 +86,7 @@ export function seccompCommand(parent: Command): void {
     .requiredOption('--syscall <name>', 'the system call, by name (openat) or number')
     .addOption(new Option('--arch <arch>', 'the architecture: its system call numbers and AUDIT_ARCH value').argParser(parseArch).default('x86_64'))
     .option('--args <a,b,…>', 'up to six arguments (decimal, 0x hex, negative)', parseArgs, [])
-    .option('--ip <addr>', 'the instruction pointer', parseU64, 0n)
+    .addOption(new Option('--ip <addr>', 'the instruction pointer').argParser(parseU64).default(0n, '0'))
     .addOption(new Option('--engine <name>', 'interp or jit (translated to eBPF), or classic (the classic interpreter)').argParser(parseEngine).default('interp'))
     .option('--json', 'print {action, data, text, ret, syscall, nr, arch, audit_arch, args, filter, rets}')
     .action((policies: string[], flags: CheckFlags) => {
