@@ -7,6 +7,7 @@ import { dumpC } from '../src/btf/dump-c.js';
 import { dumpRaw } from '../src/btf/dump-raw.js';
 import { parseBtf } from '../src/btf/parse.js';
 import { BtfBuilder } from '../src/btf/builder.js';
+import { BpfError } from '../src/errno.js';
 import { FIXTURE_NAMES, VMLINUX, bpftool, fixture, noBpftool, noClang, noVmlinux, tempFile } from './btf-helpers.js';
 
 /**
@@ -98,9 +99,29 @@ test('hand-built corner cases print as bpftool prints them', { skip: noBpftool }
   b.add({ kind: 'fwd', name: 'only_declared', fwdKind: 'union' });
   b.float('double', 8);
   b.var('some_var', int);
+  b.typedef('café_t', int); // UTF-8 names are printed as they are
   const file = tempFile('corners.btf', b.encode());
   assertSameDump(dumpC(b.build()), bpftool('btf', 'dump', 'file', file, 'format', 'c'), 'corner cases');
   assertSameDump(dumpRaw(b.build()), bpftool('btf', 'dump', 'file', file), 'corner cases raw');
+});
+
+test('BTF built to blow the C dump up is refused, not printed for ever', () => {
+  // 40 anonymous structs, each holding two of the next: printed inline, 2^40 copies
+  const b = new BtfBuilder();
+  const int = b.int('int', 4, { signed: true });
+  const first = b.nextId;
+  for (let i = 0; i < 40; i++) {
+    const next = i === 39 ? int : first + i + 1;
+    b.add({ kind: 'struct', name: '', size: 8, kindFlag: false, members: [{ name: 'a', type: next, bitOffset: 0, bitfieldSize: 0 }, { name: 'b', type: next, bitOffset: 32, bitfieldSize: 0 }] });
+  }
+  b.struct('top', [{ name: 'x', type: first, bitOffset: 0 }], 8);
+  const start = performance.now();
+  assert.throws(() => dumpC(b.build()), (e: unknown) => e instanceof BpfError && e.errno === 'E2BIG');
+  assert.ok(performance.now() - start < 60_000, 'refused in bounded time');
+  const huge = new BtfBuilder();
+  const c = huge.int('char', 1, { signed: true });
+  huge.struct('gap', [{ name: 'a', type: c, bitOffset: 0 }, { name: 'b', type: c, bitOffset: 8 * 0x40000000 }], 0x40000001);
+  assert.match(dumpC(huge.build()), /\/\* \d+ bits of padding not written out \*\//);
 });
 
 // ---- the command line ------------------------------------------------------

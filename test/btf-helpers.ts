@@ -50,7 +50,7 @@ export interface Fixture {
 const compiled = new Map<string, Fixture>();
 
 /** test/btf-fixtures/NAME.c compiled with `clang -O2 -g -target TARGET -c`, once per run. */
-export function fixture(name: string, target: 'bpf' | 'bpfel' | 'bpfeb' = 'bpf'): Fixture {
+export function fixture(name: string, target: 'bpfel' | 'bpfeb' = 'bpfel'): Fixture {
   const key = `${name}.${target}`;
   const known = compiled.get(key);
   if (known) return known;
@@ -88,6 +88,9 @@ export function fixupDatasecs(btf: Btf, elf: ElfFile): Btf {
 export function parsed(f: Fixture): Btf {
   return parseBtf(f.btf);
 }
+
+/** The host's byte order: the kernel reads BTF in its own order only. */
+export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export interface KernelVerdict {
   ok: boolean;

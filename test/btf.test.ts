@@ -35,7 +35,7 @@ function bpftoolIds(object: string): Map<string, number> {
 const needTools = noClang ?? noBpftool;
 
 test('every type is where bpftool sees it: same id, kind and name', { skip: needTools }, () => {
-  for (const target of ['bpf', 'bpfeb'] as const) {
+  for (const target of ['bpfel', 'bpfeb'] as const) {
     const f = fixture('types', target);
     const btf = parseBtf(f.btf);
     const ids = bpftoolIds(f.object);
@@ -45,7 +45,7 @@ test('every type is where bpftool sees it: same id, kind and name', { skip: need
       const t = btf.type(id);
       assert.equal(`${t.kind} ${t.name || '(anon)'}`, `${kind} ${name}`, `${target}: [${id}]`);
     }
-    assert.equal(btf.littleEndian, target !== 'bpfeb');
+    assert.equal(btf.littleEndian, target === 'bpfel');
   }
 });
 
@@ -76,7 +76,7 @@ const ALIGN_FACTS: [BtfType['kind'], string][] = [
 ];
 
 /** The unsigned longs clang stored in the named .rodata array. */
-function compilerFacts(name: string, target: 'bpf' | 'bpfeb'): number[] {
+function compilerFacts(name: string, target: 'bpfel' | 'bpfeb'): number[] {
   const f = fixture('types', target);
   const sym = f.elf.symbols.find((s) => s.name === name)!;
   const data = elfSection(f.elf, '.rodata')!.data;
@@ -85,7 +85,7 @@ function compilerFacts(name: string, target: 'bpf' | 'bpfeb'): number[] {
 }
 
 test('resolveSize and alignOf agree with sizeof and _Alignof from clang', { skip: noClang }, () => {
-  for (const target of ['bpf', 'bpfeb'] as const) {
+  for (const target of ['bpfel', 'bpfeb'] as const) {
     const btf = parseBtf(fixture('types', target).btf);
     const sizes = compilerFacts('size_facts', target);
     SIZE_FACTS.forEach(([kind, name], i) => {
@@ -264,7 +264,7 @@ test('encode refuses what the format cannot hold', () => {
 });
 
 test('real objects survive parse → encode: bpftool lists the re-encoded BTF as the original', { skip: needTools }, () => {
-  for (const target of ['bpf', 'bpfeb'] as const) {
+  for (const target of ['bpfel', 'bpfeb'] as const) {
     for (const name of ['types', 'maps', 'core']) {
       const f = fixture(name, target);
       const again = tempFile(`${name}.${target}.reencoded.btf`, encodeBtf(parseBtf(f.btf)));

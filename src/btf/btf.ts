@@ -1,6 +1,6 @@
 import { BpfError } from '../errno.js';
 import { describeType, typeError } from './describe.js';
-import { typeName } from './decl.js';
+import { MAX_NESTING, typeName } from './decl.js';
 import { StringTable } from './strings.js';
 import { BtfKind, BtfType, StructType, TypeOfKind, VOID, isModifier } from './types.js';
 
@@ -8,7 +8,9 @@ import { BtfKind, BtfType, StructType, TypeOfKind, VOID, isModifier } from './ty
  * A parsed (or built) BTF: `types[id]` is the type with that id (0 is void),
  * plus the string section that `.BTF.ext` records point into. Split BTF
  * (kernel module BTF over vmlinux) shares its base's types and strings: its
- * own types start at `startId`.
+ * own types start at `startId`. The types are plain data, not to be changed
+ * once in a Btf (lookups and alignments are remembered); to change BTF, build
+ * a new one (BtfBuilder, or `new Btf(edited types, …)`).
  */
 export class Btf {
   readonly types: readonly BtfType[];
@@ -20,6 +22,7 @@ export class Btf {
   readonly littleEndian: boolean;
   private byName: Map<string, number[]> | undefined;
   private ptrSize: number | undefined;
+  private aligns: Int8Array | undefined;
 
   /**
    * `types` holds every type by id: void at 0, then (for split BTF) the
@@ -138,8 +141,17 @@ export class Btf {
    * without alignment (void, FWD, FUNC_PROTO…).
    */
   alignOf(id: number, depth = 0): number {
-    if (depth > MAX_NESTING) throw typeError(id, this.type(id), 'types nest too deep (a loop?)', 'ELOOP');
+    if (depth > MAX_NESTING) throw typeError(id, this.type(id), `types nest more than ${MAX_NESTING} deep (a loop?)`, 'ELOOP');
     const t = this.type(id);
+    // The C dump asks for every member of every record: remembered (alignments are below 128).
+    this.aligns ??= new Int8Array(this.types.length).fill(-1);
+    if (this.aligns[id]! >= 0) return this.aligns[id]!;
+    const align = this.computeAlign(t, depth);
+    this.aligns[id] = align;
+    return align;
+  }
+
+  private computeAlign(t: BtfType, depth: number): number {
     switch (t.kind) {
       case 'int': case 'enum': case 'enum64': case 'float':
         return Math.min(this.pointerSize, t.size);
@@ -174,7 +186,7 @@ export class Btf {
     return this.ptrSize;
   }
 
-  /** The type as C spells it in a declaration without a name: `const char *`, `int [4]`, `struct foo`. */
+  /** The type as C spells it in a declaration without a name: `const char *`, `int[4]`, `struct foo`. */
   typeName(id: number): string {
     return typeName(this, id);
   }
@@ -182,8 +194,6 @@ export class Btf {
 
 /** libbpf's MAX_RESOLVE_DEPTH: longer modifier chains are treated as loops. */
 export const MAX_CHAIN = 32;
-/** Nesting of records by value deeper than this is taken for a loop (no real C type nests so deep). */
-const MAX_NESTING = 512;
 
 function chainTooLong(id: number, t: BtfType): BpfError {
   return typeError(id, t, `type chain longer than ${MAX_CHAIN} (a loop?)`, 'ELOOP');

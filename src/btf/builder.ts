@@ -5,6 +5,16 @@ import type { Linkage } from './kinds.js';
 import { StringTable } from './strings.js';
 import { BtfType, EnumValue, Enum64Value, Member, Param, StructType, VOID, VarSecinfo } from './types.js';
 
+/** A struct or union member to add; see BtfBuilder.struct. */
+export interface MemberSpec {
+  name: string;
+  type: number;
+  /** bit offset; omitted: laid out after the previous member as a C compiler would */
+  bitOffset?: number;
+  /** bits of a bitfield (the record is then encoded with kind_flag) */
+  bitfieldSize?: number;
+}
+
 /**
  * Building BTF in code — the Runtime's own context types, tracepoint
  * argument types, test fixtures. Each method appends one type and returns
@@ -18,15 +28,6 @@ import { BtfType, EnumValue, Enum64Value, Member, Param, StructType, VOID, VarSe
  * const bytes = b.encode();      // .BTF bytes parseBtf reads back
  * ```
  */
-export interface MemberSpec {
-  name: string;
-  type: number;
-  /** bit offset; omitted: laid out after the previous member as a C compiler would */
-  bitOffset?: number;
-  /** bits of a bitfield (the record is then encoded with kind_flag) */
-  bitfieldSize?: number;
-}
-
 export class BtfBuilder {
   private readonly types: BtfType[];
   private readonly base: Btf | undefined;

@@ -1,4 +1,4 @@
-import type { BpfError } from '../errno.js';
+import { BpfError } from '../errno.js';
 import type { Btf } from './btf.js';
 import { typeError } from './describe.js';
 import { encodeName } from './strings.js';
@@ -11,17 +11,30 @@ import { BtfType, DatasecType, Member, StructType, TypeOfKind } from './types.js
  * resolved against the types it refers to (loops, sizes of members and array
  * elements, what a modifier or pointer may point to, prototypes), then the
  * placement of type tags. The first violation throws a BpfError naming the
- * type as the kernel's log does: `[12] STRUCT 'foo' size=8 vlen=2: member
- * 'b' type_id=3 bits_offset=64: Member exceeds struct_size`.
+ * type as the kernel's log does, then the rule in the kernel's words:
+ * `BTF [12] STRUCT 'foo' size=8 vlen=2: member #1 'b' type_id=3
+ * bits_offset=64: Member exceeds struct_size`. checkBtf and the kernel agree
+ * on thousands of random and mutated BTF (test/btf-check.test.ts).
  *
  * BTF straight from clang breaks some of these rules until the loader fixes
  * it up as libbpf does (DATASEC sizes and offsets, extern FUNC/VAR linkage),
  * so parseBtf does not call this; the loader does, after the fixups.
  */
-export function checkBtf(btf: Btf): void {
+export function checkBtf(btf: Btf, options: { source?: string } = {}): void {
+  try {
+    checkAll(btf);
+  } catch (e) {
+    // the message already names the type; `source` says which BTF (`prog.o: .BTF`)
+    if (e instanceof BpfError && options.source !== undefined) throw new BpfError(e.errno, `${options.source}: ${e.message}`);
+    throw e;
+  }
+}
+
+function checkAll(btf: Btf): void {
   const metas = new MetaChecker();
   for (let id = btf.startId; id < btf.types.length; id++) metas.check(id, btf.types[id]!);
   const resolver = new Resolver(btf);
+  // From 1, not startId: split BTF refers to base types, resolved here as the kernel resolved them when it loaded the base.
   for (let id = 1; id < btf.types.length; id++) {
     const t = btf.types[id]!;
     if (needsResolve(t) && !resolver.isResolved(id)) resolver.resolve(id);

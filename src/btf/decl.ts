@@ -15,8 +15,21 @@ import { BtfType, isModifier } from './types.js';
  */
 export class DeclWriter {
   out = '';
+  /** how deeply printing recurses: BTF can nest prototypes or records deeper than the JS stack */
+  protected depth = 0;
 
   constructor(readonly btf: Btf) {}
+
+  /** One level deeper into type `id`; pair with leave(). Refuses BTF nested beyond MAX_NESTING. */
+  protected enter(id: number): void {
+    if (++this.depth <= MAX_NESTING) return;
+    this.depth = 0;
+    throw new BpfError('E2BIG', `BTF ${describeType(id, this.btf.type(id))}: types nest more than ${MAX_NESTING} deep`);
+  }
+
+  protected leave(): void {
+    this.depth--;
+  }
 
   /** `struct foo` / `union foo` for a reference to a named record. */
   recordRef(_id: number, t: BtfType & { kind: 'struct' | 'union' }): string {
@@ -50,7 +63,9 @@ export class DeclWriter {
     for (;;) {
       stack.push(id);
       if (id === 0) break;
-      if (stack.length > MAX_DECL_CHAIN) throw new BpfError('ELOOP', `BTF ${describeType(stack[0]!, this.btf.type(stack[0]!))}: declarator chain loops`);
+      if (stack.length > MAX_DECL_CHAIN) {
+        throw new BpfError('ELOOP', `BTF ${describeType(stack[0]!, this.btf.type(stack[0]!))}: declarator chain longer than ${MAX_DECL_CHAIN} (a loop?)`);
+      }
       const t = this.btf.type(id);
       const next = chainNext(t);
       if (next === undefined) break;
@@ -155,7 +170,11 @@ export class DeclWriter {
     params.forEach((p, i) => {
       if (i > 0) this.out += ', ';
       if (i === params.length - 1 && p.type === 0) this.out += '...';
-      else this.decl(p.type, p.name, lvl);
+      else {
+        this.enter(p.type);
+        this.decl(p.type, p.name, lvl);
+        this.leave();
+      }
     });
     this.out += ')';
   }
@@ -185,8 +204,13 @@ interface DeclStack {
   cnt: number;
 }
 
-/** Longer chains of pointers, arrays and qualifiers than this are loops in the BTF. */
-const MAX_DECL_CHAIN = 1024;
+/** Longer chains of pointers, arrays and qualifiers than this are loops, or BTF built to overflow the stack. */
+const MAX_DECL_CHAIN = 256;
+/**
+ * How deep printing and layout may recurse into nested types. vmlinux goes 13
+ * deep; unoptimised JS frames overflow the default stack from about 1500.
+ */
+export const MAX_NESTING = 256;
 
 /** The next type in a declarator chain, or undefined where the chain ends at a base type. */
 function chainNext(t: BtfType): number | undefined {
@@ -200,7 +224,7 @@ function chainNext(t: BtfType): number | undefined {
   }
 }
 
-/** The C spelling of type `id` as an abstract declarator: `const char *`, `int [4]`, `void (*)(int)`. */
+/** The C spelling of type `id` as an abstract declarator: `const char *`, `int[4]`, `void (*)(int)`. */
 export function typeName(btf: Btf, id: number): string {
   const w = new DeclWriter(btf);
   w.decl(id, '', 0);

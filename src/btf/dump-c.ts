@@ -67,6 +67,9 @@ const tabs = (n: number): string => '\t'.repeat(n);
  */
 const MAX_GAP_LINES = 1 << 14;
 const MAX_PAD_LINES = 1 << 18;
+/** vmlinux prints as ~5 MiB of C in ~140 000 steps of emitType; far beyond is BTF built to blow the dump up. */
+const MAX_OUTPUT = 64 << 20;
+const MAX_STEPS = 1 << 22;
 
 class CDumper extends DeclWriter {
   private readonly order: Uint8Array;
@@ -83,6 +86,7 @@ class CDumper extends DeclWriter {
   private queue: number[] = [];
   /** padding lines this dump may still write (see MAX_PAD_LINES) */
   private padBudget = MAX_PAD_LINES;
+  private stepBudget = MAX_STEPS;
 
   constructor(btf: Btf) {
     super(btf);
@@ -139,6 +143,13 @@ class CDumper extends DeclWriter {
    */
   private orderType(id: number, throughPtr: boolean): boolean {
     if (this.order[id] === Order.Ordered) return true;
+    this.enter(id);
+    const strong = this.orderUnordered(id, throughPtr);
+    this.leave();
+    return strong;
+  }
+
+  private orderUnordered(id: number, throughPtr: boolean): boolean {
     const t = this.btf.types[id]!;
     if (this.order[id] === Order.Ordering) {
       if ((t.kind === 'struct' || t.kind === 'union') && throughPtr && t.name !== '') return false;
@@ -199,7 +210,15 @@ class CDumper extends DeclWriter {
    */
   private emitType(id: number, contId: number): void {
     if (this.emit[id] === Emit.Emitted) return;
+    this.enter(id);
+    this.emitUnemitted(id, contId);
+    this.leave();
+  }
+
+  private emitUnemitted(id: number, contId: number): void {
     const t = this.btf.types[id]!;
+    // Anonymous records are walked again at each use: nested and repeated, the walk can multiply without end.
+    if (--this.stepBudget < 0) throw typeError(id, t, `the C dump takes more than ${MAX_STEPS} steps (anonymous records nested and repeated?)`, 'E2BIG');
     if (this.emit[id] === Emit.Emitting) return this.emitCycleBreaker(id, t, contId);
     switch (t.kind) {
       case 'int':
@@ -327,7 +346,9 @@ class CDumper extends DeclWriter {
   }
 
   override anonRecord(id: number, t: StructType, lvl: number): void {
+    this.enter(id);
     this.recordDef(id, t, lvl);
+    this.leave();
   }
 
   override enumRef(id: number): string {
@@ -349,6 +370,8 @@ class CDumper extends DeclWriter {
   // ---- definitions -------------------------------------------------------
 
   private recordDef(id: number, t: StructType, lvl: number): void {
+    // Anonymous records are printed inline wherever they are used: nested ones can multiply without end.
+    if (this.out.length > MAX_OUTPUT) throw typeError(id, t, `the C dump grows past ${MAX_OUTPUT >> 20} MiB (anonymous records nested and repeated?)`, 'E2BIG');
     const align = this.btf.alignOf(id);
     const packed = t.kind === 'struct' && this.isPacked(t);
     this.out += `${this.recordRef(id, t)} {`;
