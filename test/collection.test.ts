@@ -9,6 +9,8 @@ import { linuxHelpers } from '../src/helpers/linux.js';
 import { loadCollection } from '../src/runtime/collection.js';
 import { Runtime } from '../src/runtime/runtime.js';
 import { buildObject, corpusNames } from './objects/build.js';
+import { kernelVerdicts, noKernel } from './btf-helpers.js';
+import { encodeBtf } from '../src/btf/encode.js';
 
 /** A kconfig table for the corpus' externs (values chosen here; the test checks they arrive). */
 const KCONFIG = { values: { CONFIG_BPF_SYSCALL: 'y', CONFIG_HZ: '250', CONFIG_BPF_JIT: 'm', CONFIG_DEFAULT_HOSTNAME: '"tsbpf"' }, kernelVersion: (6 << 16) | (18 << 8) };
@@ -151,4 +153,17 @@ test('collection: loading creates the maps, fills global data, freezes .rodata; 
   broken.programs[0]!.sectionDef = undefined;
   assert.throws(() => loadCollection(rt, broken, { programs: [broken.programs[0]!.name] }), BpfError);
   assert.equal(rt.mapIds().length, before, 'maps of the failed load are closed');
+});
+
+test('collection: each corpus object\'s BTF, fixed up as libbpf does, passes checkBtf and (where it runs) the kernel\'s BPF_BTF_LOAD', (t) => {
+  const names = corpusNames();
+  const specs = names.map((n) => read(n));
+  for (const [i, spec] of specs.entries()) assert.deepEqual(spec.warnings, [], names[i]);
+  if (noKernel) {
+    t.diagnostic(`kernel check skipped: ${noKernel}`);
+    return;
+  }
+  const verdicts = kernelVerdicts(specs.map((s) => encodeBtf(s.btf!)));
+  verdicts.forEach((v, i) => assert.ok(v.ok, `${names[i]}: the kernel refuses our fixed-up BTF: ${v.errno} ${v.log ?? ''}`));
+  t.diagnostic(`${verdicts.length} objects' BTF accepted by BPF_BTF_LOAD`);
 });

@@ -102,10 +102,11 @@ export function objectShow(file: string, json: boolean, kconfig?: string, btfFil
   const targetBtf = targetBtfFor(spec, btfFile);
   if (json) {
     const programs = spec.programs.map((p) => ({ ...programRecord(p), core: coreLines(spec, p, targetBtf) }));
-    printJson({ file, name: spec.name, endian: spec.littleEndian ? 'little' : 'big', license: spec.license, version: spec.version, btf: btfSummary(spec), programs, maps: spec.maps.map(mapRecord) });
+    printJson({ file, name: spec.name, endian: spec.littleEndian ? 'little' : 'big', license: spec.license, version: spec.version, warnings: spec.warnings, btf: btfSummary(spec), programs, maps: spec.maps.map(mapRecord) });
     return;
   }
   printLine(`object ${spec.name} (${file}): ${spec.littleEndian ? 'little' : 'big'}-endian, license '${spec.license}'${spec.version ? `, version ${spec.version}` : ''}`);
+  for (const w of spec.warnings) printLine(`warning: ${w}`);
   printLine(`programs: ${spec.programs.length}`);
   for (const p of spec.programs) {
     const target = p.sectionDef?.attachTarget ? `  target ${p.sectionDef.attachTarget}` : '';

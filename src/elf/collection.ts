@@ -11,6 +11,8 @@ import { InsnRef, ObjectFunction, Placement, SectionRefs, linkProgram } from './
 import { SectionDef, sectionDef } from './section-names.js';
 import { Btf } from '../btf/btf.js';
 import { parseBtf } from '../btf/parse.js';
+import { checkBtf } from '../btf/check.js';
+import { fixupDatasecs } from './btf-fixup.js';
 import { BtfExt, CoreRelo, ExtSection, FuncInfo, LineInfo, parseBtfExt } from '../btf/ext.js';
 import { KconfigOptions, layoutKconfig } from './kconfig.js';
 import { BtfMapDef, LIBBPF_PIN_BY_NAME, LIBBPF_PIN_NONE, readBtfMapDef } from './btf-maps.js';
@@ -33,8 +35,10 @@ export interface CollectionSpec {
   version: number;
   maps: CollectionMapSpec[];
   programs: CollectionProgramSpec[];
-  /** the object's `.BTF`, when it has one */
+  /** the object's `.BTF`, when it has one, with DATASEC sizes and offsets filled in as libbpf does */
   btf?: Btf;
+  /** what is wrong but not fatal, as libbpf warns (e.g. BTF the kernel would refuse) */
+  warnings: string[];
 }
 
 /** Where a map's definition came from. */
@@ -122,7 +126,21 @@ export function readCollectionSpec(bytes: Uint8Array, options: ReadOptions = {})
   const programs = functions
     .filter((f) => f.sectionName !== '.text')
     .map((entry) => buildProgram(entry, functions, refs, license, maps.specs, ext));
-  return { name, fileName, littleEndian: elf.littleEndian, license, version: readVersion(elf), maps: maps.specs, programs, btf };
+  const warnings: string[] = [];
+  const fixed = btf && checkedBtf(elf, btf, maps, warnings);
+  return { name, fileName, littleEndian: elf.littleEndian, license, version: readVersion(elf), maps: maps.specs, programs, btf: fixed, warnings };
+}
+
+/** The object's BTF as libbpf would hand it to the kernel, checked as the kernel checks it; a refusal is a warning, as in libbpf. */
+function checkedBtf(elf: ElfFile, btf: Btf, maps: MapTable, warnings: string[]): Btf {
+  const fixed = fixupDatasecs(btf, elf, maps.externOffsets(), maps.kconfigSize());
+  try {
+    checkBtf(fixed, { source: `${elf.fileName}: .BTF` });
+  } catch (e) {
+    if (!(e instanceof BpfError)) throw e;
+    warnings.push(`${e.message} (${e.errno}): Linux would refuse this BTF; libbpf goes on without it`);
+  }
+  return fixed;
 }
 
 function readBtfExt(elf: ElfFile, btf: Btf): BtfExt | undefined {
@@ -293,6 +311,14 @@ class MapTable {
     this.readLegacy();
     this.readData();
     this.readKconfig(kconfig);
+  }
+
+  externOffsets(): ReadonlyMap<string, number> {
+    return this.kconfig?.offsets ?? new Map();
+  }
+
+  kconfigSize(): number {
+    return this.kconfig ? this.specs[this.kconfig.map]!.valueSize : 0;
   }
 
   externRef(name: string): InsnRef | undefined {
