@@ -167,3 +167,14 @@ test('collection: each corpus object\'s BTF, fixed up as libbpf does, passes che
   verdicts.forEach((v, i) => assert.ok(v.ok, `${names[i]}: the kernel refuses our fixed-up BTF: ${v.errno} ${v.log ?? ''}`));
   t.diagnostic(`${verdicts.length} objects' BTF accepted by BPF_BTF_LOAD`);
 });
+
+test('collection: map names longer than the kernel\'s 15 characters are cut as libbpf cuts them; types tsbpf cannot run are skipped with a reason', () => {
+  const spec = read('loadonly');
+  const long = spec.maps.find((m) => m.name.length > 15);
+  assert.ok(long, 'the corpus has a long map name (libbpf\'s usdt maps)');
+  const rt = new Runtime({ helpers: linuxHelpers() });
+  const c = loadCollection(rt, spec);
+  assert.equal(rt.map(c.maps.get(long.name)!).spec.name, long.name.slice(0, 15));
+  assert.ok(c.programs.size > 0);
+  for (const s of c.skipped) assert.match(s.reason, /cannot be loaded by tsbpf yet|not loaded unless asked/, s.name);
+});

@@ -121,8 +121,11 @@ function u32(n: number): Uint8Array {
   return b;
 }
 
+/** The kernel keeps 15 characters of an object's name: libbpf cuts longer map names to fit. */
+const OBJ_NAME_MAX = 15;
+
 function mapSpecOf(m: CollectionMapSpec): MapSpec {
-  return { name: m.name, type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags ?? 0, extra: m.extra ?? 0 };
+  return { name: m.name.slice(0, OBJ_NAME_MAX), type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags ?? 0, extra: m.extra ?? 0 };
 }
 
 /** libbpf's map-in-map initialisation: `.values = { [i] = &inner }`, by the inner maps' new IDs. */
