@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 // DESIGN decision 7: the core runs anywhere JavaScript runs, so it imports nothing from Node.
-const CORE = ['isa', 'btf', 'elf', 'verifier', 'vm', 'maps', 'helpers', 'progtypes', 'cbpf', 'vectors'];
+const CORE = ['isa', 'btf', 'elf', 'verifier', 'vm', 'maps', 'helpers', 'progtypes', 'cbpf', 'vectors', 'pcap'];
 
 function sources(dir: string): string[] {
   if (!existsSync(dir)) return [];

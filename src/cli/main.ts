@@ -8,6 +8,7 @@ import { objectShow } from './object.js';
 import { btfCommand } from './btf.js';
 import { cbpfCommand } from './cbpf.js';
 import { seccompCommand } from './seccomp.js';
+import { pcapCommand } from './pcap.js';
 import { ProgCliOptions, progDump, progList, progLoad } from './prog.js';
 import { errorText, printError } from './output.js';
 import { BpfError } from '../errno.js';
@@ -222,6 +223,7 @@ function program(): Command {
   btfCommand(tsbpf);
   cbpfCommand(tsbpf);
   seccompCommand(tsbpf);
+  pcapCommand(tsbpf);
   return tsbpf;
 }
 
