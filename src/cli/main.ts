@@ -9,6 +9,7 @@ import { btfCommand } from './btf.js';
 import { cbpfCommand } from './cbpf.js';
 import { seccompCommand } from './seccomp.js';
 import { pcapCommand } from './pcap.js';
+import { verifyCommand } from './verify.js';
 import { ProgCliOptions, progDump, progList, progLoad } from './prog.js';
 import { errorText, printError } from './output.js';
 import { BpfError } from '../errno.js';
@@ -193,6 +194,7 @@ function progCommandLine(parent: Command): void {
     common(prog.command(verb).description('pinned programs (show pinned PATH: one)').argument('[args...]', 'pinned PATH'))
       .action((args: string[], flags: ProgFlags) => guarded('prog', () => progList(args, progOptions(flags))));
   }
+  verifyCommand(prog);
   common(prog.command('dump').description('the instructions of FILE.o\'s programs after linking, with functions and relocations marked').argument('<file>', 'ELF object'))
     .option('--source', 'show each C source line (from .BTF.ext) above its instructions')
     .action((file: string, flags: ProgFlags) => guarded(file, () => progDump(file, progOptions(flags))));

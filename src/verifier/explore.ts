@@ -1,0 +1,583 @@
+import type { HelperRegistry } from '../helpers/registry.js';
+import { Insn } from '../isa/instruction.js';
+import * as o from '../isa/opcodes.js';
+import type { ProgramType } from '../progtypes/progtype.js';
+import { checkAlu } from './alu.js';
+import { checkCondJmp } from './branches.js';
+import { checkFuncCall, prepareFuncExit, pushCallback } from './calls.js';
+import { Cfg } from './cfg.js';
+import { Ctx, VerifierError, reject } from './context.js';
+import { checkHelperCall } from './helpers-check.js';
+import { checkLdAbs, checkLdImm64, checkLdx, checkSt, checkStx, PtrTypes } from './load-store.js';
+import { Log, Scratch, frameLog } from './log.js';
+import { formatInsnLog, LddwNames } from './log-insn.js';
+import { readReg } from './operands.js';
+import { statesEqual } from './prune.js';
+import { checkRefLeak } from './refs.js';
+import { Reg, VerifierMap, pointer, setUnknown } from './reg.js';
+import { FuncState, Slot, VerifierState, cloneState, curFrame, newFrame } from './state.js';
+import { Backtrack, GiveUp, HistEntry, Loc, backtrackInsn } from './precision.js';
+
+/**
+ * The path exploration (Linux's do_check): instructions are checked one by
+ * one on the current state; a conditional jump whose outcome is unknown
+ * queues the other branch; `exit` of the program ends the path and the next
+ * queued state is taken up. At prune points the state is compared with the
+ * states already explored there (prune.ts): an included state ends the path
+ * early. A path that grows beyond the instruction budget, or that comes back
+ * to a loop head in exactly the same state, is rejected.
+ */
+
+export const INSN_LIMIT = 1_000_000;
+
+/** A state kept at a prune point, and how many paths from it are still being explored. */
+interface Checkpoint {
+  state: VerifierState;
+  insn: number;
+  branches: number;
+  parent?: Checkpoint;
+  /** the instructions from the parent checkpoint to this one */
+  hist: HistEntry[];
+  /** stack slots (frame * 64 + slot) read by some path after this state before being overwritten */
+  read: Set<number>;
+  /** slots wholly written on the way from the parent checkpoint, and the first frame made anew (a call) */
+  written: Set<number>;
+  reset: number;
+  hits: number;
+  misses: number;
+}
+
+interface Pending {
+  state: VerifierState;
+  insn: number;
+  prev: number;
+  logPos: number;
+  parent?: Checkpoint;
+  hist: HistEntry[];
+  written: Set<number>;
+  reset: number;
+}
+
+export interface ExploreOptions {
+  insns: readonly Insn[];
+  progType: ProgramType | undefined;
+  helpers: HelperRegistry;
+  priv: boolean;
+  log: Log;
+  cfg: Cfg;
+  live: Uint16Array;
+  gpl: boolean;
+  funcInfo: boolean;
+  insnLimit: number;
+  resolveMap(src: number, imm: number): VerifierMap | undefined;
+  lddwNames: LddwNames;
+  /** the source line of an instruction, from BTF line info */
+  lineAt?(idx: number): SourceLine | undefined;
+}
+
+export interface SourceLine {
+  file: string;
+  line: number;
+  text: string;
+}
+
+export interface ExploreStats {
+  insnsProcessed: number;
+  maxStatesPerInsn: number;
+  totalStates: number;
+  peakStates: number;
+  /** the stack depth each function reached, by its first instruction */
+  stackDepth: Map<number, number>;
+}
+
+export class Verifier implements Ctx {
+  readonly insns: readonly Insn[];
+  readonly progType: ProgramType | undefined;
+  readonly helpers: HelperRegistry;
+  readonly priv: boolean;
+  readonly log: Log;
+  readonly subprogStarts: readonly number[];
+  state: VerifierState;
+  insnIdx = 0;
+  readonly scratch: Scratch = { regs: 0x7ff, stack: new Set() };
+  private allScratched = true;
+  private idGen = 0;
+  private readonly pending: Pending[] = [];
+  private readonly explored = new Map<number, Checkpoint[]>();
+  private parent: Checkpoint | undefined;
+  private readonly ptrTypes: PtrTypes = new Map();
+  readonly stats: ExploreStats = { insnsProcessed: 0, maxStatesPerInsn: 0, totalStates: 0, peakStates: 0, stackDepth: new Map() };
+  private curStates = 0;
+  private jmps = 0;
+  private prevJmps = 0;
+  private prevInsns = 0;
+  private printState = false;
+  private prevInsnIdx = -1;
+  /** the instructions of the current path since its last checkpoint */
+  private hist: HistEntry[] = [];
+  /** the slots this path wholly wrote since its last checkpoint, and the first frame it created since */
+  private written = new Set<number>();
+  private reset = Infinity;
+
+  constructor(private readonly opts: ExploreOptions) {
+    this.insns = opts.insns;
+    this.progType = opts.progType;
+    this.helpers = opts.helpers;
+    this.priv = opts.priv;
+    this.log = opts.log;
+    this.subprogStarts = opts.cfg.subprogs;
+    const main = newFrame(0, -1, 0);
+    main.regs[1] = pointer('ctx');
+    this.state = { frames: [main], refs: [], mayGotoDepth: 0 };
+    this.stats.stackDepth.set(0, 0);
+  }
+
+  newId(): number {
+    return ++this.idGen;
+  }
+
+  resolveMap(src: number, imm: number): VerifierMap | undefined {
+    return this.opts.resolveMap(src, imm);
+  }
+
+  noteStackDepth(f: FuncState, depth: number): void {
+    const prev = this.stats.stackDepth.get(f.subprog) ?? 0;
+    if (depth > prev) this.stats.stackDepth.set(f.subprog, depth);
+  }
+
+  push(state: VerifierState, insn: number): void {
+    if (this.parent) this.parent.branches++;
+    // a state entering a new frame (a callback) starts that frame's stack afresh
+    const reset = Math.min(this.reset, state.frames.length > this.state.frames.length ? this.state.frames.length : Infinity);
+    this.pending.push({ state, insn, prev: this.insnIdx, logPos: this.log.pos, parent: this.parent, hist: this.hist.slice(), written: new Set(this.written), reset });
+    if (this.pending.length > 8192) reject('EFAULT', `The sequence of ${this.pending.length} jumps is too complex.`, 'the program has too many branches pending at once: simplify its conditions');
+  }
+
+  /** Explore every path; throws VerifierError at the first unsafe instruction. */
+  run(): void {
+    for (;;) {
+      const end = this.step();
+      if (!end) continue;
+      this.pathEnded();
+      if (!this.popPending()) return;
+    }
+  }
+
+  /** One instruction of the current path; true when the path ended. */
+  private step(): boolean {
+    const idx = this.insnIdx;
+    if (idx < 0 || idx >= this.insns.length) reject('EFAULT', `invalid insn idx ${idx} insn_cnt ${this.insns.length}`);
+    if (++this.stats.insnsProcessed > this.opts.insnLimit) {
+      reject('E2BIG', `BPF program is too large. Processed ${this.stats.insnsProcessed} insn`, 'the program has too many paths or loop iterations to explore: bound loops more tightly, or split the program (tail calls)');
+    }
+    if (this.opts.cfg.prunePoints[idx] && this.stateVisited(idx)) {
+      if (this.log.enabled) this.log.write(this.printState ? `\nfrom ${this.prevInsnIdx} to ${idx}: safe\n` : `${idx}: safe\n`);
+      return true;
+    }
+    this.logInsn(idx);
+    this.prevInsnIdx = idx;
+    this.hist.push({ idx, frame: this.state.frames.length - 1 });
+    return this.exec(this.insns[idx]!);
+  }
+
+  noteStack(frame: number, spi: number): void {
+    this.hist[this.hist.length - 1]!.stack = { frame, spi };
+  }
+
+  noteLinked(locs: Loc[]): void {
+    this.hist[this.hist.length - 1]!.linked = locs;
+  }
+
+  liveRegs(insn: number): number {
+    return this.opts.live[insn] ?? 0x7ff;
+  }
+
+  noteStackWrite(frame: number, spi: number): void {
+    this.written.add(frame * 64 + spi);
+  }
+
+  /**
+   * A read of a stack slot: every checkpoint of this path back to the last
+   * whole write of the slot must keep comparing it (Linux's read marks).
+   */
+  noteStackRead(frame: number, spi: number): void {
+    const key = frame * 64 + spi;
+    if (this.written.has(key) || frame >= this.reset) return;
+    for (let cp = this.parent; cp; cp = cp.parent) {
+      if (cp.read.has(key)) return;
+      cp.read.add(key);
+      if (cp.written.has(key) || frame >= cp.reset) return;
+    }
+  }
+
+  /**
+   * Linux's __mark_chain_precision: the registers and slots in `locs` must
+   * be compared exactly wherever this path could be pruned; walk back over
+   * the path (the instructions before the current one) and mark precise, in
+   * each checkpoint state on the way, what they were computed from.
+   */
+  markPrecise(locs: Loc[]): void {
+    const bt = new Backtrack(this.state.frames.length - 1);
+    for (const l of locs) bt.set(l);
+    // the current instruction itself is not walked: the request is about its inputs
+    const own = this.hist.length && this.hist[this.hist.length - 1]!.idx === this.insnIdx ? 1 : 0;
+    this.backtrack(bt, this.hist.slice(0, this.hist.length - own), this.parent, this.insnIdx);
+  }
+
+  private backtrack(bt: Backtrack, hist: HistEntry[], cp: Checkpoint | undefined, last: number): void {
+    const log2 = this.log.level >= 2;
+    let subseq = -1;
+    try {
+      for (;;) {
+        const first = hist.length ? hist[0]!.idx : last;
+        if (log2) this.log.write(`mark_precise: frame${bt.frame}: last_idx ${last} first_idx ${first} subseq_idx ${subseq} \n`);
+        subseq = first;
+        for (let i = hist.length - 1; i >= 0; i--) {
+          const e = hist[i]!;
+          if (log2) this.log.write(`mark_precise: frame${bt.frame}: regs=${bt.regList()} stack=${bt.stackList()} before ${e.idx}: ${formatInsnLog(this.insns, e.idx, this.opts.lddwNames)}\n`);
+          backtrackInsn(this.insns, e, bt);
+          if (bt.empty()) return;
+        }
+        if (!cp) return;
+        markInState(cp.state, bt);
+        if (log2) this.logParent(cp.state, bt);
+        if (bt.empty()) return;
+        hist = cp.hist;
+        cp = cp.parent;
+        last = hist.length ? hist[hist.length - 1]!.idx : subseq;
+      }
+    } catch (e) {
+      if (!(e instanceof GiveUp)) throw e;
+      if (log2) this.log.write(`mark_precise: frame${bt.frame}: falling back to forcing all scalars precise\n`);
+      for (let c = this.parent; c; c = c.parent) markAllPrecise(c.state);
+    }
+  }
+
+  private logParent(st: VerifierState, bt: Backtrack): void {
+    for (let f = Math.min(bt.frame, st.frames.length - 1); f >= 0; f--) {
+      this.log.write(`mark_precise: frame${f}: parent state regs=${bt.regList(f)} stack=${bt.stackList(f)}: ${frameLog(st, st.frames[f]!)}\n`);
+    }
+  }
+
+  /** After a prune: what the matched state needed precise, this path needs precise too (propagate_precision). */
+  private propagatePrecision(old: VerifierState): void {
+    const locs: Loc[] = [];
+    old.frames.forEach((f, frame) => {
+      f.regs.forEach((r, regno) => {
+        if (r.type === 'scalar' && r.precise) locs.push({ frame, regno });
+      });
+      f.stack.forEach((slot, spi) => {
+        if (slot.types[7] === Slot.SPILL && slot.spilled.type === 'scalar' && slot.spilled.precise) locs.push({ frame, spi });
+      });
+    });
+    if (!locs.length) return;
+    if (this.log.level >= 2) {
+      for (let f = 0; f < old.frames.length; f++) {
+        const names = locs.filter((l) => l.frame === f).map((l) => (l.regno !== undefined ? `r${l.regno}` : `fp${-(l.spi! + 1) * 8}`));
+        if (names.length) this.log.write(`frame ${f}: propagating ${names.join(',')}\n`);
+      }
+    }
+    const bt = new Backtrack(this.state.frames.length - 1);
+    for (const l of locs) bt.set(l);
+    this.backtrack(bt, this.hist, this.parent, this.insnIdx);
+  }
+
+  private logInsn(idx: number): void {
+    const log = this.log;
+    if (!log.enabled) return;
+    if (log.level >= 2 && this.printState) {
+      log.write(`\nfrom ${this.prevInsnIdx} to ${idx}:${frameLog(this.state, curFrame(this.state))}\n`);
+    }
+    this.printState = false;
+    this.flushScratch();
+    this.logSourceLine(idx);
+    log.insn(idx, formatInsnLog(this.insns, idx, this.opts.lddwNames));
+  }
+
+  private prevLine: SourceLine | undefined;
+
+  /** "; return x + 1; @ prog.c:12" when the instruction starts a new source line (Linux's verbose_linfo). */
+  private logSourceLine(idx: number): void {
+    const l = this.opts.lineAt?.(idx);
+    if (!l || (this.prevLine && l.file === this.prevLine.file && l.line === this.prevLine.line)) return;
+    this.prevLine = l;
+    this.log.write(`; ${l.text.trimStart()} @ ${l.file.slice(l.file.lastIndexOf('/') + 1)}:${l.line}\n`);
+  }
+
+  /** Print the registers and slots the last instruction touched, then forget them. */
+  flushScratch(): void {
+    const s = this.scratch;
+    if (this.log.enabled && (s.regs || s.stack.size || this.allScratched)) {
+      const f = curFrame(this.state);
+      const st = frameLog(this.state, f, this.allScratched ? undefined : s);
+      this.log.insnState(this.insnIdx, st);
+    }
+    s.regs = 0;
+    s.stack.clear();
+    this.allScratched = false;
+  }
+
+  private exec(ins: Insn): boolean {
+    switch (o.cls(ins.code)) {
+      case o.BPF_ALU:
+      case o.BPF_ALU64:
+        checkAlu(this, ins);
+        break;
+      case o.BPF_LDX:
+        checkLdx(this, ins, this.ptrTypes);
+        break;
+      case o.BPF_STX:
+        checkStx(this, ins, this.ptrTypes);
+        break;
+      case o.BPF_ST:
+        checkSt(this, ins, this.ptrTypes);
+        break;
+      case o.BPF_LD:
+        if (o.mode(ins.code) === o.BPF_ABS || o.mode(ins.code) === o.BPF_IND) checkLdAbs(this, ins);
+        else {
+          checkLdImm64(this, ins, this.opts.funcInfo);
+          this.insnIdx += 2;
+          return false;
+        }
+        break;
+      default:
+        return this.jump(ins);
+    }
+    this.insnIdx++;
+    return false;
+  }
+
+  private jump(ins: Insn): boolean {
+    this.jmps++;
+    const op = o.op(ins.code);
+    const x = o.srcBit(ins.code) === o.BPF_X;
+    const jmp32 = o.cls(ins.code) === o.BPF_JMP32;
+    switch (op) {
+      case o.BPF_CALL:
+        return this.call(ins, x, jmp32);
+      case o.BPF_JA:
+        if (x || ins.src !== 0 || ins.dst !== 0 || (jmp32 ? ins.off !== 0 : ins.imm !== 0)) reject('EINVAL', 'BPF_JA uses reserved fields');
+        this.insnIdx += 1 + (jmp32 ? ins.imm : ins.off);
+        return false;
+      case o.BPF_EXIT:
+        if (x || ins.src !== 0 || ins.dst !== 0 || ins.off !== 0 || ins.imm !== 0 || jmp32) reject('EINVAL', 'BPF_EXIT uses reserved fields');
+        return this.exit();
+      case o.BPF_JCOND:
+        return this.mayGoto(ins);
+      default: {
+        if (op > o.BPF_JSLE && op !== o.BPF_JCOND) reject('EINVAL', `invalid BPF_JMP/JMP32 opcode ${op.toString(16)}`);
+        const b = checkCondJmp(this, ins);
+        if (b.other) this.push(b.other.state, b.other.insn);
+        if (b.state) this.state = b.state;
+        this.flushScratch();
+        this.insnIdx = b.next;
+        return false;
+      }
+    }
+  }
+
+  /**
+   * may_goto: a loop that runs until a hidden counter (8 million) runs out.
+   * The path where it runs out takes the jump now; the path that goes on
+   * round the loop is queued one iteration deeper, with the scalars that
+   * changed since the previous iteration forgotten, so that its states
+   * repeat and exploration ends (Linux widens the imprecise ones).
+   */
+  private mayGoto(ins: Insn): boolean {
+    if (ins.src !== o.BPF_MAY_GOTO || ins.dst !== 0 || ins.imm !== 0 || o.srcBit(ins.code) !== 0) reject('EINVAL', `invalid may_goto imm ${ins.imm}`);
+    const queued = cloneState(this.state);
+    queued.mayGotoDepth++;
+    let prev = this.parent;
+    while (prev && prev.insn !== this.insnIdx) prev = prev.parent;
+    if (prev) widenChanged(prev.state, queued);
+    this.push(queued, this.insnIdx + 1);
+    this.insnIdx += 1 + ins.off;
+    return false;
+  }
+
+  private call(ins: Insn, x: boolean, jmp32: boolean): boolean {
+    if (x || jmp32 || ins.off !== 0 || ins.dst !== 0 || (ins.src !== 0 && ins.src !== o.BPF_PSEUDO_CALL && ins.src !== o.BPF_PSEUDO_KFUNC_CALL)) {
+      reject('EINVAL', 'BPF_CALL uses reserved fields');
+    }
+    if (ins.src === o.BPF_PSEUDO_KFUNC_CALL) reject('EINVAL', 'kernel function calls (kfuncs) are not supported by tsbpf');
+    if (ins.src === o.BPF_PSEUDO_CALL) {
+      this.reset = Math.min(this.reset, this.state.frames.length);
+      this.insnIdx = checkFuncCall(this, ins);
+      this.allScratched = true;
+      return false;
+    }
+    checkHelperCall(this, ins, this.opts.gpl, pushCallback);
+    this.insnIdx++;
+    return false;
+  }
+
+  private exit(): boolean {
+    if (this.state.frames.length > 1) {
+      this.insnIdx = prepareFuncExit(this);
+      this.printState = true;
+      return false;
+    }
+    checkRefLeak(this, 'BPF_EXIT instruction in main prog');
+    const r0 = readReg(this, 0);
+    if (!this.priv && r0.type !== 'scalar') reject('EACCES', 'R0 leaks addr as return value', 'return a number: unprivileged programs may not return pointers');
+    return true;
+  }
+
+  /** The current path is over: its checkpoints may now be complete. */
+  private pathEnded(): void {
+    this.allScratched = true;
+    for (let cp = this.parent; cp; cp = cp.parent) {
+      if (--cp.branches > 0) break;
+    }
+  }
+
+  private popPending(): boolean {
+    const p = this.pending.pop();
+    if (!p) return false;
+    if (this.log.level === 1) this.log.reset(p.logPos);
+    this.state = p.state;
+    this.insnIdx = p.insn;
+    this.prevInsnIdx = p.prev;
+    this.parent = p.parent;
+    this.hist = p.hist;
+    this.written = p.written;
+    this.reset = p.reset;
+    this.printState = true;
+    this.allScratched = true;
+    return true;
+  }
+
+  /** The registers each frame may still read: here for the innermost, after the call for the callers. */
+  private liveAt = (f: FuncState, top: boolean): number => {
+    if (top) return this.opts.live[this.insnIdx]!;
+    return this.opts.live[f.callsite + 1]! & ~0x3f;
+  };
+
+  /**
+   * Linux's is_state_visited: prune when a completed state here includes
+   * the current one; reject an exact repeat of a state still being explored
+   * (an endless loop); otherwise maybe keep the current state as a new
+   * checkpoint.
+   */
+  private stateVisited(idx: number): boolean {
+    const list = this.explored.get(idx) ?? [];
+    // Linux keeps states in hash buckets by (insn ^ callsite) and counts every
+    // state of the bucket as compared: max_states_per_insn counts them so too
+    const bucket = this.bucketOf(idx);
+    const compared = this.buckets.get(bucket) ?? 0;
+    const cur = this.state;
+    const callback = this.isCallbackCall(idx);
+    const mayGoto = this.insns[idx]!.code === (o.BPF_JMP | o.BPF_JCOND);
+    const force = callback || mayGoto || this.jmps - this.prevJmps > 40;
+    let add = force || (this.jmps - this.prevJmps >= 2 && this.stats.insnsProcessed - this.prevInsns >= 8);
+    for (let i = 0; i < list.length; i++) {
+      const cp = list[i]!;
+      if (cp.branches > 0) {
+        // a state still being explored: only a callback's call may be pruned against it (its loop converged)
+        const converged = callback || (mayGoto && cp.state.mayGotoDepth !== cur.mayGotoDepth);
+        if (converged && statesEqual(cp.state, cur, this.liveAt, false, this.priv)) {
+          cp.hits++;
+          this.propagatePrecision(cp.state);
+          return true;
+        }
+        if (!callback && !mayGoto && statesEqual(cp.state, cur, this.liveAt, true, this.priv)) this.infiniteLoop(idx, cp);
+        if (!force && this.jmps - this.prevJmps < 20 && this.stats.insnsProcessed - this.prevInsns < 100) add = false;
+      } else if (statesEqual(cp.state, cur, this.liveAt, false, this.priv, cp.read)) {
+        cp.hits++;
+        this.propagatePrecision(cp.state);
+        for (const key of cp.read) this.noteStackRead(Math.floor(key / 64), key % 64);
+        return true;
+      }
+      if (add) cp.misses++;
+      // a state that keeps missing is unlikely to help: stop comparing with it
+      const n = callback && cp.branches > 0 ? 64 : 3;
+      if (cp.misses > cp.hits * n + n) {
+        list.splice(i--, 1);
+        this.curStates--;
+        this.buckets.set(bucket, (this.buckets.get(bucket) ?? 1) - 1);
+      }
+    }
+    // as Linux counts it: the states compared with, whether or not this one is kept
+    this.stats.maxStatesPerInsn = Math.max(this.stats.maxStatesPerInsn, compared);
+    if (!add) return false;
+    this.stats.totalStates++;
+    this.curStates++;
+    this.stats.peakStates = Math.max(this.stats.peakStates, this.curStates);
+    this.prevJmps = this.jmps;
+    this.prevInsns = this.stats.insnsProcessed;
+    const cp: Checkpoint = { state: cloneState(cur), insn: idx, branches: 1, parent: this.parent, hist: this.hist, read: new Set(), written: this.written, reset: this.reset, hits: 0, misses: 0 };
+    this.hist = [];
+    this.written = new Set();
+    this.reset = Infinity;
+    list.push(cp);
+    this.buckets.set(bucket, (this.buckets.get(bucket) ?? 0) + 1);
+    this.explored.set(idx, list);
+    this.parent = cp;
+    return false;
+  }
+
+  private readonly buckets = new Map<number, number>();
+
+  private bucketOf(idx: number): number {
+    const callsite = this.state.frames.length > 1 ? curFrame(this.state).callsite : -1;
+    return ((idx ^ callsite) >>> 0) % this.insns.length;
+  }
+
+  private isCallbackCall(idx: number): boolean {
+    const ins = this.insns[idx]!;
+    return ins.code === (o.BPF_JMP | o.BPF_CALL) && ins.src === 0 && (ins.imm === 181 || ins.imm === 164);
+  }
+
+  private infiniteLoop(idx: number, cp: Checkpoint): never {
+    const st = (s: VerifierState): string => frameLog(s, curFrame(s));
+    throw new VerifierError('EINVAL', `infinite loop detected at insn ${idx}`, 'the loop can come back to this instruction in exactly the same state, so it never ends: make every iteration change the loop variable towards its bound', [], {
+      after: [`cur state:${st(this.state)}`, `old state:${st(cp.state)}`],
+    });
+  }
+}
+
+/** Mark the wanted registers and slots precise in a checkpoint state; those already precise need no more walking. */
+function markInState(st: VerifierState, bt: Backtrack): void {
+  for (let f = 0; f < st.frames.length; f++) {
+    const fr = st.frames[f]!;
+    for (let r = 0; r < 11; r++) {
+      if (!bt.hasReg(r, f)) continue;
+      const reg = fr.regs[r]!;
+      if (reg.type !== 'scalar' || reg.precise) bt.clearReg(r, f);
+      else reg.precise = true;
+    }
+    for (const spi of [...bt.stack[f]!]) {
+      const slot = fr.stack[spi];
+      const sp = slot && slot.types[7] === Slot.SPILL && slot.spilled.type === 'scalar' ? slot.spilled : undefined;
+      if (!sp || sp.precise) bt.stack[f]!.delete(spi);
+      else sp.precise = true;
+    }
+  }
+}
+
+/** Linux's mark_all_scalars_precise: when backtracking gives up, every scalar counts. */
+function markAllPrecise(st: VerifierState): void {
+  for (const f of st.frames) {
+    for (const r of f.regs) if (r.type === 'scalar') r.precise = true;
+    for (const slot of f.stack) if (slot.spilled.type === 'scalar') slot.spilled.precise = true;
+  }
+}
+
+/** Forget the scalars of `cur` that differ from `prev` (registers and spilled values, frame by frame). */
+function widenChanged(prev: VerifierState, cur: VerifierState): void {
+  if (prev.frames.length !== cur.frames.length) return;
+  cur.frames.forEach((f, i) => {
+    const p = prev.frames[i]!;
+    f.regs.forEach((r, j) => widen(p.regs[j]!, r));
+    f.stack.forEach((slot, j) => {
+      const ps = p.stack[j];
+      if (ps) widen(ps.spilled, slot.spilled);
+    });
+  });
+}
+
+function widen(prev: Reg, cur: Reg): void {
+  if (cur.type !== 'scalar' || prev.type !== 'scalar' || cur.precise || prev.precise) return;
+  const same = prev.varOff.value === cur.varOff.value && prev.varOff.mask === cur.varOff.mask && prev.umin === cur.umin && prev.umax === cur.umax && prev.smin === cur.smin && prev.smax === cur.smax;
+  if (!same) setUnknown(cur);
+}

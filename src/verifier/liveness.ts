@@ -1,0 +1,102 @@
+import { HelperRegistry } from '../helpers/registry.js';
+import { Insn } from '../isa/instruction.js';
+import * as o from '../isa/opcodes.js';
+import { jumpTarget } from './cfg.js';
+
+/**
+ * Which registers each instruction may still read before writing them
+ * (backward liveness, as Linux 6.18 computes it before exploring:
+ * compute_live_registers). Pruning compares only live registers: a value
+ * that will never be read cannot make a path unsafe.
+ *
+ * A bit mask per instruction: bit r set when register r is live on entry.
+ */
+const ARGS = (n: number): number => ((1 << (n + 1)) - 1) & ~1; // r1..rn
+const CALLER_SAVED = 0b111111; // r0..r5
+
+interface UseDef {
+  use: number;
+  def: number;
+}
+
+function useDef(insns: readonly Insn[], i: number, helpers: HelperRegistry): UseDef {
+  const ins = insns[i]!;
+  const d = 1 << ins.dst;
+  const s = 1 << ins.src;
+  const x = o.srcBit(ins.code) === o.BPF_X;
+  switch (o.cls(ins.code)) {
+    case o.BPF_ALU:
+    case o.BPF_ALU64: {
+      const op = o.op(ins.code);
+      if (op === o.BPF_MOV) return { use: x ? s : 0, def: d };
+      if (op === o.BPF_NEG || op === o.BPF_END) return { use: d, def: d };
+      return { use: d | (x ? s : 0), def: d };
+    }
+    case o.BPF_LDX:
+      return { use: s, def: d };
+    case o.BPF_ST:
+      return { use: d, def: 0 };
+    case o.BPF_STX: {
+      if (o.mode(ins.code) !== o.BPF_ATOMIC) return { use: d | s, def: 0 };
+      if (ins.imm === o.BPF_LOAD_ACQ) return { use: s, def: d };
+      if (ins.imm === o.BPF_CMPXCHG) return { use: d | s | 1, def: 1 };
+      return { use: d | s, def: ins.imm & o.BPF_FETCH ? s : 0 };
+    }
+    case o.BPF_LD:
+      if (ins.code === o.LDDW) return { use: 0, def: d };
+      return { use: (1 << 6) | (o.mode(ins.code) === o.BPF_IND ? s : 0), def: CALLER_SAVED };
+    default:
+      return jmpUseDef(ins, helpers, d, s, x);
+  }
+}
+
+function jmpUseDef(ins: Insn, helpers: HelperRegistry, d: number, s: number, x: boolean): UseDef {
+  switch (o.op(ins.code)) {
+    case o.BPF_JA:
+      return { use: 0, def: 0 };
+    case o.BPF_EXIT:
+      return { use: 1, def: 0 };
+    case o.BPF_CALL: {
+      if (x) return { use: d | ARGS(5), def: CALLER_SAVED };
+      if (ins.src !== 0) return { use: ARGS(5), def: CALLER_SAVED };
+      const n = helpers.get(ins.imm)?.proto?.args.length ?? 5;
+      return { use: ARGS(n), def: CALLER_SAVED };
+    }
+    case o.BPF_JCOND:
+      return { use: 0, def: 0 };
+    default:
+      return { use: d | (x ? s : 0), def: 0 };
+  }
+}
+
+function successors(insns: readonly Insn[], i: number): number[] {
+  const ins = insns[i]!;
+  if (ins.code === o.LDDW) return [i + 2];
+  const c = o.cls(ins.code);
+  if (c !== o.BPF_JMP && c !== o.BPF_JMP32) return [i + 1];
+  const op = o.op(ins.code);
+  if (op === o.BPF_EXIT) return [];
+  if (op === o.BPF_CALL) return [i + 1];
+  if (op === o.BPF_JA) return [jumpTarget(ins, i)];
+  return [i + 1, jumpTarget(ins, i)];
+}
+
+export function liveRegisters(insns: readonly Insn[], helpers: HelperRegistry): Uint16Array {
+  const n = insns.length;
+  const ud = insns.map((_, i) => useDef(insns, i, helpers));
+  const succ = insns.map((_, i) => successors(insns, i).filter((t) => t >= 0 && t < n));
+  const live = new Uint16Array(n);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let i = n - 1; i >= 0; i--) {
+      let out = 0;
+      for (const t of succ[i]!) out |= live[t]!;
+      const v = (ud[i]!.use | (out & ~ud[i]!.def)) & 0x7ff;
+      if (v !== live[i]) {
+        live[i] = v;
+        changed = true;
+      }
+    }
+  }
+  return live;
+}

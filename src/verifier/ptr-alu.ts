@@ -1,0 +1,155 @@
+import { Insn } from '../isa/instruction.js';
+import * as o from '../isa/opcodes.js';
+import { S64_MAX, S64_MIN, mark32Unbounded, syncBounds } from './bounds.js';
+import { Ctx, VerifierError, reject } from './context.js';
+import { tnumLog } from './log.js';
+import { regionAccess } from './region.js';
+import { Reg, cloneReg, constScalar, isPkt, setUnknown, typeStr } from './reg.js';
+import { U64_MAX, tnumAdd, tnumIsConst, tnumSub } from './tnum.js';
+import { ALU_STR } from './log-insn.js';
+
+/**
+ * Pointer arithmetic (Linux's adjust_ptr_min_max_vals): only `ptr += scalar`,
+ * `scalar += ptr` and `ptr -= scalar`, in 64 bits, on pointer types whose
+ * region has bounds the later access can check. A constant goes into the
+ * fixed offset; anything else into the variable offset (the bounds), which
+ * memory checks then bound. A packet pointer that moves by an unknown amount
+ * becomes a new pointer (a new id) with no checked range.
+ */
+
+/** Offsets beyond ±2^29 are refused outright: checks could overflow. */
+export const MAX_VAR_OFF = 1 << 29;
+
+const ALLOWED = new Set(['ctx', 'map_value', 'map_key', 'stack', 'pkt_meta', 'pkt', 'mem', 'func']);
+
+export function pointerAlu(ctx: Ctx, ins: Insn, op: number, ptr: Reg, off: Reg, scalarPlusPtr: boolean): Reg {
+  const dstno = ins.dst;
+  const known = tnumIsConst(off.varOff);
+  const smin = off.smin;
+  if ((known && (off.smin !== off.smax || off.umin !== off.umax)) || off.smin > off.smax || off.umin > off.umax) {
+    // bounds from a dead branch: the result means nothing
+    const r = constScalar(0n);
+    setUnknown(r);
+    return r;
+  }
+  if (o.cls(ins.code) !== o.BPF_ALU64) {
+    if (op === o.BPF_SUB && ctx.priv) {
+      const r = constScalar(0n);
+      setUnknown(r);
+      return r;
+    }
+    reject('EACCES', `R${dstno} 32-bit pointer arithmetic prohibited`, 'do pointer arithmetic with 64-bit instructions (r registers, not w)');
+  }
+  if (ptr.maybeNull) {
+    reject('EACCES', `R${dstno} pointer arithmetic on ${typeStr(ptr)} prohibited, null-check it first`, 'compare the pointer with 0 (if (p == NULL) ...) before doing arithmetic on it');
+  }
+  const mapPtrOk = ptr.type === 'map_ptr' && known && smin === 0n && op === o.BPF_ADD;
+  if (!ALLOWED.has(ptr.type) && !mapPtrOk) reject('EACCES', `R${dstno} pointer arithmetic on ${typeStr(ptr)} prohibited`);
+  saneOffset(off, ptr);
+  saneOffset(ptr, ptr);
+  const dst: Reg = cloneReg(ptr);
+  dst.id = ptr.id;
+  mark32Unbounded(dst);
+  switch (op) {
+    case o.BPF_ADD:
+      add(ctx, dst, ptr, off, known);
+      break;
+    case o.BPF_SUB:
+      if (scalarPlusPtr) reject('EACCES', `R${dstno} tried to subtract pointer from scalar`);
+      if (ptr.type === 'stack') reject('EACCES', `R${dstno} subtraction from stack pointer prohibited`, 'add a negative constant to the stack pointer instead');
+      sub(ctx, dst, ptr, off, known);
+      break;
+    case o.BPF_AND:
+    case o.BPF_OR:
+    case o.BPF_XOR:
+      reject('EACCES', `R${dstno} bitwise operator ${ALU_STR[op >> 4]} on pointer prohibited`);
+      break;
+    default:
+      reject('EACCES', `R${dstno} pointer arithmetic with ${ALU_STR[op >> 4]} operator prohibited`);
+  }
+  saneOffset(dst, ptr);
+  syncBounds(dst);
+  if (!ctx.priv) sanitizeBounds(dstno, dst);
+  return dst;
+}
+
+/**
+ * Unprivileged programs may only form pointers that stay inside their
+ * object (Linux's sanitize_check_bounds: the Spectre masking needs it).
+ */
+function sanitizeBounds(dstno: number, r: Reg): void {
+  if (r.type === 'stack') {
+    if (!tnumIsConst(r.varOff)) reject('EACCES', `R${dstno} variable stack access prohibited for !root, var_off=${tnumLog(r.varOff)} off=${r.off}`);
+    const off = r.off + Number(BigInt.asIntN(64, r.varOff.value));
+    if (off >= 0 || off < -512) reject('EACCES', `R${dstno} stack pointer arithmetic goes out of range, prohibited for !root; off=${off}`);
+  } else if (r.type === 'map_value') {
+    try {
+      regionAccess(dstno, r, r.off, 1, r.map!.valueSize, false, 'map value');
+    } catch (e) {
+      if (!(e instanceof VerifierError)) throw e;
+      throw new VerifierError('EACCES', `R${dstno} pointer arithmetic of map value goes out of range, prohibited for !root`, undefined, [...e.before, e.message]);
+    }
+  }
+}
+
+const fitsS32 = (v: bigint): boolean => v === BigInt.asIntN(32, v);
+
+function add(ctx: Ctx, dst: Reg, ptr: Reg, off: Reg, known: boolean): void {
+  if (known && fitsS32(BigInt(ptr.off) + off.smin)) {
+    dst.off = ptr.off + Number(off.smin);
+    return;
+  }
+  const smin = ptr.smin + off.smin;
+  const smax = ptr.smax + off.smax;
+  const sOver = smin < S64_MIN || smin > S64_MAX || smax < S64_MIN || smax > S64_MAX;
+  dst.smin = sOver ? S64_MIN : smin;
+  dst.smax = sOver ? S64_MAX : smax;
+  const umin = ptr.umin + off.umin;
+  const umax = ptr.umax + off.umax;
+  const uOver = umin > U64_MAX || umax > U64_MAX;
+  dst.umin = uOver ? 0n : umin;
+  dst.umax = uOver ? U64_MAX : umax;
+  dst.varOff = tnumAdd(ptr.varOff, off.varOff);
+  if (isPkt(ptr)) {
+    // a packet pointer moved by an unknown amount: its checked range no longer holds
+    dst.id = ctx.newId();
+    dst.range = 0;
+  }
+}
+
+function sub(ctx: Ctx, dst: Reg, ptr: Reg, off: Reg, known: boolean): void {
+  if (known && fitsS32(BigInt(ptr.off) - off.smin)) {
+    dst.off = ptr.off - Number(off.smin);
+    return;
+  }
+  const smin = ptr.smin - off.smax;
+  const smax = ptr.smax - off.smin;
+  const sOver = smin < S64_MIN || smin > S64_MAX || smax < S64_MIN || smax > S64_MAX;
+  dst.smin = sOver ? S64_MIN : smin;
+  dst.smax = sOver ? S64_MAX : smax;
+  if (ptr.umin < off.umax) {
+    dst.umin = 0n;
+    dst.umax = U64_MAX;
+  } else {
+    dst.umin = ptr.umin - off.umax;
+    dst.umax = ptr.umax - off.umin;
+  }
+  dst.varOff = tnumSub(ptr.varOff, off.varOff);
+  if (isPkt(ptr)) {
+    dst.id = ctx.newId();
+    if (off.smin < 0n) dst.range = 0;
+  }
+}
+
+/** Linux's check_reg_sane_offset: offsets the later checks can compute without overflow. */
+function saneOffset(r: Reg, ptr: Reg): void {
+  const t = typeStr(ptr);
+  const val = BigInt.asIntN(64, r.varOff.value);
+  const lim = BigInt(MAX_VAR_OFF);
+  if (tnumIsConst(r.varOff) && (val >= lim || val <= -lim)) reject('EINVAL', `math between ${t} pointer and ${val} is not allowed`);
+  if (r.off >= MAX_VAR_OFF || r.off <= -MAX_VAR_OFF) reject('EINVAL', `${t} pointer offset ${r.off} is not allowed`);
+  if (r.smin === S64_MIN) {
+    reject('EINVAL', `math between ${t} pointer and register with unbounded min value is not allowed`, 'bound the value added to the pointer first, e.g. with `if (x > N) return` or `x &= MASK`');
+  }
+  if (r.smin >= lim || r.smin <= -lim) reject('EINVAL', `value ${r.smin} makes ${t} pointer be out of bounds`);
+}
