@@ -390,50 +390,36 @@ const lruOp: fc.Arbitrary<LruOp> = fc.oneof(
   fc.record({ op: fc.constant('delete' as const), key: fc.nat(7) }),
 );
 
-/** Exact LRU: `order` holds keys, least recently used first. */
-function modelLru(order: number[], max: number, o: LruOp): string {
-  const at = order.indexOf(o.key);
-  const use = () => {
-    if (at >= 0) order.splice(at, 1);
-    order.push(o.key);
-  };
-  if (o.op === 'delete') {
-    if (at < 0) return 'ENOENT';
-    order.splice(at, 1);
-    return 'ok';
-  }
-  if (o.op === 'lookup') {
-    if (at < 0) return 'ENOENT';
-    if (o.prog) use(); // only a program's lookup marks an element used
-    return 'ok';
-  }
-  if (at >= 0 && o.flags === NOEXIST) return 'EEXIST';
-  if (at < 0 && o.flags === EXIST) return 'ENOENT';
-  if (at < 0 && order.length === max) order.shift();
-  use();
-  return 'ok';
-}
-
-test('lru hash: evicts exactly the least recently used element (program lookups and updates use it)', () => {
+/**
+ * Which key Linux's LRU evicts is checked against the kernel by
+ * map-differential.test.ts (the lru cases of kernel-probes/map-programs.ts);
+ * here, what holds whatever it evicts: never more than max_entries keys, no
+ * key lost while the map had room, a key just written is there with its
+ * value, and errors only where the flags call for them.
+ */
+test('lru hash: at most max_entries, nothing evicted before it is full, what was written is there', () => {
   fc.assert(
     fc.property(fc.array(lruOp, { maxLength: 80, size: 'max' }), (ops) => {
-      const env = newEnv();
+      const env = newEnv(2);
       const max = 4;
       const m = make({ type: MapType.LRU_HASH, keySize: 4, valueSize: 4, maxEntries: max }, env);
-      const order: number[] = [];
+      const keys = () => new Set(allKeys(m).map((k) => readU32(k)));
       for (const o of ops) {
-        const expected = modelLru(order, max, o);
+        const before = keys();
         const key = u32Bytes(o.key);
         let got: string;
         if (o.op === 'delete') got = errnoOf(() => m.delete(key));
         else if (o.op === 'lookup') got = o.prog ? (m.lookupElem(place(env.space, key), 0) ? 'ok' : 'ENOENT') : errnoOf(() => m.lookup(key));
         else if (o.prog) got = nameOf(m.updateElem(place(env.space, key), place(env.space, key), o.flags, 0));
         else got = errnoOf(() => m.update(key, key, o.flags));
-        assert.equal(got, expected, JSON.stringify(o));
-        const present = [...order].sort();
-        assert.deepEqual(allKeys(m).map((k) => readU32(k)).sort(), present);
+        const after = keys();
+        const what = `${JSON.stringify(o)}: ${got}, keys ${[...before]} → ${[...after]}`;
+        assert.ok(after.size <= max, what);
+        if (before.size < max) for (const k of before) assert.ok(after.has(k) || (o.op === 'delete' && k === o.key), what);
+        if (o.op === 'delete' || o.op === 'lookup') assert.equal(got, before.has(o.key) ? 'ok' : 'ENOENT', what);
+        if (o.op === 'update' && got === 'ok') assert.deepEqual(m.lookup(key), key, what);
+        if (o.op === 'update' && got !== 'ok') assert.ok((got === 'EEXIST' && o.flags === NOEXIST && before.has(o.key)) || (got === 'ENOENT' && o.flags === EXIST), what);
       }
-      for (const k of order) assert.deepEqual(m.lookup(u32Bytes(k)), u32Bytes(k));
     }),
     { numRuns: 300 },
   );
@@ -454,16 +440,20 @@ test('lru hash: a walk-through of eviction', () => {
 });
 
 test('lru hash with NO_COMMON_LRU: max_entries rounded to the CPUs, each CPU evicts from its own list', () => {
-  const env = newEnv(4);
-  const m = make({ type: MapType.LRU_HASH, keySize: 4, valueSize: 4, maxEntries: 6, flags: MapFlags.NO_COMMON_LRU }, env);
-  assert.equal(m.spec.maxEntries, 8); // two per CPU
+  assert.equal(make({ type: MapType.LRU_HASH, keySize: 4, valueSize: 4, maxEntries: 6, flags: MapFlags.NO_COMMON_LRU }, newEnv(4)).spec.maxEntries, 8); // two per CPU
+  const env = newEnv(2);
+  const m = make({ type: MapType.LRU_HASH, keySize: 4, valueSize: 4, maxEntries: 4, flags: MapFlags.NO_COMMON_LRU }, env);
   const add = (key: number, cpu: number) => assert.equal(m.updateElem(place(env.space, u32Bytes(key)), place(env.space, u32Bytes(key)), ANY, cpu), 0);
   add(1, 0);
   add(2, 0);
   add(10, 1);
   add(11, 1);
-  add(12, 1); // CPU 1's list is full: evicts 10, not CPU 0's older 1
-  assert.deepEqual(allKeys(m).map((k) => readU32(k)).sort((a, b) => a - b), [1, 2, 11, 12]);
+  add(12, 1); // CPU 1's list is full: it frees from its own list (up to 4 unused nodes at once), not CPU 0's older 1
+  m.lookupElem(place(env.space, u32Bytes(11)), 1); // a program's lookup, as in the kernel case
+  add(13, 1);
+  add(14, 1);
+  // Linux 6.18 kept these after the same steps (kernel-probes case 'lru no common lru, two CPUs')
+  assert.deepEqual(allKeys(m).map((k) => readU32(k)).sort((a, b) => a - b), [1, 2, 14]);
 });
 
 test('lru percpu hash: per-CPU values with LRU eviction', () => {

@@ -153,7 +153,7 @@ function lookupVerb(rt: Runtime, argv: string[], o: MapCliOptions): void {
   const id = a.map(rt);
   expectWord(a, 'key');
   const key = a.bytes('key', []);
-  const value = rt.map(id).lookup(key);
+  const value = rt.lookupElem(id, key);
   if (o.json) printJson({ key: hexList(key), value: hexList(value) });
   else printLine(`key: ${hexBytes(key)}  value: ${hexBytes(value)}`);
 }

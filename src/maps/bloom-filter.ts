@@ -1,6 +1,7 @@
 import { ERRNO, ErrnoName } from '../errno.js';
 import { Region } from '../vm/memory.js';
 import { code, MapBase } from './base.js';
+import { jhash } from './jhash.js';
 import { ACCESS_MASK, checkExactly, checkFlags, checkNonZero, MapKind } from './kind.js';
 import { KMALLOC_MAX_SIZE, U32_MAX } from './limits.js';
 import { MapEnv, MapFlags, UpdateFlags } from './map.js';
@@ -15,11 +16,12 @@ const EOPNOTSUPP = ERRNO.EOPNOTSUPP;
  * (0) or "surely absent" (ENOENT). Nothing can be removed.
  *
  * The bit array is sized as Linux sizes it: max_entries × nr_hashes × 7/5
- * bits, rounded up to a power of two (at least 64; 2^32 past 2^31). The
- * hash functions are tsbpf's own (Linux uses jhash), seeded with a random u32
- * unless BPF_F_ZERO_SEED, so which values collide differs from Linux; there
- * are never false negatives. The bits live outside the address space (no
- * program can address them); memoryUsed() is the bit array.
+ * bits, rounded up to a power of two (at least 64; 2^32 past 2^31). Hash
+ * function i is jhash of the value seeded with seed + i, as in Linux, the
+ * seed a random u32 unless BPF_F_ZERO_SEED: with a zero seed the same values
+ * collide as in Linux. There are never false negatives. The bits live outside
+ * the address space (no program can address them); memoryUsed() is the bit
+ * array.
  *
  * Pop, delete and get-next-key fail with EOPNOTSUPP, as in Linux.
  */
@@ -126,7 +128,7 @@ export class BloomFilterMap extends MapBase {
 
   /** The bit the i-th hash function picks for `value`. */
   private bit(value: Uint8Array, i: number): number {
-    return (hash32(value, (this.seed + i) >>> 0) & this.mask) >>> 0;
+    return (jhash(value, (this.seed + i) >>> 0) & this.mask) >>> 0;
   }
 }
 
@@ -138,18 +140,6 @@ function bitCount(maxEntries: number, hashes: number): number {
   if (bits > U32_MAX || bits > 2 ** 31) return 2 ** 32;
   if (bits <= 64) return 64;
   return 2 ** Math.ceil(Math.log2(bits));
-}
-
-/** A seeded 32-bit hash: FNV-1a over the bytes, then the murmur3 finaliser. */
-function hash32(bytes: Uint8Array, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 function randomU32(): number {

@@ -5,9 +5,11 @@ import { ElemKeys } from './elem-keys.js';
 import { keyId } from './keys.js';
 import { ACCESS_MASK, checkFlags, checkNonZero, MapKind } from './kind.js';
 import { HTAB_BUCKET_SIZE, HTAB_ELEM_SIZE, KMALLOC_MAX_SIZE, PCPU_MIN_UNIT_SIZE, round8, U32_MAX } from './limits.js';
-import { LruSlots } from './lru.js';
+import { LinuxLru } from './lru.js';
 import { MapEnv, MapFlags, UpdateFlags } from './map.js';
 import { OrderedIndex } from './ordered-index.js';
+import { BucketIndex } from './bucket-index.js';
+import { jhash } from './jhash.js';
 import { FreeSlots, SlotAllocator } from './slots.js';
 import { need, NormalSpec } from './spec.js';
 import { ValueSlots } from './values.js';
@@ -36,12 +38,18 @@ type Fill = (slot: number) => void;
  *
  * get-next-key: Linux walks its buckets in hash order, which depends on a
  * random seed; tsbpf walks the keys in insertion order (a key updated in
- * place keeps its place). As in Linux, a key that is not in the map yields
- * the first key, and the last key yields ENOENT.
+ * place keeps its place). With BPF_F_ZERO_SEED the order is Linux's
+ * (BucketIndex: jhash of the key with seed 0; a replaced HASH or LRU_HASH
+ * element goes to the head of its bucket, a per-CPU one stays). As in Linux,
+ * a key that is not in the map yields the first key, and the last key
+ * yields ENOENT.
  *
- * An update of an existing key writes the value in place (Linux swaps in a
- * new element for HASH and LRU_HASH; a program holding the old value's
- * address sees the new value here rather than the old one).
+ * An update of an existing HASH key writes the value in place (Linux swaps
+ * in a new element; a program holding the old value's address sees the new
+ * value here rather than the old one). LRU maps follow Linux's order of work
+ * (LinuxLru): an update takes a node first, which may evict, even to replace
+ * a key (LRU_HASH) or when its flags then fail; the replaced or unused node
+ * is freed after.
  *
  * memoryUsed(): the value slots plus sizeof(struct htab_elem) and the key,
  * rounded up to 8, for each of max_entries elements, all charged at creation.
@@ -50,11 +58,13 @@ export class HashMap extends MapBase {
   readonly regions: readonly Region[];
   private readonly values: ValueSlots;
   private readonly keys: ElemKeys;
-  private readonly index = new OrderedIndex<Entry>();
+  private readonly index: OrderedIndex<Entry> | BucketIndex<Entry>;
   /** the id of the element in each slot, for eviction */
   private readonly ids: (string | undefined)[];
   private readonly slots: SlotAllocator;
   private readonly lru: boolean;
+  /** Linux replaces a HASH or LRU_HASH element with a new one (per-CPU values are written in place) */
+  private readonly renewOnReplace: boolean;
   private readonly bytes: number;
 
   constructor(spec: NormalSpec, env: MapEnv, kind: HashKind) {
@@ -67,7 +77,9 @@ export class HashMap extends MapBase {
     this.regions = [this.values.region, this.keys.region];
     this.ids = new Array<string | undefined>(n);
     this.lru = kind.lru;
-    this.slots = kind.lru ? new LruSlots(n, lruLists(spec, env), (slot) => this.evict(slot)) : new FreeSlots(n);
+    this.index = spec.flags & MapFlags.ZERO_SEED ? new BucketIndex(2 ** Math.ceil(Math.log2(n)), (e) => jhash(e.key, 0)) : new OrderedIndex();
+    this.renewOnReplace = !kind.percpu;
+    this.slots = kind.lru ? new LinuxLru(n, env.cpus, (spec.flags & MapFlags.NO_COMMON_LRU) !== 0, (slot) => this.evict(slot)) : new FreeSlots(n);
   }
 
   /** number of elements */
@@ -91,6 +103,7 @@ export class HashMap extends MapBase {
       EEXIST: 'the key exists and flags are BPF_NOEXIST',
       ENOENT: 'no such key and flags are BPF_EXIST',
       E2BIG: `the map is full (max_entries ${this.spec.maxEntries})`,
+      ENOMEM: 'the LRU lists have no node to give (all taken on other CPUs)',
     });
   }
 
@@ -130,7 +143,7 @@ export class HashMap extends MapBase {
     return this.bytes;
   }
 
-  /** The elements present when the walk starts, in insertion order, less those deleted (or replaced) on the way. */
+  /** The elements present when the walk starts, in get-next-key order, less those deleted (or replaced) on the way. */
   forEachElem(cpu: number, visit: (keyAddr: number, valueAddr: number) => boolean): number {
     return this.keys.walk((keyAddr) => {
       let n = 0;
@@ -148,12 +161,14 @@ export class HashMap extends MapBase {
   private put(key: Uint8Array, id: string, flags: number, cpu: number, fill: Fill): ErrnoName | undefined {
     const bad = updateFlagsError(flags);
     if (bad) return bad;
+    if (this.lru) return this.renewOnReplace ? this.putLru(key, id, flags, cpu, fill) : this.putLruPercpu(key, id, flags, cpu, fill);
     const old = this.index.get(id);
     if (old && flags === UpdateFlags.NOEXIST) return 'EEXIST';
     if (!old && flags === UpdateFlags.EXIST) return 'ENOENT';
     if (old) {
       fill(old.slot);
       this.slots.touch(old.slot);
+      if (this.renewOnReplace && this.index instanceof BucketIndex) this.index.renew(id);
       return undefined;
     }
     const slot = this.slots.acquire(cpu);
@@ -165,6 +180,59 @@ export class HashMap extends MapBase {
     return undefined;
   }
 
+  /**
+   * htab_lru_map_update_elem: a node for the new element first (it may evict,
+   * even `key` itself), then the flags; a replaced element's node is freed
+   * and the new one starts referenced.
+   */
+  private putLru(key: Uint8Array, id: string, flags: number, cpu: number, fill: Fill): ErrnoName | undefined {
+    const slot = this.slots.acquire(cpu);
+    if (slot < 0) return 'ENOMEM';
+    const old = this.index.get(id);
+    const err = flagsError(old !== undefined, flags);
+    if (err) {
+      this.slots.release(slot);
+      return err;
+    }
+    this.values.clear(slot);
+    fill(slot);
+    this.ids[slot] = id;
+    if (!old) {
+      this.index.add(id, { key: key.slice(), slot });
+      return undefined;
+    }
+    this.ids[old.slot] = undefined;
+    this.slots.release(old.slot);
+    old.slot = slot;
+    this.slots.touch(slot);
+    if (this.index instanceof BucketIndex) this.index.renew(id);
+    return undefined;
+  }
+
+  /**
+   * __htab_lru_percpu_map_update_elem: a node first unless flags are
+   * BPF_EXIST; an existing element is written in place and referenced; an
+   * unused node is freed.
+   */
+  private putLruPercpu(key: Uint8Array, id: string, flags: number, cpu: number, fill: Fill): ErrnoName | undefined {
+    const slot = flags === UpdateFlags.EXIST ? -1 : this.slots.acquire(cpu);
+    if (slot < 0 && flags !== UpdateFlags.EXIST) return 'ENOMEM';
+    const old = this.index.get(id);
+    const err = flagsError(old !== undefined, flags);
+    if (!err && old) {
+      this.slots.touch(old.slot);
+      fill(old.slot);
+    } else if (!err) {
+      this.values.clear(slot);
+      fill(slot);
+      this.index.add(id, { key: key.slice(), slot });
+      this.ids[slot] = id;
+      return undefined;
+    }
+    if (slot >= 0) this.slots.release(slot);
+    return err;
+  }
+
   private remove(id: string): ErrnoName | undefined {
     const e = this.index.remove(id);
     if (!e) return 'ENOENT';
@@ -173,11 +241,13 @@ export class HashMap extends MapBase {
     return undefined;
   }
 
-  /** The LRU policy reuses `slot`: drop its element. */
-  private evict(slot: number): void {
+  /** The LRU policy reuses `slot`: drop its element; whether there was one. */
+  private evict(slot: number): boolean {
     const id = this.ids[slot];
-    if (id !== undefined) this.index.remove(id);
+    if (id === undefined) return false;
+    this.index.remove(id);
     this.ids[slot] = undefined;
+    return true;
   }
 
   private valueWhat(): string {
@@ -186,9 +256,11 @@ export class HashMap extends MapBase {
   }
 }
 
-/** LRU lists: one shared, or one per CPU with BPF_F_NO_COMMON_LRU. */
-function lruLists(spec: NormalSpec, env: MapEnv): number {
-  return spec.flags & MapFlags.NO_COMMON_LRU ? env.cpus : 1;
+/** check_flags of hashtab.c, once the flags are known to be BPF_ANY, BPF_NOEXIST or BPF_EXIST. */
+function flagsError(exists: boolean, flags: number): ErrnoName | undefined {
+  if (exists && flags === UpdateFlags.NOEXIST) return 'EEXIST';
+  if (!exists && flags === UpdateFlags.EXIST) return 'ENOENT';
+  return undefined;
 }
 
 /** HTAB_CREATE_FLAG_MASK */

@@ -87,8 +87,8 @@ export interface MapEnv {
   cpus: number;
   /** reserve `bytes` of the Runtime's memory budget; throws ENOMEM/E2BIG when over */
   charge(bytes: number): void;
-  /** whether a program with this ID is loaded (PROG_ARRAY updates) */
-  programExists?(id: number): boolean;
+  /** the loaded program with this ID (its `enum bpf_prog_type`), or undefined (PROG_ARRAY updates) */
+  program?(id: number): { type: number } | undefined;
   /** the live map with this ID, or undefined (map-in-map: the inner template and the maps stored) */
   mapRef?(id: number): MapRef | undefined;
 }

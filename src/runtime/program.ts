@@ -10,6 +10,7 @@ import { TailCall } from '../helpers/registry.js';
 import { MAX_TAIL_CALL_CNT } from '../helpers/tail-call.js';
 import { RunExtras } from '../vm/interpreter.js';
 import { CORE_POISON_HELPER_ID } from '../btf/core-patch.js';
+import { claimProgArrays } from '../maps/prog-array.js';
 
 /** A program as plain data, before loading (cilium/ebpf's ProgramSpec). */
 export interface ProgramSpec {
@@ -60,6 +61,7 @@ export class Program {
     if (this.type) checkHelperCalls(this.type, spec.insns);
     this.insns = relocate(spec, runtime);
     this.vm = createEngine(spec.engine ?? 'interp', this.insns, { space: runtime.space, helpers: runtime.helpers, budget: spec.budget });
+    claimProgArrays(usedMaps(spec).map((mapId) => runtime.map(mapId)), spec.type ?? 0, `program '${spec.name ?? ''}' (id ${id})`);
   }
 
   run(options: RunOptions = {}): RunResult {
@@ -170,6 +172,19 @@ function resolveType(spec: ProgramSpec): ProgramType | undefined {
   if (pt) return pt;
   const known = PROGRAM_TYPES.map((t) => `${t.name} ${t.type}`).join(', ');
   throw new BpfError('EINVAL', `program type ${spec.type} is not supported (tsbpf has ${known})`);
+}
+
+/** The IDs of the maps the program's `lddw`s name (Linux's used_maps), each once. */
+function usedMaps(spec: ProgramSpec): number[] {
+  const ids = new Set<number>();
+  for (const ins of spec.insns) {
+    // the second slot of an lddw has code 0: only the first is looked at
+    if (ins.code !== o.LDDW || ins.src === 0 || ins.src === o.BPF_PSEUDO_FUNC || ins.src === o.BPF_PSEUDO_BTF_ID) continue;
+    const byIndex = ins.src === o.BPF_PSEUDO_MAP_IDX || ins.src === o.BPF_PSEUDO_MAP_IDX_VALUE;
+    const id = byIndex ? spec.maps?.[ins.imm] : ins.imm;
+    if (id !== undefined) ids.add(id);
+  }
+  return [...ids];
 }
 
 /** Copy the instructions with every map `lddw` rewritten to the address it designates. */

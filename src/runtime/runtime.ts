@@ -1,6 +1,6 @@
 import { BpfError } from '../errno.js';
 import { HelperDef, HelperRegistry, HostInfo, KernelEnv } from '../helpers/registry.js';
-import { BpfMap, MapSpec, MapType } from '../maps/map.js';
+import { BpfMap, MapFlags, MapSpec, MapType } from '../maps/map.js';
 import { createMap } from '../maps/create.js';
 import { isMapOfMaps } from '../maps/map-in-map.js';
 import { AddressSpace, Region } from '../vm/memory.js';
@@ -54,6 +54,12 @@ interface MapEntry {
   /** the map's address for `lddw rX, map` (a CONST_PTR_TO_MAP): never inside a region */
   ptr: number;
   frozen: boolean;
+  /**
+   * What user space may do through the Runtime: BPF_F_RDONLY / BPF_F_WRONLY
+   * at creation set the access mode of the creator's fd in Linux, and the
+   * Runtime's handle on a map plays that fd (tsbpf has no other fds).
+   */
+  access: { read: boolean; write: boolean };
   /** bytes of the memory limit the map holds (it may charge more later), returned when it is closed */
   account: { bytes: number };
 }
@@ -201,8 +207,8 @@ export class Runtime {
   private snapshot(path: string, id: number): PinnedMap {
     const map = this.map(id);
     if (map.spec.keySize === 0) throw new BpfError('EINVAL', `map ${id} ('${map.spec.name}') has no keys to save: pinning it is not supported yet`);
-    if (!isMapOfMaps(map.spec.type)) return { path, spec: { ...map.spec }, entries: this.entries(id) };
-    const links = this.entries(id).map(([k, v]): [Uint8Array, string] => {
+    if (!isMapOfMaps(map.spec.type)) return { path, spec: { ...map.spec }, entries: this.walk(id) };
+    const links = this.walk(id).map(([k, v]): [Uint8Array, string] => {
       const innerId = new DataView(v.buffer, v.byteOffset).getUint32(0, true);
       const at = [...this.pinned].find(([, pinnedId]) => pinnedId === innerId);
       if (!at) throw new BpfError('EINVAL', `map ${id} ('${map.spec.name}') holds map ${innerId}, which is not pinned: pin its inner maps first`);
@@ -234,7 +240,7 @@ export class Runtime {
           this.charge(bytes, spec);
           account.bytes += bytes;
         },
-        programExists: (id) => this.programs.has(id),
+        program: (id) => this.programs.get(id) && { type: this.programs.get(id)!.spec.type ?? 0 },
         mapRef: (id) => {
           const e = this.maps.get(id);
           return e && { id, map: e.map, ptr: e.ptr };
@@ -244,7 +250,9 @@ export class Runtime {
       this.charged -= account.bytes; // nothing of a failed map stays charged
       throw e;
     }
-    const entry: MapEntry = { id: this.nextMapId++, map, ptr: this.space.alloc(8), frozen: false, account };
+    const flags = spec.flags ?? 0;
+    const access = { read: (flags & MapFlags.WRONLY) === 0, write: (flags & MapFlags.RDONLY) === 0 };
+    const entry: MapEntry = { id: this.nextMapId++, map, ptr: this.space.alloc(8), frozen: false, access, account };
     this.maps.set(entry.id, entry);
     this.byPtr.set(entry.ptr, entry);
     return entry.id;
@@ -289,7 +297,9 @@ export class Runtime {
   mapInfo(id: number): MapInfo {
     const { map } = this.entry(id);
     const s = map.spec;
-    return { id, type: s.type, name: s.name, keySize: s.keySize, valueSize: s.valueSize, maxEntries: s.maxEntries, flags: s.flags, memoryUsed: map.memoryUsed() };
+    // Linux keeps BPF_F_RDONLY / BPF_F_WRONLY in the fd, not in map_flags (bpf_map_flags_retain_permanent).
+    const flags = s.flags & ~(MapFlags.RDONLY | MapFlags.WRONLY);
+    return { id, type: s.type, name: s.name, keySize: s.keySize, valueSize: s.valueSize, maxEntries: s.maxEntries, flags, memoryUsed: map.memoryUsed() };
   }
 
   /** The address a program uses for map `id` (what `lddw rX, map` loads). */
@@ -297,23 +307,60 @@ export class Runtime {
     return this.entry(id).ptr;
   }
 
-  /** BPF_MAP_FREEZE: user space may no longer write the map. */
+  /** BPF_MAP_FREEZE: user space may no longer write the map (EPERM without write access, or frozen already). */
   freezeMap(id: number): void {
-    this.entry(id).frozen = true;
+    this.writable(id, 'freeze').frozen = true;
   }
 
-  /** BPF_MAP_UPDATE_ELEM from user space (EPERM once frozen). */
+  /** BPF_MAP_LOOKUP_ELEM from user space; a bloom filter tests `value` (EPERM when the map is write-only). */
+  lookupElem(id: number, key: Uint8Array, value?: Uint8Array): Uint8Array {
+    const { map } = this.readable(id, 'look up');
+    return value !== undefined && map.spec.type === MapType.BLOOM_FILTER ? map.peek!(value) : map.lookup(key);
+  }
+
+  /** BPF_MAP_GET_NEXT_KEY from user space (EPERM when the map is write-only). */
+  nextKey(id: number, key: Uint8Array | undefined): Uint8Array {
+    return this.readable(id, 'iterate').map.nextKey(key);
+  }
+
+  /**
+   * BPF_MAP_LOOKUP_AND_DELETE_ELEM: a queue or stack pops; the hash types
+   * give the value and delete the key; other types ENOTSUPP, as in Linux.
+   * It needs both read and write access.
+   */
+  lookupAndDeleteElem(id: number, key: Uint8Array): Uint8Array {
+    const { map } = this.readable(id, 'look up and delete');
+    this.writable(id, 'look up and delete');
+    if (map.pop) return map.pop();
+    if (!HASH_TYPES.has(map.spec.type)) throw new BpfError('ENOTSUPP', `map ${id} ('${map.spec.name}'): lookup-and-delete is for queues, stacks and hash maps, not type ${map.spec.type}`);
+    const value = map.lookup(key);
+    map.delete(key);
+    return value;
+  }
+
+  /** BPF_MAP_UPDATE_ELEM from user space (EPERM once frozen, or when the map is read-only). */
   updateElem(id: number, key: Uint8Array, value: Uint8Array, flags = 0): void {
-    const e = this.entry(id);
-    if (e.frozen) throw new BpfError('EPERM', `map ${id} ('${e.map.spec.name}') is frozen: user space cannot update it`);
-    e.map.update(key, value, flags);
+    this.writable(id, 'update').map.update(key, value, flags);
   }
 
-  /** BPF_MAP_DELETE_ELEM from user space (EPERM once frozen). */
+  /** BPF_MAP_DELETE_ELEM from user space (EPERM once frozen, or when the map is read-only). */
   deleteElem(id: number, key: Uint8Array): void {
+    this.writable(id, 'delete from').map.delete(key);
+  }
+
+  /** The map's entry if user space may read it: EPERM for a map created BPF_F_WRONLY. */
+  private readable(id: number, op: string): MapEntry {
     const e = this.entry(id);
-    if (e.frozen) throw new BpfError('EPERM', `map ${id} ('${e.map.spec.name}') is frozen: user space cannot delete from it`);
-    e.map.delete(key);
+    if (!e.access.read) throw new BpfError('EPERM', `map ${id} ('${e.map.spec.name}') was created BPF_F_WRONLY: user space cannot ${op} it`);
+    return e;
+  }
+
+  /** The map's entry if user space may write it: EPERM when frozen or created BPF_F_RDONLY. */
+  private writable(id: number, op: string): MapEntry {
+    const e = this.entry(id);
+    if (!e.access.write) throw new BpfError('EPERM', `map ${id} ('${e.map.spec.name}') was created BPF_F_RDONLY: user space cannot ${op} it`);
+    if (e.frozen) throw new BpfError('EPERM', `map ${id} ('${e.map.spec.name}') is frozen: user space cannot ${op} it`);
+    return e;
   }
 
   /**
@@ -322,24 +369,32 @@ export class Runtime {
    * ones returned. The cursor is the last key returned, as libbpf's out_batch.
    */
   lookupBatch(id: number, cursor: Uint8Array | undefined, count: number): BatchResult {
+    this.readable(id, 'look up');
     return this.batch(id, cursor, count, false);
   }
 
-  /** Every (key, value) of map `id`, in get-next-key order. */
+  /** Every (key, value) of map `id`, in get-next-key order (EPERM when the map is write-only). */
   entries(id: number): Array<[Uint8Array, Uint8Array]> {
-    const { keys, values } = this.lookupBatch(id, undefined, Number.MAX_SAFE_INTEGER);
+    this.readable(id, 'dump');
+    return this.walk(id);
+  }
+
+  /** Every (key, value), whatever user space may read: what a pin saves. */
+  private walk(id: number): Array<[Uint8Array, Uint8Array]> {
+    const { keys, values } = this.batch(id, undefined, Number.MAX_SAFE_INTEGER, false);
     return keys.map((k, i) => [k, values[i]!]);
   }
 
-  /** BPF_MAP_LOOKUP_AND_DELETE_BATCH: as lookupBatch, deleting what it returns. */
+  /** BPF_MAP_LOOKUP_AND_DELETE_BATCH: as lookupBatch, deleting what it returns (read and write access). */
   lookupAndDeleteBatch(id: number, cursor: Uint8Array | undefined, count: number): BatchResult {
+    this.readable(id, 'look up and delete');
+    this.writable(id, 'delete from');
     return this.batch(id, cursor, count, true);
   }
 
   private batch(id: number, cursor: Uint8Array | undefined, count: number, del: boolean): BatchResult {
     if (!Number.isInteger(count) || count < 1) throw new BpfError('EINVAL', `map ${id}: batch count must be at least 1, not ${count}`);
     const e = this.entry(id);
-    if (del && e.frozen) throw new BpfError('EPERM', `map ${id} ('${e.map.spec.name}') is frozen: user space cannot delete from it`);
     const out: BatchResult = { keys: [], values: [], cursor, done: false };
     // Deleting while walking would lose the walk's place: collect first, then delete.
     let key = nextKey(e.map, cursor);
@@ -462,6 +517,9 @@ function nextKey(map: BpfMap, key: Uint8Array | undefined): Uint8Array | undefin
     throw e;
   }
 }
+
+/** The types BPF_MAP_LOOKUP_AND_DELETE_ELEM takes a key for. */
+const HASH_TYPES = new Set<number>([MapType.HASH, MapType.PERCPU_HASH, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH]);
 
 function u32(n: number): Uint8Array {
   const b = new Uint8Array(4);
