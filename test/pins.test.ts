@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Runtime } from '../src/runtime/runtime.js';
 import { PinStore } from '../src/runtime/pins.js';
-import { MapType } from '../src/maps/map.js';
+import { MapFlags, MapType } from '../src/maps/map.js';
 import { BpfError } from '../src/errno.js';
 
 const u32 = (v: number) => new Uint8Array(new Uint32Array([v]).buffer);
@@ -108,4 +108,17 @@ test('killing a writer mid-write always leaves a complete earlier or later state
     assert.equal(values.length, Number(g % 4000n) + 1, `round ${round}: generation ${g} has all its entries`);
   }
   assert.ok(readdirSync(dir).some((f) => f === 'gen.map.json'));
+});
+
+test('a pinned hash keeps its get-next-key order when it reopens (insertion order, and the bucket order of BPF_F_ZERO_SEED)', () => {
+  for (const flags of [0, MapFlags.ZERO_SEED]) {
+    const dir = tmp();
+    const a = new Runtime({ pins: new PinStore(dir) });
+    // 16 buckets for 12 keys: with a zero seed, keys 7 and 14, 21 and 77, 42 and 49 share buckets
+    const id = a.createMap({ type: MapType.HASH, keySize: 4, valueSize: 4, maxEntries: 4 * 3, flags });
+    for (let k = 0; k < 12; k++) a.updateElem(id, u32(k * 7), u32(k));
+    a.pin('h', id);
+    const b = new Runtime({ pins: new PinStore(dir) });
+    assert.deepEqual(b.entries(b.pinnedMap('h')), a.entries(id), `flags ${flags}`);
+  }
 });

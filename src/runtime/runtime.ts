@@ -113,7 +113,9 @@ export class Runtime {
     for (const pin of [...maps.filter((m) => !m.inner), ...maps.filter((m) => m.inner)]) {
       this.reopen(pin.path, () => {
         const id = pin.inner ? this.createMapOfMaps(pin.spec, pin.inner.template) : this.createMap(pin.spec);
-        for (const [k, v] of pin.entries) this.map(id).update(k, v, 0);
+        // A zero-seed hash lists a bucket's keys newest first: re-adding them oldest first keeps that order.
+        const entries = (pin.spec.flags ?? 0) & MapFlags.ZERO_SEED ? [...pin.entries].reverse() : pin.entries;
+        for (const [k, v] of entries) this.map(id).update(k, v, 0);
         for (const [k, path] of pin.inner?.links ?? []) this.map(id).update(k, u32(this.pinnedMap(path)), 0);
         this.pinned.set(pin.path, id);
       });
@@ -240,7 +242,10 @@ export class Runtime {
           this.charge(bytes, spec);
           account.bytes += bytes;
         },
-        program: (id) => this.programs.get(id) && { type: this.programs.get(id)!.spec.type ?? 0 },
+        program: (id) => {
+          const p = this.programs.get(id);
+          return p && { type: p.spec.type ?? 0 };
+        },
         mapRef: (id) => {
           const e = this.maps.get(id);
           return e && { id, map: e.map, ptr: e.ptr };

@@ -7,12 +7,14 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { MapFlags, MapType } from '../../src/maps/map.js';
 import type { MapProgramCase } from './map-programs.js';
 import type { Answer, Step } from './steps.js';
 
-export const RECORD_FILE = join(process.cwd(), 'test', 'kernel-probes', 'map-programs.kernel.json');
+/** In the source tree (this file runs from dist/test/kernel-probes). */
+export const RECORD_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'kernel-probes', 'map-programs.kernel.json');
 
 export interface Recording {
   /** `uname -r` of the kernel that answered */
