@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { assemble } from '../src/isa/asm.js';
 import { Insn } from '../src/isa/instruction.js';
 import { verify } from '../src/verifier/index.js';
-import { GEN_MAPS, randomProgram } from './verifier-gen.js';
+import { GEN_MAPS, GenType, randomProgram, typeOfSeed } from './verifier-gen.js';
 import { errorLine } from './verifier-suite-run.js';
 
 const ORACLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/verifier-oracle.py');
@@ -37,15 +37,15 @@ export interface KernelVerdict {
 export function comparableLog(log: string): string {
   return log
     .split('\n')
-    .filter((l) => !/^(func#\d+ @\d+|Live regs before insn:|\s+\d+: [0-9.]{10} \(|\s+\d+\s+\d+: |\(\d+(,\d+)*\) (frame \d+ insn|live stack)|SCC (enter|exit)|verification time|stack depth)/.test(l))
+    .filter((l) => !/^(func#\d+ @\d+|Live regs before insn:|\s+\d+: [0-9.]{10} \(|\s+\d+\s+\d+: |\(\d+(,\d+)*\) (frame \d+ insn|live stack)|verification time|stack depth)/.test(l))
     .join('\n')
     .replace(/\(18\) (r\d+) = (0x[0-9a-f]{12,16}|map\[[^\]]*\])( +;)?/g, (_m, r: string, _a: string, semi?: string) => `(18) ${r} = MAP${semi ? ' ;' : ''}`);
 }
 
-/** Ask the kernel about many XDP programs with the generator's map at once. */
-export function askKernel(progs: readonly Insn[][], logLevel = 1): KernelVerdict[] {
-  const input = progs.map((insns) => ({
-    type: 'xdp',
+/** Ask the kernel about many programs with the generator's maps at once. */
+export function askKernel(progs: readonly Insn[][], types: readonly GenType[], logLevel = 1): KernelVerdict[] {
+  const input = progs.map((insns, i) => ({
+    type: types[i],
     logLevel,
     maps: GEN_MAPS.map((m) => ({ type: m.typeName, key: m.keySize, value: m.valueSize, max: m.maxEntries })),
     insns: insns.map((i) => [i.code, i.dst, i.src, i.off, i.imm]),
@@ -66,12 +66,13 @@ export interface Difference {
 export function compareSeeds(first: number, count: number, logLevel = 1): { differences: Difference[]; accepted: number; rejected: number } {
   const seeds = Array.from({ length: count }, (_, i) => first + i);
   const progs = seeds.map((s) => assemble(randomProgram(s)));
-  const kernel = askKernel(progs, logLevel);
+  const types = seeds.map(typeOfSeed);
+  const kernel = askKernel(progs, types, logLevel);
   const differences: Difference[] = [];
   let accepted = 0;
   progs.forEach((insns, i) => {
     const k = kernel[i]!;
-    const ours = verify({ insns, type: 6 }, { progType: 'xdp', mapsByIndex: GEN_MAPS, logLevel });
+    const ours = verify({ insns }, { progType: types[i], mapsByIndex: GEN_MAPS, logLevel });
     if (k.accepted) accepted++;
     const seed = seeds[i]!;
     const line = ours.accepted ? undefined : errorLine(ours.log);

@@ -1,6 +1,6 @@
 /**
  * Random programs for the verifier's differential and soundness tests:
- * XDP programs made of small blocks that exercise what the verifier tracks —
+ * XDP, socket filter, tc and kprobe programs made of small blocks that exercise what the verifier tracks —
  * scalar arithmetic in 64 and 32 bits, conditional jumps, stack spills,
  * map lookups with NULL checks and bounded or unbounded indexes, packet
  * accesses with and without a check against data_end, bounded loops. Most
@@ -62,12 +62,24 @@ function imm(r: Rng): number {
   }
 }
 
+/** The program types the generator writes for, with what their context offers. */
+export type GenType = 'xdp' | 'socket_filter' | 'sched_cls' | 'kprobe';
+export const GEN_TYPES: readonly GenType[] = ['xdp', 'socket_filter', 'sched_cls', 'kprobe'];
+
+/** Context fields to read (offset, sizes that are allowed, plus some that are not) and to write. */
+const CTX: Record<GenType, { read: [number, number[]][]; write: [number, number[]][] }> = {
+  xdp: { read: [[12, [4]], [16, [4]], [12, [2]], [20, [4]]], write: [[12, [4]]] },
+  socket_filter: { read: [[0, [4, 2, 1]], [8, [4]], [16, [4]], [48, [4, 8]], [56, [4]], [76, [4]]], write: [[48, [4, 8]], [52, [4]], [8, [4]]] },
+  sched_cls: { read: [[0, [4]], [8, [4]], [32, [4]], [44, [4]], [48, [4]], [152, [8]]], write: [[8, [4]], [32, [4]], [44, [4]], [48, [4]], [0, [4]]] },
+  kprobe: { read: [[0, [8]], [8, [8]], [112, [8, 4]], [160, [8]], [168, [8]], [4, [4]]], write: [[0, [8]]] },
+};
+
 class Gen {
   private lines: string[] = [];
   private label = 0;
   /** functions to append after the main program */
   readonly funcs: string[][] = [];
-  constructor(private r: Rng) {}
+  constructor(private r: Rng, readonly type: GenType = 'xdp') {}
 
   emit(s: string): void {
     this.lines.push(s);
@@ -86,11 +98,12 @@ class Gen {
         this.emit(`${dst} = ${imm(r)}`);
         break;
       case 1:
-        this.emit(`${dst} = *(u32 *)(r6 + ${r.pick([12, 16])})`);
+      case 2: {
+        const [off, sizes] = r.pick(CTX[this.type].read);
+        const size = r.chance(0.9) ? r.pick(sizes) : r.pick([1, 2, 4, 8]);
+        this.emit(`${dst} = *(u${size * 8} *)(r6 + ${off})`);
         break;
-      case 2:
-        this.emit(`${dst} = *(u${r.pick([8, 16, 32])} *)(r6 + 12)`);
-        break;
+      }
       case 3:
         this.emit('call 7');
         this.emit(`${dst} = r0`);
@@ -172,13 +185,66 @@ class Gen {
     this.emit(`${out}:`);
   }
 
+  /** A context write (sometimes of a field the type may not write). */
+  ctxWrite(): void {
+    const r = this.r;
+    const [off, sizes] = r.pick(CTX[this.type].write);
+    const size = r.chance(0.9) ? r.pick(sizes) : r.pick([1, 2, 4, 8]);
+    if (r.chance(0.5)) this.emit(`*(u${size * 8} *)(r6 + ${off}) = ${r.pick(SCALARS)}`);
+    else this.emit(`*(u${size * 8} *)(r6 + ${off}) = ${imm(r)}`);
+  }
+
+  /** What each type reads of its data: packets, LD_ABS/LD_IND, skb_load_bytes, probe reads. */
+  data(): void {
+    const r = this.r;
+    switch (this.type) {
+      case 'xdp':
+        return this.packet(0, 4);
+      case 'sched_cls':
+        return this.packet(76, 80);
+      case 'socket_filter':
+        if (r.chance(0.5)) {
+          const size = r.pick([8, 16, 32]);
+          if (r.chance(0.5)) this.emit(`r0 = *(u${size} *)skb[${r.int(0, 40)}]`);
+          else this.emit(`r0 = *(u${size} *)skb[${r.pick(SCALARS)} + ${r.int(0, 20)}]`);
+          this.emit(`${r.pick(SCALARS)} = r0`);
+          return;
+        }
+        return this.helperRead(26);
+      default:
+        return this.helperRead(113);
+    }
+  }
+
+  /** skb_load_bytes(ctx, off, buf, len) or probe_read_kernel(buf, len, ptr) into the stack. */
+  helperRead(id: number): void {
+    const r = this.r;
+    const slot = r.pick([16, 32]);
+    const len = r.chance(0.7) ? r.pick([4, 8, 16]) : r.pick(SCALARS);
+    if (len.toString().startsWith('r') && r.chance(0.7)) this.emit(`${len} &= 15`);
+    if (id === 26) {
+      this.emit('r1 = r6');
+      this.emit(`r2 = ${r.int(0, 30)}`);
+      this.emit('r3 = r10');
+      this.emit(`r3 += -${slot}`);
+      this.emit(`r4 = ${len}`);
+    } else {
+      this.emit('r1 = r10');
+      this.emit(`r1 += -${slot}`);
+      this.emit(`r2 = ${len}`);
+      this.emit(`r3 = ${r.pick(SCALARS)}`);
+    }
+    this.emit(`call ${id}`);
+    if (r.chance(0.7)) this.emit(`${r.pick(SCALARS)} = *(u${r.pick([8, 32, 64])} *)(r10 - ${slot})`);
+  }
+
   /** A packet read, usually after a comparison with data_end. */
-  packet(): void {
+  packet(data: number, end: number): void {
     const r = this.r;
     const out = this.fresh();
     const n = r.pick([1, 2, 4, 8, 14, 20]);
-    this.emit('r2 = *(u32 *)(r6 + 0)');
-    this.emit('r3 = *(u32 *)(r6 + 4)');
+    this.emit(`r2 = *(u32 *)(r6 + ${data})`);
+    this.emit(`r3 = *(u32 *)(r6 + ${end})`);
     this.emit('r4 = r2');
     this.emit(`r4 += ${n}`);
     if (r.chance(0.85)) this.emit(`if r4 ${r.pick(['>', '>', '>='])} r3 goto ${out}`);
@@ -232,6 +298,7 @@ class Gen {
 
   loop(): void {
     const r = this.r;
+    if (r.chance(0.4)) return this.mayGotoLoop();
     const head = this.fresh();
     const c = r.pick(SCALARS);
     this.emit(`${c} = 0`);
@@ -239,6 +306,24 @@ class Gen {
     this.alu();
     this.emit(`${c} += ${r.pick([1, 1, 2])}`);
     this.emit(`if ${c} < ${r.pick([3, 5, 8])} goto ${head}`);
+  }
+
+  /** A loop that only may_goto's hidden counter ends, with a branch inside (states converge by widening). */
+  mayGotoLoop(): void {
+    const r = this.r;
+    const head = this.fresh();
+    const done = this.fresh();
+    const skip = this.fresh();
+    this.emit(`${head}:`);
+    this.emit(`may_goto ${done}`);
+    if (r.chance(0.5)) this.scalarSource(r.pick(SCALARS));
+    else this.alu();
+    this.emit(`if ${r.pick(SCALARS)} > ${r.int(0, 8)} goto ${skip}`);
+    this.emit(`${r.pick(SCALARS)} = ${r.chance(0.5) ? r.int(0, 4) : r.pick(SCALARS)}`);
+    this.emit(`${skip}:`);
+    if (r.chance(0.5)) this.alu();
+    this.emit(`goto ${head}`);
+    this.emit(`${done}:`);
   }
 
   block(depth: number): void {
@@ -264,7 +349,8 @@ class Gen {
         this.mapAccess();
         break;
       case 8:
-        this.packet();
+        if (r.chance(0.25)) this.ctxWrite();
+        else this.data();
         break;
       default:
         if (r.chance(0.3) && depth === 0) this.loop();
@@ -279,10 +365,13 @@ class Gen {
   }
 }
 
-/** A random XDP program (assembler text) from a seed. */
+/** The program type of the program a seed makes. */
+export const typeOfSeed = (seed: number): GenType => GEN_TYPES[seed % GEN_TYPES.length]!;
+
+/** A random program (assembler text) from a seed, of the type typeOfSeed gives. */
 export function randomProgram(seed: number, blocks = 8): string {
   const r = new Rng(seed);
-  const g = new Gen(r);
+  const g = new Gen(r, typeOfSeed(seed));
   g.emit('r6 = r1');
   for (const s of SCALARS) g.emit(`${s} = ${r.int(0, 3)}`);
   g.blocks(r.int(2, blocks), 0);

@@ -1,7 +1,8 @@
 import { Insn } from '../isa/instruction.js';
 import * as o from '../isa/opcodes.js';
 import { coerceSubregToSizeSx, coerceToSize, coerceToSizeSx, markUnbounded, syncBounds, zext32to64 } from './bounds.js';
-import { tnumBswap, tnumIsConst } from './tnum.js';
+import { tnumBswap, tnumConstSubreg, tnumIsConst, tnumSubreg } from './tnum.js';
+import { cloneState, curFrame } from './state.js';
 import { Ctx, preciseReg, regs, reject } from './context.js';
 import { ALU_STR } from './log-insn.js';
 import { leaksPointer, readReg, writeReg } from './operands.js';
@@ -48,7 +49,7 @@ function endOrNeg(ctx: Ctx, ins: Insn, op: number): void {
 /** A scalar whose value changed is no longer a copy of the others of its id. */
 function clearLink(r: Reg): void {
   r.id = 0;
-  r.addConst = false;
+  r.addConst = 0;
   r.off = 0;
 }
 
@@ -184,25 +185,64 @@ function adjustRegMinMax(ctx: Ctx, ins: Insn, op: number): void {
     rs[ins.dst] = pointerAlu(ctx, ins, op, dst, src, false);
     return;
   }
+  const dstUmax = dst.umax;
+  if ((op === o.BPF_AND || op === o.BPF_OR) && src.type === 'scalar' && tnumIsConst(src.varOff)) forkMinusOneOrZero(ctx, ins, dst);
   scalarAlu(op, dst, src, !alu64(ins));
-  linkAfterAdd(ctx, dst, src, op, alu64(ins));
+  linkAfterAdd(ctx, ins, dst, src, op, dstUmax);
+}
+
+/**
+ * A value known to be -1 or 0 (what `x s>>= 63` leaves) masked or or-ed
+ * with a constant: compilers use it as a select, and its range alone loses
+ * which of the two constants results. Linux explores the two values
+ * apart: this path goes on with -1, a queued one runs the instruction
+ * again with 0 (maybe_fork_scalars).
+ */
+function forkMinusOneOrZero(ctx: Ctx, ins: Insn, dst: Reg): void {
+  let half: boolean;
+  if (dst.smin === -1n && dst.smax === 0n) half = false;
+  else if (dst.s32min === -1n && dst.s32max === 0n) half = true;
+  else return;
+  const other = cloneState(ctx.state);
+  const zero = curFrame(other).regs[ins.dst]!;
+  if (half) {
+    setConst32(zero, 0n);
+    setConst32(dst, 0xffffffffn);
+  } else {
+    setConst(zero, 0n);
+    setConst(dst, 0xffffffffffffffffn);
+  }
+  ctx.push(other, ctx.insnIdx, true);
+}
+
+/** The low 32 bits known, the high half as it was (Linux's __mark_reg32_known). */
+function setConst32(r: Reg, v: bigint): void {
+  r.varOff = tnumConstSubreg(r.varOff, v);
+  r.s32min = r.s32max = BigInt.asIntN(32, v);
+  r.u32min = r.u32max = BigInt.asUintN(32, v);
 }
 
 /**
  * `r2 = r1; r2 += 5` keeps r2 linked to r1 with a constant offset, so a
- * later comparison of r1 bounds r2 too (Linux's BPF_ADD_CONST); any other
- * change ends the link.
+ * later comparison of r1 bounds r2 too (Linux's BPF_ADD_CONST): also a
+ * subtraction, and a 32-bit add or subtract of a value whose high half is
+ * zero (the link then also zero-extends). Any other change ends the link.
  */
-function linkAfterAdd(ctx: Ctx, dst: Reg, src: Reg, op: number, wide: boolean): void {
-  const constSrc = src.type === 'scalar' && tnumIsConst(src.varOff);
-  if (ctx.priv && wide && (op === o.BPF_ADD || op === o.BPF_SUB) && dst.id && constSrc && !dst.addConst) {
-    let v = BigInt.asIntN(64, src.varOff.value);
-    if (op === o.BPF_SUB) v = -v;
-    if (v >= -(1n << 31n) + 1n && v <= (1n << 31n) - 1n) {
-      dst.addConst = true;
-      dst.off = Number(v);
-      return;
-    }
+function linkAfterAdd(ctx: Ctx, ins: Insn, dst: Reg, src: Reg, op: number, dstUmax: bigint): void {
+  const wide = alu64(ins);
+  const sameReg = isX(ins) && ins.src === ins.dst;
+  const val = src.type === 'scalar' ? (wide ? src.varOff : tnumSubreg(src.varOff)) : undefined;
+  if (!ctx.priv || (op !== o.BPF_ADD && op !== o.BPF_SUB) || !dst.id || !val || !tnumIsConst(val) || sameReg) return clearLink(dst);
+  const v = BigInt.asIntN(64, val.value);
+  if (wide && (v < -(1n << 31n) || v >= 1n << 31n)) return clearLink(dst);
+  if (!wide && dstUmax > 0xffffffffn) return clearLink(dst);
+  let off = Number(BigInt.asIntN(32, v));
+  if (op === o.BPF_SUB) {
+    if (off === -(2 ** 31)) return clearLink(dst);
+    off = -off;
   }
-  clearLink(dst);
+  // only one constant can be tracked: a second add ends the link
+  if (dst.addConst) return clearLink(dst);
+  dst.addConst = wide ? 64 : 32;
+  dst.off = off;
 }

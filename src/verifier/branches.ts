@@ -328,7 +328,7 @@ function collectLinked(ctx: Ctx, dst: Reg, src: Reg | undefined): Loc[] {
         if (locs.length < LINKED_MAX) locs.push(loc);
         else {
           r.id = 0;
-          r.addConst = false;
+          r.addConst = 0;
           r.off = 0;
         }
       };
@@ -359,19 +359,16 @@ function syncLinked(st: VerifierState, known: Reg, linked: readonly Loc[]): void
     const r = at(st, l);
     if (!r || r === known || r.type !== 'scalar' || r.id !== known.id) continue;
     if ((!r.addConst && !known.addConst) || r.off === known.off) {
-      const { addConst, off } = r;
       assignReg(r, known);
-      r.addConst = addConst;
-      r.off = off;
       continue;
     }
     const off = r.off;
     const addConst = r.addConst;
     assignReg(r, known);
-    scalarAlu(o.BPF_ADD, r, knownBounds(BigInt(off - known.off)), false);
+    // made by a 32-bit add: the add is a 32-bit one, the high half zero
+    scalarAlu(o.BPF_ADD, r, knownBounds(BigInt(off - known.off)), addConst === 32);
     r.off = off;
     r.addConst = addConst;
-    r.id = known.id;
   }
 }
 

@@ -4,7 +4,7 @@ import type { Proto } from './helper-protos.js';
 import { frameLog } from './log.js';
 import { S64_MAX, S64_MIN } from './bounds.js';
 import { readReg } from './operands.js';
-import { Reg, VerifierMap, cloneReg, notInit, pointer, setNotInit, setUnknown, unknownScalar } from './reg.js';
+import { Reg, VerifierMap, cloneReg, isNull, notInit, pointer, setNotInit, unknownScalar } from './reg.js';
 import { FuncState, MAX_CALL_FRAMES, VerifierState, cloneState, curFrame, newFrame } from './state.js';
 
 /**
@@ -81,6 +81,8 @@ export function pushCallback(ctx: Ctx, proto: Proto, meta: { map?: VerifierMap; 
   if (loops) {
     readReg(ctx, 1);
     const nr = caller.regs[1]!;
+    // Linux inlines bpf_loop when flags is a known 0: it marks the zero, then the count, precise
+    if (isNull(caller.regs[4]!)) preciseReg(ctx, 4);
     preciseReg(ctx, 1);
     if (BigInt(caller.callbackDepth) >= nr.umax) {
       caller.callbackDepth = 0;
@@ -97,7 +99,7 @@ export function pushCallback(ctx: Ctx, proto: Proto, meta: { map?: VerifierMap; 
   setArgs(callee.regs, cbCaller.regs, loops, meta.map);
   cbCaller.callbackDepth++;
   caller.callbackDepth = 0;
-  widenRepeated(cbCaller);
+  cb.cbUnrollDepth++;
   cb.frames.push(callee);
   ctx.push(cb, meta.subprog);
 }
@@ -112,21 +114,6 @@ function setArgs(regs: Reg[], callerRegs: Reg[], loops: boolean, map: VerifierMa
     regs[2] = pointer('map_key', { map });
     regs[3] = pointer('map_value', { map });
     regs[4] = cloneReg(callerRegs[3]!);
-  }
-}
-
-/**
- * After a few simulated iterations of a callback whose caller state keeps
- * changing, forget the changing scalars of the caller's stack, so that the
- * states at the call repeat and exploration ends (Linux widens the scalars
- * that decided no verdict; we widen after UNROLL iterations).
- */
-const UNROLL = 8;
-
-function widenRepeated(f: FuncState): void {
-  if (f.callbackDepth < UNROLL) return;
-  for (const slot of f.stack) {
-    if (slot.spilled.type === 'scalar' && !slot.spilled.precise) setUnknown(slot.spilled);
   }
 }
 

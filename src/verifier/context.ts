@@ -33,7 +33,8 @@ export interface Ctx {
   /** record the stack depth a function reached */
   noteStackDepth(frame: FuncState, depth: number): void;
   /** queue a state to explore from instruction `insn` (a branch, a callback) */
-  push(state: VerifierState, insn: number): void;
+  /** queue another path; `again`: it runs the current instruction again (its history does not hold it yet) */
+  push(state: VerifierState, insn: number, again?: boolean): void;
   /** the exact values of these registers / spilled slots decide a verdict (precision.ts) */
   markPrecise(locs: Loc[]): void;
   /** the instruction being checked loads or stores this stack slot at a constant offset */

@@ -12,11 +12,14 @@ import { checkLdAbs, checkLdImm64, checkLdx, checkSt, checkStx, PtrTypes } from 
 import { Log, Scratch, frameLog } from './log.js';
 import { formatInsnLog, LddwNames } from './log-insn.js';
 import { readReg } from './operands.js';
-import { statesEqual } from './prune.js';
+import { Exact, regsIdentical, statesEqual } from './prune.js';
 import { checkRefLeak } from './refs.js';
-import { Reg, VerifierMap, pointer, setUnknown } from './reg.js';
+import { VerifierMap, pointer } from './reg.js';
 import { FuncState, Slot, VerifierState, cloneState, curFrame, newFrame } from './state.js';
 import { Backtrack, GiveUp, HistEntry, Loc, backtrackInsn } from './precision.js';
+import { CallChain, callChain } from './scc.js';
+import { sameCallsites, widenImprecise } from './widen.js';
+import { clearSingularIds } from './singular-ids.js';
 
 /**
  * The path exploration (Linux's do_check): instructions are checked one by
@@ -45,6 +48,34 @@ interface Checkpoint {
   reset: number;
   hits: number;
   misses: number;
+  /** dropped from the comparisons but still counted as alive (Linux's free list) until fully explored */
+  evicted?: boolean;
+}
+
+/**
+ * Where a path stands: its last checkpoint, the instructions since, the
+ * slots it wholly wrote since and the first frame it created since.
+ */
+interface PathPos {
+  parent?: Checkpoint;
+  hist: HistEntry[];
+  written: Set<number>;
+  reset: number;
+  insn: number;
+  frames: number;
+}
+
+/** A path pruned against a loop state whose marks may still grow (Linux's bpf_scc_backedge). */
+interface Backedge {
+  equal: Checkpoint;
+  at: PathPos;
+}
+
+/** A loop (by call chain) entered on the current path: its first checkpoint and its backedges (bpf_scc_visit). */
+interface SccVisit {
+  chain: CallChain;
+  entry?: Checkpoint;
+  backedges: Backedge[];
 }
 
 interface Pending {
@@ -66,6 +97,8 @@ export interface ExploreOptions {
   log: Log;
   cfg: Cfg;
   live: Uint16Array;
+  /** the loop (SCC) of each instruction, 0 for none (scc.ts) */
+  scc: Uint32Array;
   gpl: boolean;
   funcInfo: boolean;
   insnLimit: number;
@@ -118,6 +151,9 @@ export class Verifier implements Ctx {
   /** the slots this path wholly wrote since its last checkpoint, and the first frame it created since */
   private written = new Set<number>();
   private reset = Infinity;
+  private readonly visits = new Map<string, SccVisit>();
+  /** whether marking precision changed a checkpoint (for the backedge fixed point) */
+  private marked = false;
 
   constructor(private readonly opts: ExploreOptions) {
     this.insns = opts.insns;
@@ -128,7 +164,7 @@ export class Verifier implements Ctx {
     this.subprogStarts = opts.cfg.subprogs;
     const main = newFrame(0, -1, 0);
     main.regs[1] = pointer('ctx');
-    this.state = { frames: [main], refs: [], mayGotoDepth: 0 };
+    this.state = { frames: [main], refs: [], mayGotoDepth: 0, cbUnrollDepth: 0 };
     this.stats.stackDepth.set(0, 0);
   }
 
@@ -145,11 +181,12 @@ export class Verifier implements Ctx {
     if (depth > prev) this.stats.stackDepth.set(f.subprog, depth);
   }
 
-  push(state: VerifierState, insn: number): void {
+  push(state: VerifierState, insn: number, again = false): void {
     if (this.parent) this.parent.branches++;
     // a state entering a new frame (a callback) starts that frame's stack afresh
     const reset = Math.min(this.reset, state.frames.length > this.state.frames.length ? this.state.frames.length : Infinity);
-    this.pending.push({ state, insn, prev: this.insnIdx, logPos: this.log.pos, parent: this.parent, hist: this.hist.slice(), written: new Set(this.written), reset });
+    const hist = this.hist.slice(0, again ? this.hist.length - 1 : this.hist.length);
+    this.pending.push({ state, insn, prev: this.insnIdx, logPos: this.log.pos, parent: this.parent, hist, written: new Set(this.written), reset });
     if (this.pending.length > 8192) reject('EFAULT', `The sequence of ${this.pending.length} jumps is too complex.`, 'the program has too many branches pending at once: simplify its conditions');
   }
 
@@ -201,13 +238,7 @@ export class Verifier implements Ctx {
    * whole write of the slot must keep comparing it (Linux's read marks).
    */
   noteStackRead(frame: number, spi: number): void {
-    const key = frame * 64 + spi;
-    if (this.written.has(key) || frame >= this.reset) return;
-    for (let cp = this.parent; cp; cp = cp.parent) {
-      if (cp.read.has(key)) return;
-      cp.read.add(key);
-      if (cp.written.has(key) || frame >= cp.reset) return;
-    }
+    markRead(frame * 64 + spi, this.written, this.reset, this.parent);
   }
 
   /**
@@ -226,6 +257,7 @@ export class Verifier implements Ctx {
 
   private backtrack(bt: Backtrack, hist: HistEntry[], cp: Checkpoint | undefined, last: number): void {
     const log2 = this.log.level >= 2;
+    const first = cp;
     let subseq = -1;
     try {
       for (;;) {
@@ -239,7 +271,7 @@ export class Verifier implements Ctx {
           if (bt.empty()) return;
         }
         if (!cp) return;
-        markInState(cp.state, bt);
+        if (markInState(cp.state, bt)) this.marked = true;
         if (log2) this.logParent(cp.state, bt);
         if (bt.empty()) return;
         hist = cp.hist;
@@ -249,7 +281,32 @@ export class Verifier implements Ctx {
     } catch (e) {
       if (!(e instanceof GiveUp)) throw e;
       if (log2) this.log.write(`mark_precise: frame${bt.frame}: falling back to forcing all scalars precise\n`);
-      for (let c = this.parent; c; c = c.parent) markAllPrecise(c.state);
+      this.forceAllPrecise(first);
+    }
+  }
+
+  /**
+   * Linux's mark_all_scalars_precise: when backtracking gives up, every
+   * scalar of every checkpoint from `cp` up counts.
+   */
+  private forceAllPrecise(cp: Checkpoint | undefined): void {
+    const log2 = this.log.level >= 2;
+    for (; cp; cp = cp.parent) {
+      cp.state.frames.forEach((f, i) => {
+        f.regs.forEach((r, j) => {
+          if (j === 10 || r.type !== 'scalar' || r.precise) return;
+          r.precise = true;
+          this.marked = true;
+          if (log2) this.log.write(`force_precise: frame${i}: forcing r${j} to be precise\n`);
+        });
+        f.stack.forEach((slot, j) => {
+          const r = slot.spilled;
+          if (slot.types[7] !== Slot.SPILL || r.type !== 'scalar' || r.precise) return;
+          r.precise = true;
+          this.marked = true;
+          if (log2) this.log.write(`force_precise: frame${i}: forcing fp${-(j + 1) * 8} to be precise\n`);
+        });
+      });
     }
   }
 
@@ -259,8 +316,8 @@ export class Verifier implements Ctx {
     }
   }
 
-  /** After a prune: what the matched state needed precise, this path needs precise too (propagate_precision). */
-  private propagatePrecision(old: VerifierState): void {
+  /** After a prune: what the matched state needed precise, the path at `at` needs precise too (propagate_precision). */
+  private propagatePrecision(old: VerifierState, at: PathPos = this.pos()): void {
     const locs: Loc[] = [];
     old.frames.forEach((f, frame) => {
       f.regs.forEach((r, regno) => {
@@ -277,9 +334,13 @@ export class Verifier implements Ctx {
         if (names.length) this.log.write(`frame ${f}: propagating ${names.join(',')}\n`);
       }
     }
-    const bt = new Backtrack(this.state.frames.length - 1);
+    const bt = new Backtrack(at.frames - 1);
     for (const l of locs) bt.set(l);
-    this.backtrack(bt, this.hist, this.parent, this.insnIdx);
+    this.backtrack(bt, at.hist, at.parent, at.insn);
+  }
+
+  private pos(): PathPos {
+    return { parent: this.parent, hist: this.hist, written: this.written, reset: this.reset, insn: this.insnIdx, frames: this.state.frames.length };
   }
 
   private logInsn(idx: number): void {
@@ -387,9 +448,11 @@ export class Verifier implements Ctx {
     if (ins.src !== o.BPF_MAY_GOTO || ins.dst !== 0 || ins.imm !== 0 || o.srcBit(ins.code) !== 0) reject('EINVAL', `invalid may_goto imm ${ins.imm}`);
     const queued = cloneState(this.state);
     queued.mayGotoDepth++;
-    let prev = this.parent;
-    while (prev && prev.insn !== this.insnIdx) prev = prev.parent;
-    if (prev) widenChanged(prev.state, queued);
+    // the previous round's state here: not the checkpoint just made at this
+    // instruction (may_goto always makes one) but the one before it
+    let prev = this.parent?.insn === this.insnIdx ? this.parent.parent : this.parent;
+    while (prev && !(prev.insn === this.insnIdx && sameCallsites(prev.state, this.state))) prev = prev.parent;
+    if (prev) widenImprecise(prev.state, queued);
     this.push(queued, this.insnIdx + 1);
     this.insnIdx += 1 + ins.off;
     return false;
@@ -413,8 +476,17 @@ export class Verifier implements Ctx {
 
   private exit(): boolean {
     if (this.state.frames.length > 1) {
+      const callback = curFrame(this.state).inCallback;
       this.insnIdx = prepareFuncExit(this);
       this.printState = true;
+      // back at the helper that called the callback: forget what changed since the
+      // previous visit there and decided nothing, so that the iterations converge
+      if (callback) {
+        this.hist[this.hist.length - 1]!.cbExit = true;
+        let prev = this.parent;
+        while (prev && !(prev.insn === this.insnIdx && prev.branches > 0 && sameCallsites(prev.state, this.state))) prev = prev.parent;
+        if (prev) widenImprecise(prev.state, this.state);
+      }
       return false;
     }
     checkRefLeak(this, 'BPF_EXIT instruction in main prog');
@@ -428,6 +500,11 @@ export class Verifier implements Ctx {
     this.allScratched = true;
     for (let cp = this.parent; cp; cp = cp.parent) {
       if (--cp.branches > 0) break;
+      this.maybeExitScc(cp);
+      if (cp.evicted && !this.incompleteMarks(cp)) {
+        cp.evicted = false;
+        this.curStates--;
+      }
     }
   }
 
@@ -448,9 +525,9 @@ export class Verifier implements Ctx {
   }
 
   /** The registers each frame may still read: here for the innermost, after the call for the callers. */
-  private liveAt = (f: FuncState, top: boolean): number => {
-    if (top) return this.opts.live[this.insnIdx]!;
-    return this.opts.live[f.callsite + 1]! & ~0x3f;
+  private liveAt = (st: VerifierState, frame: number): number => {
+    if (frame === st.frames.length - 1) return this.opts.live[this.insnIdx]!;
+    return this.opts.live[st.frames[frame + 1]!.callsite]!;
   };
 
   /**
@@ -470,30 +547,40 @@ export class Verifier implements Ctx {
     const mayGoto = this.insns[idx]!.code === (o.BPF_JMP | o.BPF_JCOND);
     const force = callback || mayGoto || this.jmps - this.prevJmps > 40;
     let add = force || (this.jmps - this.prevJmps >= 2 && this.stats.insnsProcessed - this.prevInsns >= 8);
-    for (let i = 0; i < list.length; i++) {
+    // newest first, as Linux's lists are
+    for (let i = list.length - 1; i >= 0; i--) {
       const cp = list[i]!;
       if (cp.branches > 0) {
         // a state still being explored: only a callback's call may be pruned against it (its loop converged)
         const converged = callback || (mayGoto && cp.state.mayGotoDepth !== cur.mayGotoDepth);
-        if (converged && statesEqual(cp.state, cur, this.liveAt, false, this.priv)) {
+        if (converged && statesEqual(cp.state, cur, this.liveAt, Exact.RANGE, this.priv)) {
           cp.hits++;
           this.propagatePrecision(cp.state);
+          // (Linux 6.18 records no backedge for a callback's convergence)
+          if (mayGoto) this.addBackedge(cp);
           return true;
         }
-        if (!callback && !mayGoto && statesEqual(cp.state, cur, this.liveAt, true, this.priv)) this.infiniteLoop(idx, cp);
+        if (!callback && this.looping(cp.state, cur)) this.infiniteLoop(idx, cp);
         if (!force && this.jmps - this.prevJmps < 20 && this.stats.insnsProcessed - this.prevInsns < 100) add = false;
-      } else if (statesEqual(cp.state, cur, this.liveAt, false, this.priv, cp.read)) {
-        cp.hits++;
-        this.propagatePrecision(cp.state);
-        for (const key of cp.read) this.noteStackRead(Math.floor(key / 64), key % 64);
-        return true;
+      } else {
+        // a loop state whose marks may still grow is compared on every scalar's range
+        const loop = this.incompleteMarks(cp);
+        if (statesEqual(cp.state, cur, this.liveAt, loop ? Exact.RANGE : Exact.NOT, this.priv, cp.read)) {
+          cp.hits++;
+          this.propagatePrecision(cp.state);
+          for (const key of cp.read) this.noteStackRead(Math.floor(key / 64), key % 64);
+          if (loop) this.addBackedge(cp);
+          return true;
+        }
       }
       if (add) cp.misses++;
       // a state that keeps missing is unlikely to help: stop comparing with it
-      const n = callback && cp.branches > 0 ? 64 : 3;
+      const n = (callback || mayGoto) && cp.branches > 0 ? 64 : 3;
       if (cp.misses > cp.hits * n + n) {
-        list.splice(i--, 1);
-        this.curStates--;
+        list.splice(i, 1);
+        // still needed by paths under way: Linux keeps it (and counts it) until they end
+        if (cp.branches > 0 || this.incompleteMarks(cp)) cp.evicted = true;
+        else this.curStates--;
         this.buckets.set(bucket, (this.buckets.get(bucket) ?? 1) - 1);
       }
     }
@@ -505,6 +592,7 @@ export class Verifier implements Ctx {
     this.stats.peakStates = Math.max(this.stats.peakStates, this.curStates);
     this.prevJmps = this.jmps;
     this.prevInsns = this.stats.insnsProcessed;
+    clearSingularIds(cur);
     const cp: Checkpoint = { state: cloneState(cur), insn: idx, branches: 1, parent: this.parent, hist: this.hist, read: new Set(), written: this.written, reset: this.reset, hits: 0, misses: 0 };
     this.hist = [];
     this.written = new Set();
@@ -513,7 +601,70 @@ export class Verifier implements Ctx {
     this.buckets.set(bucket, (this.buckets.get(bucket) ?? 0) + 1);
     this.explored.set(idx, list);
     this.parent = cp;
+    this.maybeEnterScc(cp);
     return false;
+  }
+
+  private visitOf(cp: Checkpoint, create: boolean): SccVisit | undefined {
+    const chain = callChain(this.opts.scc, cp.state, cp.insn);
+    if (!chain) return undefined;
+    let v = this.visits.get(chain.key);
+    if (!v && create) this.visits.set(chain.key, (v = { chain, backedges: [] }));
+    return v;
+  }
+
+  /** A new checkpoint inside a loop not yet entered on this path: it is the loop's entry. */
+  private maybeEnterScc(cp: Checkpoint): void {
+    const v = this.visitOf(cp, true);
+    if (!v || v.entry) return;
+    v.entry = cp;
+    if (this.log.level >= 2) this.log.write(`SCC enter ${v.chain.text}\n`);
+  }
+
+  /** The loop's entry is fully explored: push the marks through its backedges until nothing changes. */
+  private maybeExitScc(cp: Checkpoint): void {
+    const v = this.visitOf(cp, false);
+    if (!v || v.entry !== cp) return;
+    if (this.log.level >= 2) this.log.write(`SCC exit ${v.chain.text}\n`);
+    v.entry = undefined;
+    this.curStates -= v.backedges.length;
+    this.propagateBackedges(v);
+  }
+
+  private addBackedge(equal: Checkpoint): void {
+    const v = this.visitOf(equal, false);
+    if (!v) throw new VerifierError('EFAULT', `verifier bug: add backedge: no visit info for insn ${equal.insn}`, undefined, []);
+    if (this.log.level >= 2) this.log.write(`SCC backedge ${v.chain.text}\n`);
+    v.backedges.unshift({ equal, at: this.pos() });
+    // Linux counts the kept copies among the live states
+    this.curStates++;
+    this.stats.peakStates = Math.max(this.stats.peakStates, this.curStates);
+  }
+
+  /** Whether `cp`'s precision and read marks may still grow: its loop has pruned paths waiting (incomplete_read_marks). */
+  private incompleteMarks(cp: Checkpoint): boolean {
+    return (this.visitOf(cp, false)?.backedges.length ?? 0) > 0;
+  }
+
+  private propagateBackedges(v: SccVisit): void {
+    // the read marks first, to their own fixed point (they do not depend on precision)
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const b of v.backedges) {
+        for (const key of b.equal.read) if (markRead(key, b.at.written, b.at.reset, b.at.parent)) changed = true;
+      }
+    }
+    for (let i = 0; ; i++) {
+      if (i > 64) {
+        if (this.log.level >= 2) this.log.write('propagate_backedges: too many iterations\n');
+        for (const b of v.backedges) this.forceAllPrecise(b.at.parent);
+        break;
+      }
+      this.marked = false;
+      for (const b of v.backedges) this.propagatePrecision(b.equal.state, b.at);
+      if (!this.marked) break;
+    }
+    v.backedges = [];
   }
 
   private readonly buckets = new Map<number, number>();
@@ -528,6 +679,20 @@ export class Verifier implements Ctx {
     return ins.code === (o.BPF_JMP | o.BPF_CALL) && ins.src === 0 && (ins.imm === 181 || ins.imm === 164);
   }
 
+  /**
+   * The same state again, on the same iteration counts: a loop that never
+   * ends. Linux first asks for the current frame's registers to be
+   * identical byte for byte (ids included), then for the states to be equal.
+   */
+  private looping(old: VerifierState, cur: VerifierState): boolean {
+    if (old.mayGotoDepth !== cur.mayGotoDepth || old.cbUnrollDepth !== cur.cbUnrollDepth) return false;
+    if (old.frames.length !== cur.frames.length) return false;
+    const a = curFrame(old).regs;
+    const b = curFrame(cur).regs;
+    for (let r = 0; r < a.length; r++) if (!regsIdentical(a[r]!, b[r]!)) return false;
+    return statesEqual(old, cur, this.liveAt, Exact.EXACT, this.priv);
+  }
+
   private infiniteLoop(idx: number, cp: Checkpoint): never {
     const st = (s: VerifierState): string => frameLog(s, curFrame(s));
     throw new VerifierError('EINVAL', `infinite loop detected at insn ${idx}`, 'the loop can come back to this instruction in exactly the same state, so it never ends: make every iteration change the loop variable towards its bound', [], {
@@ -536,48 +701,44 @@ export class Verifier implements Ctx {
   }
 }
 
-/** Mark the wanted registers and slots precise in a checkpoint state; those already precise need no more walking. */
-function markInState(st: VerifierState, bt: Backtrack): void {
+/**
+ * A read of stack slot `key` (frame * 64 + slot) by a path standing after
+ * checkpoint `cp`: every checkpoint back to the last whole write of the slot
+ * must keep comparing it (Linux's read marks). Returns whether a mark was new.
+ */
+function markRead(key: number, written: ReadonlySet<number>, reset: number, cp: Checkpoint | undefined): boolean {
+  const frame = Math.floor(key / 64);
+  if (written.has(key) || frame >= reset) return false;
+  let changed = false;
+  for (; cp; cp = cp.parent) {
+    if (cp.read.has(key)) return changed;
+    cp.read.add(key);
+    changed = true;
+    if (cp.written.has(key) || frame >= cp.reset) return changed;
+  }
+  return changed;
+}
+
+/**
+ * Mark the wanted registers and slots precise in a checkpoint state; those
+ * already precise need no more walking. Returns whether a mark was new.
+ */
+function markInState(st: VerifierState, bt: Backtrack): boolean {
+  let changed = false;
   for (let f = 0; f < st.frames.length; f++) {
     const fr = st.frames[f]!;
     for (let r = 0; r < 11; r++) {
       if (!bt.hasReg(r, f)) continue;
       const reg = fr.regs[r]!;
       if (reg.type !== 'scalar' || reg.precise) bt.clearReg(r, f);
-      else reg.precise = true;
+      else reg.precise = changed = true;
     }
-    for (const spi of [...bt.stack[f]!]) {
+    for (const spi of bt.slotsOf(f)) {
       const slot = fr.stack[spi];
       const sp = slot && slot.types[7] === Slot.SPILL && slot.spilled.type === 'scalar' ? slot.spilled : undefined;
-      if (!sp || sp.precise) bt.stack[f]!.delete(spi);
-      else sp.precise = true;
+      if (!sp || sp.precise) bt.clearSlot(f, spi);
+      else sp.precise = changed = true;
     }
   }
-}
-
-/** Linux's mark_all_scalars_precise: when backtracking gives up, every scalar counts. */
-function markAllPrecise(st: VerifierState): void {
-  for (const f of st.frames) {
-    for (const r of f.regs) if (r.type === 'scalar') r.precise = true;
-    for (const slot of f.stack) if (slot.spilled.type === 'scalar') slot.spilled.precise = true;
-  }
-}
-
-/** Forget the scalars of `cur` that differ from `prev` (registers and spilled values, frame by frame). */
-function widenChanged(prev: VerifierState, cur: VerifierState): void {
-  if (prev.frames.length !== cur.frames.length) return;
-  cur.frames.forEach((f, i) => {
-    const p = prev.frames[i]!;
-    f.regs.forEach((r, j) => widen(p.regs[j]!, r));
-    f.stack.forEach((slot, j) => {
-      const ps = p.stack[j];
-      if (ps) widen(ps.spilled, slot.spilled);
-    });
-  });
-}
-
-function widen(prev: Reg, cur: Reg): void {
-  if (cur.type !== 'scalar' || prev.type !== 'scalar' || cur.precise || prev.precise) return;
-  const same = prev.varOff.value === cur.varOff.value && prev.varOff.mask === cur.varOff.mask && prev.umin === cur.umin && prev.umax === cur.umax && prev.smin === cur.smin && prev.smax === cur.smax;
-  if (!same) setUnknown(cur);
+  return changed;
 }

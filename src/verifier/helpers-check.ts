@@ -197,7 +197,6 @@ function argValue(ctx: Ctx, proto: Proto, meta: Meta, arg: ArgSpec, regno: numbe
 /** A size argument: bounded, non-negative, and the memory before it must be accessible for all of it. */
 function sizeArg(ctx: Ctx, proto: Proto, meta: Meta, regno: number, r: Reg, zeroOk: boolean): void {
   meta.msizeMax = r.umax;
-  preciseReg(ctx, regno);
   if (r.smin < 0n) reject('EACCES', `R${regno} min value is negative, either use unsigned or 'var &= const'`, `make the size in R${regno} unsigned, or bound it with \`size &= MAX\``);
   if (r.umin === 0n && !zeroOk) {
     reject('EACCES', `R${regno} invalid zero-sized read: u64=[${r.umin},${r.umax}]`, `this helper needs a size of at least 1: check \`if (size == 0) return\` or make it a constant`);
@@ -206,6 +205,8 @@ function sizeArg(ctx: Ctx, proto: Proto, meta: Meta, regno: number, r: Reg, zero
   const mem = proto.args[regno - 2];
   const exact = tnumIsConst(r.varOff);
   helperMemAccess(ctx, regno - 1, Number(r.umax), mem?.write ?? false, zeroOk, (mem?.uninit ?? false) && exact);
+  // the access was checked for the largest size only: the size's bounds decided it
+  preciseReg(ctx, regno);
 }
 
 /**

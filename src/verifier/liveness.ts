@@ -44,7 +44,8 @@ function useDef(insns: readonly Insn[], i: number, helpers: HelperRegistry): Use
     }
     case o.BPF_LD:
       if (ins.code === o.LDDW) return { use: 0, def: d };
-      return { use: (1 << 6) | (o.mode(ins.code) === o.BPF_IND ? s : 0), def: CALLER_SAVED };
+      // Linux's liveness keeps its defaults for LD_ABS/LD_IND: every register may be read
+      return { use: 0x3ff, def: 0 };
     default:
       return jmpUseDef(ins, helpers, d, s, x);
   }

@@ -34,14 +34,14 @@ export class Log {
     if (!this.enabled || !s) return;
     this.chunks.push(s);
     this.len += s.length;
-    if (this.len - this.dropped > this.cap) this.dropFront();
+    if (this.len - this.dropped > 2 * this.cap) this.dropFront();
   }
 
-  /** Keep the end of a log that outgrew its cap, as a rotating buffer does. */
+  /** Forget the front of a log that outgrew its cap, keeping at least cap characters (text() cuts exactly). */
   private dropFront(): void {
     let keep = this.len - this.dropped;
     let i = 0;
-    while (keep > this.cap * 0.75 && i < this.chunks.length - 1) keep -= this.chunks[i++]!.length;
+    while (i < this.chunks.length - 1 && keep - this.chunks[i]!.length >= this.cap) keep -= this.chunks[i++]!.length;
     for (let j = 0; j < i; j++) this.dropped += this.chunks[j]!.length;
     this.chunks = this.chunks.slice(i);
     this.truncated = true;
@@ -91,8 +91,10 @@ export class Log {
     }
   }
 
+  /** The log; one that outgrew its buffer keeps its last cap - 1 characters, as Linux's rotating buffer does. */
   text(): string {
-    return this.chunks.join('');
+    const t = this.chunks.join('');
+    return t.length > this.cap - 1 ? t.slice(t.length - (this.cap - 1)) : t;
   }
 }
 

@@ -6,7 +6,7 @@ import { leaksPointer } from './operands.js';
 import { checkPacketAccess, directPacketAccess } from './packet.js';
 import { regionAccess } from './region.js';
 import { Reg, constScalar, setConst, setUnknown, typeStr } from './reg.js';
-import { byteAt, stackAccessBounds, stackReadFixed, stackReadVar, stackWriteFixed, stackWriteVar } from './stack.js';
+import { stackAccessBounds, stackReadFixed, stackReadVar, stackWriteFixed, stackWriteVar } from './stack.js';
 import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst } from './tnum.js';
 import { MapFlags } from '../maps/map.js';
 
@@ -136,7 +136,6 @@ function stackAccess(ctx: Ctx, regno: number, r: Reg, off: number, size: number,
   const minOff = stackAccessBounds(ctx, regno, r, off, size, write ? 'write' : 'read');
   const f = frameOf(ctx, r);
   if (tnumIsConst(r.varOff)) {
-    ctx.noteStack(f.frameno, byteAt(minOff)[0]);
     // a zero stored unaligned becomes ZERO bytes: the zero must stay exact (Linux marks it precise)
     if (value && valueRegno >= 0 && minOff % 8 !== 0 && value.type === 'scalar' && tnumIsConst(value.varOff) && value.varOff.value === 0n) preciseReg(ctx, valueRegno);
     if (write) stackWriteFixed(ctx, f, minOff, size, value, imm);

@@ -1,6 +1,5 @@
 import { Insn } from '../isa/instruction.js';
 import * as o from '../isa/opcodes.js';
-import { MAX_CALL_FRAMES } from './state.js';
 
 /**
  * Precision tracking (Linux's backtracking, __mark_chain_precision): when
@@ -22,6 +21,8 @@ export interface HistEntry {
   stack?: { frame: number; spi: number };
   /** a conditional jump: the scalars linked (same id) to its operands, which it narrowed together */
   linked?: Loc[];
+  /** the exit of a callback, back to the helper that calls it (no value passes back) */
+  cbExit?: boolean;
 }
 
 /** A register (regno) or a spilled stack slot (spi) of a frame. */
@@ -33,8 +34,10 @@ export interface Loc {
 
 /** What is still wanted precise, frame by frame (Linux's backtrack_state). */
 export class Backtrack {
-  readonly regs: number[] = new Array(MAX_CALL_FRAMES).fill(0);
-  readonly stack: Set<number>[] = Array.from({ length: MAX_CALL_FRAMES }, () => new Set<number>());
+  /** a register mask per frame */
+  readonly regs: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  /** spilled slots, as frame * 64 + slot */
+  private slots: Set<number> | undefined;
   constructor(public frame: number) {}
 
   hasReg(r: number, f = this.frame): boolean {
@@ -46,15 +49,31 @@ export class Backtrack {
   clearReg(r: number, f = this.frame): void {
     this.regs[f]! &= ~(1 << r);
   }
+  hasSlot(f: number, spi: number): boolean {
+    return this.slots?.has(f * 64 + spi) ?? false;
+  }
+  setSlot(f: number, spi: number): void {
+    (this.slots ??= new Set()).add(f * 64 + spi);
+  }
+  clearSlot(f: number, spi: number): void {
+    this.slots?.delete(f * 64 + spi);
+  }
+  /** the wanted slots of frame `f` */
+  slotsOf(f: number): number[] {
+    return this.slots ? [...this.slots].filter((k) => k >> 6 === f).map((k) => k & 63) : [];
+  }
+  hasSlots(f: number): boolean {
+    return this.slotsOf(f).length > 0;
+  }
   empty(): boolean {
-    return this.regs.every((m) => m === 0) && this.stack.every((s) => s.size === 0);
+    return this.regs.every((m) => m === 0) && !this.slots?.size;
   }
   has(l: Loc): boolean {
-    return l.regno !== undefined ? this.hasReg(l.regno, l.frame) : this.stack[l.frame]!.has(l.spi!);
+    return l.regno !== undefined ? this.hasReg(l.regno, l.frame) : this.hasSlot(l.frame, l.spi!);
   }
   set(l: Loc): void {
     if (l.regno !== undefined) this.setReg(l.regno, l.frame);
-    else this.stack[l.frame]!.add(l.spi!);
+    else this.setSlot(l.frame, l.spi!);
   }
   /** "r1,r6" */
   regList(f = this.frame): string {
@@ -62,7 +81,7 @@ export class Backtrack {
   }
   /** "-8,-16" */
   stackList(f = this.frame): string {
-    return [...this.stack[f]!].sort((a, b) => a - b).map((s) => `${-(s + 1) * 8}`).join(',');
+    return this.slotsOf(f).sort((a, b) => a - b).map((s) => `${-(s + 1) * 8}`).join(',');
   }
 }
 
@@ -98,7 +117,7 @@ export function backtrackInsn(insns: readonly Insn[], e: HistEntry, bt: Backtrac
     case o.BPF_LDX:
       if (!bt.hasReg(d)) break;
       bt.clearReg(d);
-      if (e.stack) bt.stack[e.stack.frame]!.add(e.stack.spi);
+      if (e.stack) bt.setSlot(e.stack.frame, e.stack.spi);
       break;
     case o.BPF_STX:
     case o.BPF_ST:
@@ -122,11 +141,11 @@ function stores(ins: Insn, e: HistEntry, bt: Backtrack): void {
   if (o.mode(ins.code) === o.BPF_ATOMIC) {
     // the fetch forms load the old value: give up when it or the slot matters
     const load = ins.imm === o.BPF_CMPXCHG ? 0 : ins.src;
-    if ((ins.imm & o.BPF_FETCH && bt.hasReg(load)) || (e.stack && bt.stack[e.stack.frame]!.has(e.stack.spi))) throw new GiveUp();
+    if ((ins.imm & o.BPF_FETCH && bt.hasReg(load)) || (e.stack && bt.hasSlot(e.stack.frame, e.stack.spi))) throw new GiveUp();
     return;
   }
-  if (!e.stack || !bt.stack[e.stack.frame]!.has(e.stack.spi)) return;
-  bt.stack[e.stack.frame]!.delete(e.stack.spi);
+  if (!e.stack || !bt.hasSlot(e.stack.frame, e.stack.spi)) return;
+  bt.clearSlot(e.stack.frame, e.stack.spi);
   if (o.cls(ins.code) === o.BPF_STX) bt.setReg(ins.src);
 }
 
@@ -154,9 +173,14 @@ function crossFrame(ins: Insn, e: HistEntry, bt: Backtrack): void {
   const pseudoCall = ins.code === (o.BPF_JMP | o.BPF_CALL) && ins.src === o.BPF_PSEUDO_CALL;
   if (pseudoCall && e.frame === bt.frame - 1) {
     const callee = bt.frame;
-    if (bt.regs[callee]! & ~ARGS || bt.stack[callee]!.size) throw new GiveUp();
+    if (bt.regs[callee]! & ~ARGS || bt.hasSlots(callee)) throw new GiveUp();
     bt.regs[e.frame]! |= bt.regs[callee]! & ARGS;
     bt.regs[callee] = 0;
+    bt.frame = e.frame;
+    return;
+  }
+  if (e.cbExit && e.frame === bt.frame + 1) {
+    // the caller's registers are those it had at the helper call; the callback returned nothing to them
     bt.frame = e.frame;
     return;
   }
@@ -172,7 +196,7 @@ function crossFrame(ins: Insn, e: HistEntry, bt: Backtrack): void {
   // arguments are not the caller's registers, but the caller's own are kept
   const helper = ins.code === (o.BPF_JMP | o.BPF_CALL) && ins.src === 0 && (ins.imm === 181 || ins.imm === 164);
   if (helper && e.frame === bt.frame - 1) {
-    if (bt.regs[bt.frame] || bt.stack[bt.frame]!.size) throw new GiveUp();
+    if (bt.regs[bt.frame] || bt.hasSlots(bt.frame)) throw new GiveUp();
     bt.frame = e.frame;
     return;
   }

@@ -42,6 +42,8 @@ export interface VerifierMap {
   inner?: VerifierMap;
 }
 
+export type AddConst = 0 | 32 | 64;
+
 export interface Reg extends Bounds {
   type: RegType;
   /** the `_or_null` variants: may be NULL until a null check */
@@ -71,8 +73,12 @@ export interface Reg extends Bounds {
   subprog: number;
   /** a scalar whose exact value decides a verdict: pruning compares it exactly */
   precise: boolean;
-  /** a scalar linked to the others of its id plus the constant `off` (Linux's BPF_ADD_CONST) */
-  addConst: boolean;
+  /**
+   * a scalar linked to the others of its id plus the constant `off`
+   * (Linux's BPF_ADD_CONST64), or so in its low 32 bits with the high half
+   * zero (BPF_ADD_CONST32, made by a 32-bit add); 0: a plain copy
+   */
+  addConst: AddConst;
 }
 
 /**
@@ -106,7 +112,7 @@ function make(type: RegType, v: bigint | undefined): Reg {
     frameno: 0,
     subprog: 0,
     precise: false,
-    addConst: false,
+    addConst: 0,
   };
 }
 
@@ -199,7 +205,7 @@ function reset(r: Reg, type: RegType): void {
   r.frameno = 0;
   r.subprog = 0;
   r.precise = false;
-  r.addConst = false;
+  r.addConst = 0;
 }
 
 export function setUnknown(r: Reg): void {
@@ -260,7 +266,7 @@ export function linkForCopy(r: Reg, newId: () => number): void {
   if (r.addConst) {
     r.id = 0;
     r.off = 0;
-    r.addConst = false;
+    r.addConst = 0;
   }
   if (!r.id && !tnumIsConst(r.varOff)) r.id = newId();
 }

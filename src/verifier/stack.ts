@@ -98,11 +98,13 @@ export function stackWriteFixed(ctx: Ctx, f: FuncState, off: number, size: numbe
   if (value && aligned && value.type === 'scalar' && ctx.priv) {
     const fits = regWidthBits(value) <= 8 * size;
     if (fits) linkForCopy(value, () => ctx.newId());
+    ctx.noteStack(f.frameno, spi);
     saveRegister(ctx, s, value, size);
     if (!fits) s.spilled.id = 0;
     return;
   }
   if (!value && imm !== undefined && aligned && ctx.priv) {
+    ctx.noteStack(f.frameno, spi);
     saveRegister(ctx, s, constScalar(BigInt(imm)), size);
     return;
   }
@@ -111,6 +113,7 @@ export function stackWriteFixed(ctx: Ctx, f: FuncState, off: number, size: numbe
     if (f !== ctx.state.frames[ctx.state.frames.length - 1] && value.type === 'stack') {
       reject('EINVAL', 'cannot spill pointers to stack into stack frame of the caller');
     }
+    ctx.noteStack(f.frameno, spi);
     saveRegister(ctx, s, value, size);
     return;
   }
@@ -131,7 +134,7 @@ export function stackReadFixed(ctx: Ctx, f: FuncState, off: number, size: number
   const s = slotAt(f, spi);
   ctx.scratch.stack.add(spi);
   ctx.noteStackRead(f.frameno, spi);
-  if (isSpill(s)) return fill(ctx, s, off, size, j0, dst);
+  if (isSpill(s)) return fill(ctx, f.frameno, spi, s, off, size, j0, dst);
   for (let i = 0; i < size; i++) {
     const t = s.types[(j0 - i) & 7]!;
     if (t === Slot.MISC || t === Slot.ZERO || (t === Slot.INVALID && ctx.priv)) continue;
@@ -144,11 +147,13 @@ export function stackReadFixed(ctx: Ctx, f: FuncState, off: number, size: number
 }
 
 /** Read back a spilled register (whole, or the low part of a spilled scalar). */
-function fill(ctx: Ctx, s: StackSlot, off: number, size: number, j0: number, dst: Reg | undefined): void {
+function fill(ctx: Ctx, frameno: number, spi: number, s: StackSlot, off: number, size: number, j0: number, dst: Reg | undefined): void {
   let spillSize = 1;
   for (let j = REG_SIZE - 1; j > 0 && s.types[j - 1] === Slot.SPILL; j--) spillSize++;
   const sp = s.spilled;
   if (size === REG_SIZE && spillSize === REG_SIZE) {
+    // a register restored whole: precision backtracking follows it into the slot
+    ctx.noteStack(frameno, spi);
     if (!dst) {
       if (!ctx.priv && sp.type !== 'scalar') reject('EACCES', `leaking pointer from stack off ${off}`);
       return;
@@ -160,6 +165,7 @@ function fill(ctx: Ctx, s: StackSlot, off: number, size: number, j0: number, dst
   if (!dst) return;
   if (size <= spillSize && off % REG_SIZE === 0) {
     if (ctx.priv && size === 4 && spillSize === 4 && regWidthBits(sp) <= 32) linkForCopy(sp, () => ctx.newId());
+    ctx.noteStack(frameno, spi);
     assignReg(dst, sp);
     if (regWidthBits(sp) > size * 8) dst.id = 0;
     return;
@@ -172,7 +178,10 @@ function fill(ctx: Ctx, s: StackSlot, off: number, size: number, j0: number, dst
     else if (t === Slot.ZERO) zeros++;
     else if (t !== Slot.MISC && !(t === Slot.INVALID && ctx.priv)) reject('EACCES', `invalid read from stack off ${off}+${i} size ${size}`);
   }
-  if ((spills === size && isConstReg(sp) && sp.varOff.value === 0n) || zeros === size) setConst(dst, 0n);
+  if (spills === size && isConstReg(sp) && sp.varOff.value === 0n) {
+    ctx.noteStack(frameno, spi);
+    setConst(dst, 0n);
+  } else if (zeros === size) setConst(dst, 0n);
   else setUnknown(dst);
 }
 
@@ -237,6 +246,9 @@ export function stackRangeForHelper(ctx: Ctx, regno: number, r: Reg, size: numbe
     const [spi, j] = byteAt(i);
     const s = slotAt(f, spi);
     ctx.noteStackRead(f.frameno, spi);
+    // a helper writing a buffer of known size shows in the log like the program's own
+    // writes (Linux replays them byte by byte); one of variable size does not
+    if (clobber && uninit) ctx.scratch.stack.add(spi);
     const t = s.types[j]!;
     if (t === Slot.MISC) continue;
     if (t === Slot.ZERO || (t === Slot.INVALID && (ctx.priv || uninit))) {

@@ -59,6 +59,8 @@ export interface VerifierState {
   refs: RefState[];
   /** may_goto iterations taken on this path (Linux's may_goto_depth) */
   mayGotoDepth: number;
+  /** callback runs started on this path (Linux's callback_unroll_depth): an iteration is not an endless loop */
+  cbUnrollDepth: number;
 }
 
 export function newSlot(): StackSlot {
@@ -80,7 +82,7 @@ export function cloneFrame(f: FuncState): FuncState {
 }
 
 export function cloneState(s: VerifierState): VerifierState {
-  return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ id: r.id, insn: r.insn })), mayGotoDepth: s.mayGotoDepth };
+  return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ id: r.id, insn: r.insn })), mayGotoDepth: s.mayGotoDepth, cbUnrollDepth: s.cbUnrollDepth };
 }
 
 export const curFrame = (s: VerifierState): FuncState => s.frames[s.frames.length - 1]!;
