@@ -134,14 +134,15 @@ interface OurVerdict {
  * statically, over all instructions, so a poisoned call in dead code stops
  * a typed load (the kernel's verifier only sees calls it reaches). Then the
  * program runs bare (no type: no static helper check), which tells whether
- * the poison is reached; these programs do not read their context.
+ * the poison is reached (unverified: Linux has no typeless programs); these
+ * programs do not read their context.
  */
 function ourVerdict(objPath: string, prog: string, result: CoreResult | BpfError, engine: Engine): OurVerdict {
   if (result instanceof BpfError) return { accepted: false, how: 'relocation error', error: result.message };
   const load = (typed: boolean): ReturnType<typeof loadCollection> => {
     const spec = readSpec(objPath);
     const p = spec.programs.find((x) => x.name === prog)!;
-    Object.assign(p, { insns: result.insns, coreRelos: [], engine }, typed ? {} : { type: undefined });
+    Object.assign(p, { insns: result.insns, coreRelos: [], engine }, typed ? {} : { type: undefined, unverified: true });
     return loadCollection(new Runtime({ helpers: linuxHelpers(), host: nodeHost() }), spec, { programs: [prog] });
   };
   try {
@@ -280,7 +281,7 @@ test('core_read_shape reads a target-layout shape through its relocated loads', 
   const want = x * 2 + y + depth + surface + 1;
   for (const engine of ENGINES) {
     const p = spec.programs.find((q) => q.name === 'core_read_shape')!;
-    Object.assign(p, { insns: result.insns, coreRelos: [], engine, type: undefined }); // bare run: see ourVerdict
+    Object.assign(p, { insns: result.insns, coreRelos: [], engine, type: undefined, unverified: true }); // bare run: see ourVerdict
     const rt = new Runtime({ helpers: linuxHelpers(), host: nodeHost() });
     const c = loadCollection(rt, spec, { programs: ['core_read_shape'] });
     rt.updateElem(c.maps.get('shapes')!, new Uint8Array(4), shape);

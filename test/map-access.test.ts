@@ -53,7 +53,7 @@ test('a BPF_F_WRONLY map: every user-space read is EPERM; writes and freezing wo
   assert.throws(() => rt.entries(id), refused);
   assert.throws(() => rt.lookupBatch(id, undefined, 4), refused);
   assert.throws(() => rt.lookupAndDeleteBatch(id, undefined, 4), refused);
-  const read = rt.loadProgram({ insns: assemble(`*(u32 *)(r10 - 4) = 1\nr1 = map[idx:0] ll\nr2 = r10\nr2 += -4\ncall 1\nif r0 == 0 goto +1\nr0 = *(u32 *)(r0 + 0)\nexit`), maps: [id] });
+  const read = rt.loadProgram({ unverified: true, insns: assemble(`*(u32 *)(r10 - 4) = 1\nr1 = map[idx:0] ll\nr2 = r10\nr2 += -4\ncall 1\nif r0 == 0 goto +1\nr0 = *(u32 *)(r0 + 0)\nexit`), maps: [id] });
   assert.equal(read.run().r0, 42n);
   rt.freezeMap(id);
   assert.throws(() => rt.updateElem(id, k(1), k(2)), errno('EPERM', /is frozen/));
@@ -119,9 +119,9 @@ test('PROG_ARRAY owner type: an update or a load of another type is EINVAL, nami
 test('PROG_ARRAY owner type: programs without a type (bare runs) share arrays among themselves only', () => {
   const rt = new Runtime({ helpers: linuxHelpers() });
   const jt = rt.createMap({ type: MapType.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 });
-  const target = rt.loadProgram({ insns: assemble('r0 = 9\nexit') });
+  const target = rt.loadProgram({ unverified: true, insns: assemble('r0 = 9\nexit') });
   rt.updateElem(jt, k(0), k(target.id));
-  const caller = rt.loadProgram({ insns: assemble(`r2 = map[fd:${jt}] ll\nr3 = 0\ncall 12\nr0 = 1\nexit`) });
+  const caller = rt.loadProgram({ unverified: true, insns: assemble(`r2 = map[fd:${jt}] ll\nr3 = 0\ncall 12\nr0 = 1\nexit`) });
   assert.equal(caller.run().r0, 9n);
   assert.throws(() => rt.updateElem(jt, k(0), k(rt.loadProgram({ type: 1, insns: assemble('r0 = 0\nexit') }).id)), errno('EINVAL'));
 });

@@ -293,8 +293,8 @@ test('a program gets the inner map pointer that lddw gives for that map, on both
   rt.updateElem(outer, u32Bytes(1), u32Bytes(inner));
   const insns = (key: number) => assemble(`*(u32 *)(r10 - 4) = ${key}\nr1 = map[idx:0] ll\nr2 = r10\nr2 += -4\ncall 1\nexit`);
   for (const engine of ['interp', 'jit'] as const) {
-    assert.equal(rt.loadProgram({ insns: insns(1), maps: [outer], engine }).run().r0, BigInt(rt.mapPointer(inner)), engine);
-    assert.equal(rt.loadProgram({ insns: insns(0), maps: [outer], engine }).run().r0, 0n, engine);
+    assert.equal(rt.loadProgram({ unverified: true, insns: insns(1), maps: [outer], engine }).run().r0, BigInt(rt.mapPointer(inner)), engine);
+    assert.equal(rt.loadProgram({ unverified: true, insns: insns(0), maps: [outer], engine }).run().r0, 0n, engine);
   }
 });
 
@@ -303,7 +303,7 @@ test('an unverified program cannot update or delete a map of maps: -EINVAL (Linu
   const inner = rt.createMap(arraySpec());
   for (const type of [AOM, HOM]) {
     const outer = rt.createMap({ type, keySize: 4, valueSize: 4, maxEntries: 2, innerMapId: inner });
-    const prog = (call: string) => rt.loadProgram({ insns: assemble(`*(u32 *)(r10 - 4) = 0\n*(u32 *)(r10 - 8) = ${inner}\nr1 = map[idx:0] ll\nr2 = r10\nr2 += -4\nr3 = r10\nr3 += -8\nr4 = 0\n${call}\nexit`), maps: [outer] });
+    const prog = (call: string) => rt.loadProgram({ unverified: true, insns: assemble(`*(u32 *)(r10 - 4) = 0\n*(u32 *)(r10 - 8) = ${inner}\nr1 = map[idx:0] ll\nr2 = r10\nr2 += -4\nr3 = r10\nr3 += -8\nr4 = 0\n${call}\nexit`), maps: [outer] });
     assert.equal(prog('call 2').run().r0, BigInt.asUintN(64, -22n), `update, type ${type}`);
     assert.equal(prog('call 3').run().r0, BigInt.asUintN(64, -22n), `delete, type ${type}`);
     assert.throws(() => rt.map(outer).lookup(u32Bytes(0)), errno('ENOENT'));

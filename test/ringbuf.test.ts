@@ -119,7 +119,7 @@ test('ringbuf: max_entries is a power of 2 and a multiple of 4096; no keys, no v
 
 test('ringbuf: a program reserves, writes, submits; the record is laid out as in Linux and consumed', () => {
   const { rt, id, rb } = setup(16384);
-  const prog = rt.loadProgram({ insns: assemble(reserveCopy(id)) });
+  const prog = rt.loadProgram({ unverified: true, insns: assemble(reserveCopy(id)) });
   const data = bytes(12);
   assert.equal(prog.run({ mem: data }).r0, 0n);
   // header: len 12 (BUSY cleared), pg_off 3 (one private page + two position pages); data; 8-byte aligned length
@@ -148,9 +148,9 @@ test('ringbuf: a program reserves, writes, submits; the record is laid out as in
 
 test('ringbuf: a discarded record is skipped; the consumer stops at a record still reserved', () => {
   const { rt, id, rb } = setup();
-  rt.loadProgram({ insns: assemble(reserveCopy(id)) }).run({ mem: bytes(10, 1) });
-  rt.loadProgram({ insns: assemble(reserveCopy(id, { discard: true })) }).run({ mem: bytes(20, 2) });
-  rt.loadProgram({ insns: assemble(reserveCopy(id)) }).run({ mem: bytes(30, 3) });
+  rt.loadProgram({ unverified: true, insns: assemble(reserveCopy(id)) }).run({ mem: bytes(10, 1) });
+  rt.loadProgram({ unverified: true, insns: assemble(reserveCopy(id, { discard: true })) }).run({ mem: bytes(20, 2) });
+  rt.loadProgram({ unverified: true, insns: assemble(reserveCopy(id)) }).run({ mem: bytes(30, 3) });
   // The discarded record keeps its place and its length, with the DISCARD bit.
   assert.equal(u32At(rt, rb.data + 24), (20 | BPF_RINGBUF_DISCARD_BIT) >>> 0);
   assert.deepEqual(rb.consume(), [bytes(10, 1), bytes(30, 3)]);
@@ -164,6 +164,7 @@ test('ringbuf: a discarded record is skipped; the consumer stops at a record sti
     seen = rb.consume();
   };
   const prog = rt.loadProgram({
+    unverified: true,
     insns: assemble(`
       r1 = map[fd:${id}] ll
       r2 = 16
@@ -202,8 +203,8 @@ test('ringbuf: a discarded record is skipped; the consumer stops at a record sti
 
 test('ringbuf: reserve fails when full and succeeds after consumption; a record wraps across the end', () => {
   const { rt, id, rb } = setup(4096);
-  const prog = rt.loadProgram({ insns: assemble(reserveCopy(id)) });
-  const out = rt.loadProgram({ insns: assemble(output(id)) });
+  const prog = rt.loadProgram({ unverified: true, insns: assemble(reserveCopy(id)) });
+  const out = rt.loadProgram({ unverified: true, insns: assemble(output(id)) });
   // Each record takes round_up(1000 + 8, 8) = 1008 bytes; at most 4095 may be outstanding.
   for (let i = 0; i < 4; i++) assert.equal(prog.run({ mem: bytes(1000, i) }).r0, 0n, `record ${i}`);
   assert.equal(prog.run({ mem: bytes(1000, 9) }).r0, 1n, 'reserve gives NULL when full');
@@ -236,6 +237,7 @@ test('ringbuf: reserve fails when full and succeeds after consumption; a record 
 test('ringbuf: query gives available data, ring size, consumer and producer positions; 0 for other flags', () => {
   const { rt, id, rb } = setup(8192);
   const query = rt.loadProgram({
+    unverified: true,
     insns: assemble(`
       r6 = r1
       ${[0, 1, 2, 3, 7]
@@ -249,7 +251,7 @@ test('ringbuf: query gives available data, ring size, consumer and producer posi
     return [0, 1, 2, 3, 4].map((i) => new DataView(mem.buffer).getBigUint64(8 * i, true));
   };
   assert.deepEqual(read(), [0n, 8192n, 0n, 0n, 0n]);
-  const out = rt.loadProgram({ insns: assemble(output(id)) });
+  const out = rt.loadProgram({ unverified: true, insns: assemble(output(id)) });
   out.run({ mem: bytes(100) });
   out.run({ mem: bytes(50) });
   assert.deepEqual(read(), [112n + 64n, 8192n, 0n, 176n, 0n]);
@@ -259,21 +261,21 @@ test('ringbuf: query gives available data, ring size, consumer and producer posi
 
 test('ringbuf: flags — output refuses unknown bits, reserve gives NULL for any; bad submit pointers stop the run', () => {
   const { rt, id, rb } = setup();
-  assert.equal(s64(rt.loadProgram({ insns: assemble(output(id, 4)) }).run({ mem: bytes(8) }).r0), -22n);
-  const reserveFlags = rt.loadProgram({ insns: assemble(`r1 = map[fd:${id}] ll\nr2 = 8\nr3 = 1\ncall 131\nexit`) });
+  assert.equal(s64(rt.loadProgram({ unverified: true, insns: assemble(output(id, 4)) }).run({ mem: bytes(8) }).r0), -22n);
+  const reserveFlags = rt.loadProgram({ unverified: true, insns: assemble(`r1 = map[fd:${id}] ll\nr2 = 8\nr3 = 1\ncall 131\nexit`) });
   assert.equal(reserveFlags.run().r0, 0n);
   assert.equal(rb.producerPos, 0);
   // submit of something that is not a reserved record (unverified programs only)
-  const bad = rt.loadProgram({ insns: assemble(`r1 = r10\nr1 += -8\nr2 = 0\ncall 132\nexit`) });
+  const bad = rt.loadProgram({ unverified: true, insns: assemble(`r1 = r10\nr1 += -8\nr2 = 0\ncall 132\nexit`) });
   assert.throws(() => bad.run(), errno('EFAULT', /ringbuf_submit: 0x[0-9a-f]+ is not a ring buffer record this run reserved/));
   // double submit
-  const twice = rt.loadProgram({ insns: assemble(`r1 = map[fd:${id}] ll\nr2 = 8\nr3 = 0\ncall 131\nr6 = r0\nr1 = r6\nr2 = 0\ncall 132\nr1 = r6\nr2 = 0\ncall 133\nexit`) });
+  const twice = rt.loadProgram({ unverified: true, insns: assemble(`r1 = map[fd:${id}] ll\nr2 = 8\nr3 = 0\ncall 131\nr6 = r0\nr1 = r6\nr2 = 0\ncall 132\nr1 = r6\nr2 = 0\ncall 133\nexit`) });
   assert.throws(() => twice.run(), errno('EFAULT', /ringbuf_discard/));
   assert.equal(rb.consume().length, 1, 'the first submit stands');
   // the helpers on a map that is not a ring buffer
   const arr = rt.createMap({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
-  assert.equal(rt.loadProgram({ insns: assemble(`r1 = map[fd:${arr}] ll\nr2 = 8\nr3 = 0\ncall 131\nexit`) }).run().r0, 0n);
-  assert.equal(s64(rt.loadProgram({ insns: assemble(output(arr)) }).run({ mem: bytes(8) }).r0), -22n);
+  assert.equal(rt.loadProgram({ unverified: true, insns: assemble(`r1 = map[fd:${arr}] ll\nr2 = 8\nr3 = 0\ncall 131\nexit`) }).run().r0, 0n);
+  assert.equal(s64(rt.loadProgram({ unverified: true, insns: assemble(output(arr)) }).run({ mem: bytes(8) }).r0), -22n);
 });
 
 // ───────────────────────────── RINGBUF: wakeups and the async iterator ─────────────────────────────
@@ -283,7 +285,7 @@ const settle = () => new Promise((r) => setTimeout(r, 5));
 
 test('ringbuf wakeups follow Linux: only when the consumer caught up to the record, unless NO_WAKEUP / FORCE_WAKEUP', () => {
   const { rt, id, rb } = setup();
-  const run = (flags: number) => rt.loadProgram({ insns: assemble(output(id, flags)) }).run({ mem: bytes(8) });
+  const run = (flags: number) => rt.loadProgram({ unverified: true, insns: assemble(output(id, flags)) }).run({ mem: bytes(8) });
   run(0); // consumer at 0, record at 0: wake
   assert.equal(rb.wakeups, 1);
   run(0); // record at 16, consumer still at 0: no wake
@@ -300,7 +302,7 @@ test('ringbuf wakeups follow Linux: only when the consumer caught up to the reco
 
 test('ringbuf.records(): yields records as programs submit them, sleeps through NO_WAKEUP, ends on abort', async () => {
   const { rt, id, rb } = setup();
-  const out = (flags: number, seed: number) => rt.loadProgram({ insns: assemble(output(id, flags)) }).run({ mem: bytes(16, seed) });
+  const out = (flags: number, seed: number) => rt.loadProgram({ unverified: true, insns: assemble(output(id, flags)) }).run({ mem: bytes(16, seed) });
   const ac = new AbortController();
   const got: Uint8Array[] = [];
   out(0, 1); // before the reader starts: read at once
@@ -401,7 +403,7 @@ test('perf event array: creation checks; max_entries defaults to the number of C
 test('perf_event_output: BPF_F_CURRENT_CPU writes a raw sample to the buffer of the CPU the program runs on', () => {
   const { rt, id, perf } = perfSetup(4);
   const bufs = [0, 1, 2, 3].map((c) => perf.open(c, { pages: 1 }));
-  const prog = rt.loadProgram({ insns: assemble(perfOutput(id, '0xffffffff')) });
+  const prog = rt.loadProgram({ unverified: true, insns: assemble(perfOutput(id, '0xffffffff')) });
   for (const cpu of [2, 0, 3, 1, 2]) assert.equal(prog.run({ cpu, mem: bytes(5, cpu) }).r0, 0n, `cpu ${cpu}`);
 
   // The record in cpu 2's mmap, as perf writes it: header, u32 raw size, data, zero padding.
@@ -434,7 +436,7 @@ test('perf_event_output: explicit index, and -E2BIG / -ENOENT / -EOPNOTSUPP / -E
   const { rt, id, perf } = perfSetup(4, 8);
   perf.open(0, { pages: 1 });
   perf.open(2, { pages: 1 });
-  const run = (flags: string, cpu: number) => s64(rt.loadProgram({ insns: assemble(perfOutput(id, flags)) }).run({ cpu, mem: bytes(8) }).r0);
+  const run = (flags: string, cpu: number) => s64(rt.loadProgram({ unverified: true, insns: assemble(perfOutput(id, flags)) }).run({ cpu, mem: bytes(8) }).r0);
   assert.equal(run('2', 2), 0n, 'index 2 from cpu 2');
   assert.equal(run('2', 1), -95n, 'index 2 from cpu 1: the event is on another CPU (EOPNOTSUPP)');
   assert.equal(run('8', 0), -7n, 'index past max_entries: E2BIG');
@@ -451,7 +453,7 @@ test('perf_event_output: explicit index, and -E2BIG / -ENOENT / -EOPNOTSUPP / -E
 test('perf buffer: a full buffer loses samples (-ENOSPC), and the reader later sees PERF_RECORD_LOST with the count', () => {
   const { rt, id, perf } = perfSetup(2);
   const buf = perf.open(1, { pages: 1 });
-  const prog = rt.loadProgram({ insns: assemble(perfOutput(id, '0xffffffff')) });
+  const prog = rt.loadProgram({ unverified: true, insns: assemble(perfOutput(id, '0xffffffff')) });
   // 100 bytes → records of 8 + round_up(104, 8) = 112; a 4096-byte ring holds 36 (4032 ≤ 4095).
   const results = Array.from({ length: 40 }, (_, i) => s64(prog.run({ cpu: 1, mem: bytes(100, i) }).r0));
   assert.deepEqual(results, [...Array(36).fill(0n), ...Array(4).fill(ENOSPC)]);
@@ -479,7 +481,7 @@ test('perf.records(): yields {cpu, data} and {cpu, lost} as programs write them;
   const { rt, id, perf } = perfSetup(4);
   perf.open(0, { pages: 1 });
   perf.open(3, { pages: 1 });
-  const prog = rt.loadProgram({ insns: assemble(perfOutput(id, '0xffffffff')) });
+  const prog = rt.loadProgram({ unverified: true, insns: assemble(perfOutput(id, '0xffffffff')) });
   const ac = new AbortController();
   const got: PerfRecord[] = [];
   const reader = (async () => {
@@ -509,6 +511,7 @@ test('measure: ns per ringbuf reserve+submit of 64 bytes from a program (interpr
   const { rt, id, rb } = setup(1 << 23);
   const loop = (body: string) =>
     rt.loadProgram({
+    unverified: true,
       budget: 100 * N,
       insns: assemble(`
         r6 = ${N}

@@ -40,7 +40,7 @@ function counter(mapId: number): string {
 test('a program counts in a hash map through map_lookup_elem / map_update_elem', () => {
   const rt = new Runtime({ helpers: linuxHelpers() });
   const id = rt.createMap({ name: 'counts', type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: 16 });
-  const prog = rt.loadProgram({ insns: assemble(counter(id)) });
+  const prog = rt.loadProgram({ unverified: true, insns: assemble(counter(id)) });
   assert.equal(prog.run().r0, 1n); // inserted
   for (let i = 0; i < 4; i++) assert.equal(prog.run().r0, 0n);
   assert.equal(readU64(rt.map(id).lookup(u32(7))), 5n);
@@ -50,8 +50,8 @@ test('a program counts in a hash map through map_lookup_elem / map_update_elem',
 test('the JIT runs Runtime programs with the same map results', () => {
   const rt = new Runtime({ helpers: linuxHelpers() });
   const id = rt.createMap({ type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: 16 });
-  const interp = rt.loadProgram({ insns: assemble(counter(id)) });
-  const jit = rt.loadProgram({ insns: assemble(counter(id)), engine: 'jit' });
+  const interp = rt.loadProgram({ unverified: true, insns: assemble(counter(id)) });
+  const jit = rt.loadProgram({ unverified: true, insns: assemble(counter(id)), engine: 'jit' });
   assert.equal(jit.run().r0, 1n);
   assert.equal(interp.run().r0, 0n);
   assert.equal(jit.run().r0, 0n);
@@ -61,7 +61,7 @@ test('the JIT runs Runtime programs with the same map results', () => {
 test('per-CPU maps: each CPU of the runtime counts on its own copy', () => {
   const rt = new Runtime({ cpus: 4, helpers: linuxHelpers() });
   const id = rt.createMap({ type: MapType.PERCPU_HASH, keySize: 4, valueSize: 8, maxEntries: 4 });
-  const prog = rt.loadProgram({ insns: assemble(counter(id)) });
+  const prog = rt.loadProgram({ unverified: true, insns: assemble(counter(id)) });
   prog.run({ cpu: 2 });
   prog.run({ cpu: 2 });
   prog.run({ cpu: 3 });
@@ -74,24 +74,24 @@ test('lddw of a map value (src 2) points into an array map element', () => {
   const rt = new Runtime();
   const id = rt.createMap({ type: MapType.ARRAY, keySize: 4, valueSize: 16, maxEntries: 1 });
   rt.updateElem(id, u32(0), new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0x2a, 0, 0, 0, 0, 0, 0, 0]));
-  const prog = rt.loadProgram({ insns: assemble(`r1 = map[fd:${id}][0]+8 ll\nr0 = *(u64 *)(r1 + 0)\nr2 = 1\n*(u64 *)(r1 + 0) = r2\nexit`) });
+  const prog = rt.loadProgram({ unverified: true, insns: assemble(`r1 = map[fd:${id}][0]+8 ll\nr0 = *(u64 *)(r1 + 0)\nr2 = 1\n*(u64 *)(r1 + 0) = r2\nexit`) });
   assert.equal(prog.run().r0, 42n);
   assert.equal(readU64(rt.map(id).lookup(u32(0)), 8), 1n);
-  assert.throws(() => rt.loadProgram({ insns: assemble(`r1 = map[fd:${id}][0]+16 ll\nexit`) }), errno('EINVAL', /offset 16/));
+  assert.throws(() => rt.loadProgram({ unverified: true, insns: assemble(`r1 = map[fd:${id}][0]+16 ll\nexit`) }), errno('EINVAL', /offset 16/));
 });
 
 test('map references are checked at load: unknown id or index is EBADF', () => {
   const rt = new Runtime();
-  assert.throws(() => rt.loadProgram({ insns: assemble('r1 = map[fd:99] ll\nr0 = 0\nexit') }), errno('EBADF', /99 is not the id of a map/));
+  assert.throws(() => rt.loadProgram({ unverified: true, insns: assemble('r1 = map[fd:99] ll\nr0 = 0\nexit') }), errno('EBADF', /99 is not the id of a map/));
   const id = rt.createMap({ type: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 });
-  rt.loadProgram({ insns: assemble('r1 = map[idx:0] ll\nr0 = 0\nexit'), maps: [id] });
-  assert.throws(() => rt.loadProgram({ insns: assemble('r1 = map[idx:1] ll\nr0 = 0\nexit'), maps: [id] }), errno('EBADF', /index 1/));
+  rt.loadProgram({ unverified: true, insns: assemble('r1 = map[idx:0] ll\nr0 = 0\nexit'), maps: [id] });
+  assert.throws(() => rt.loadProgram({ unverified: true, insns: assemble('r1 = map[idx:1] ll\nr0 = 0\nexit'), maps: [id] }), errno('EBADF', /index 1/));
 });
 
 test('a program cannot read or write through a map pointer', () => {
   const rt = new Runtime();
   const id = rt.createMap({ type: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 });
-  const prog = rt.loadProgram({ insns: assemble(`r1 = map[fd:${id}] ll\nr0 = *(u64 *)(r1 + 0)\nexit`) });
+  const prog = rt.loadProgram({ unverified: true, insns: assemble(`r1 = map[fd:${id}] ll\nr0 = *(u64 *)(r1 + 0)\nexit`) });
   assert.throws(() => prog.run(), errno('EFAULT', /pc 2: invalid read/));
 });
 
@@ -110,7 +110,7 @@ test('bpf_trace_printk writes a line to the trace pipe', () => {
   const rt = new Runtime({ helpers: linuxHelpers() });
   const fmt = 'n=%d\0';
   const stores = [...fmt].map((c, i) => `*(u8 *)(r10 - ${16 - i}) = ${c.charCodeAt(0)}`).join('\n');
-  const prog = rt.loadProgram({ insns: assemble(`${stores}\nr1 = r10\nr1 += -16\nr2 = ${fmt.length}\nr3 = 42\ncall 6\nexit`) });
+  const prog = rt.loadProgram({ unverified: true, insns: assemble(`${stores}\nr1 = r10\nr1 += -16\nr2 = ${fmt.length}\nr3 = 42\ncall 6\nexit`) });
   prog.run();
   assert.equal(rt.tracePipe.length, 1);
   assert.match(rt.tracePipe[0]!, /n=42/);
@@ -147,9 +147,9 @@ test('tail calls: jump to a program in a PROG_ARRAY, at most 33 chained, fall th
     const rt = new Runtime({ helpers: linuxHelpers() });
     const jt = rt.createMap({ name: 'jt', type: MapType.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4 });
     const hits = rt.createMap({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
-    const target = rt.loadProgram({ insns: assemble('r0 = 42\nexit'), engine });
+    const target = rt.loadProgram({ unverified: true, insns: assemble('r0 = 42\nexit'), engine });
     // Tail-call slot r2 of the jump table; r0 = 7 if the call falls through.
-    const caller = (slot: number) => rt.loadProgram({ insns: assemble(`r2 = map[fd:${jt}] ll\nr3 = ${slot}\ncall 12\nr0 = 7\nexit`), engine });
+    const caller = (slot: number) => rt.loadProgram({ unverified: true, insns: assemble(`r2 = map[fd:${jt}] ll\nr3 = ${slot}\ncall 12\nr0 = 7\nexit`), engine });
     rt.updateElem(jt, u32(0), u32(target.id));
     assert.equal(caller(0).run().r0, 42n, engine);
     assert.equal(caller(1).run().r0, 7n, `${engine}: empty slot falls through`);
@@ -157,7 +157,7 @@ test('tail calls: jump to a program in a PROG_ARRAY, at most 33 chained, fall th
     assert.deepEqual(rt.map(jt).lookup(u32(0)), u32(target.id));
     assert.throws(() => rt.updateElem(jt, u32(1), u32(999)), errno('EBADF', /999 is not the id of a loaded program/));
     // A program that counts its runs in `hits` and tail-calls itself: 1 run + 33 tail calls.
-    const self = rt.loadProgram({ engine, insns: assemble(`
+    const self = rt.loadProgram({ unverified: true, engine, insns: assemble(`
       r6 = r1
       *(u32 *)(r10 - 4) = 0
       r2 = r10

@@ -220,7 +220,7 @@ function setup(body: string, spec: { valueSize?: number; maxEntries?: number; fl
   const stack = (kind: 'kernel' | 'user', maxDepth: number) => (kind === 'user' ? USER_CHAIN : KERNEL_CHAIN).slice(0, maxDepth);
   const rt = new Runtime({ helpers: linuxHelpers(), host: { ...portableHost(), stack, ...host } });
   const map = rt.createMap({ name: 'stacks', type: ST, keySize: 4, valueSize: spec.valueSize ?? 32, maxEntries: spec.maxEntries ?? 8, flags: spec.flags ?? 0 });
-  const run = (engine: Engine, mem: Uint8Array = new Uint8Array(0)) => rt.loadProgram({ insns: assemble(body), maps: [map], engine }).run({ mem });
+  const run = (engine: Engine, mem: Uint8Array = new Uint8Array(0)) => rt.loadProgram({ unverified: true, insns: assemble(body), maps: [map], engine }).run({ mem });
   return { rt, map, run };
 }
 
@@ -348,7 +348,7 @@ function collidingChains(): [bigint[], bigint[]] {
 test('the Node host: user chains are the application\'s JS frames, kernel chains tsbpf\'s', () => {
   const rt = new Runtime({ helpers: linuxHelpers(), host: nodeHost() });
   const body = 'r2 = r1\nr3 = 256\nr4 = *(u64 *)(r1 + 0)\nr1 = 0\ncall 67\nexit';
-  const prog = rt.loadProgram({ insns: assemble(body) });
+  const prog = rt.loadProgram({ unverified: true, insns: assemble(body) });
   const chain = (flags: number) => {
     const mem = new Uint8Array(256);
     mem.set(u64s(BigInt(flags)));

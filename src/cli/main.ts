@@ -10,6 +10,7 @@ import { cbpfCommand } from './cbpf.js';
 import { seccompCommand } from './seccomp.js';
 import { pcapCommand } from './pcap.js';
 import { verifyCommand } from './verify.js';
+import { VerifyFlags, addVerifyOptions } from './verify-flags.js';
 import { ProgCliOptions, progDump, progList, progLoad } from './prog.js';
 import { errorText, printError } from './output.js';
 import { BpfError } from '../errno.js';
@@ -70,6 +71,8 @@ interface RunFlags {
   budget?: number;
   json?: boolean;
   verify: boolean;
+  unprivileged?: boolean;
+  logLevel?: number;
   prog: string[];
   kconfig?: string;
   btf?: string;
@@ -80,14 +83,13 @@ const BTF_HELP = 'BTF that CO-RE relocations resolve against (raw BTF or an obje
 const KCONFIG_HELP = 'kernel .config (plain or gzipped) for .kconfig externs; default: the running kernel\'s (/boot/config-RELEASE or /proc/config.gz)';
 
 function runCommand(parent: Command): void {
-  parent
+  const run = parent
     .command('run')
     .description('run programs once and print r0 (.s/.asm assembler text, .bin raw bytecode, .data conformance vectors); test-run the programs of ELF objects (.o) as their sections\' types')
     .argument('<files...>', 'programs to run')
     .option('--mem <hex>', 'input bytes: r1 = address of a writable copy, r2 = their length (not for .data files)', parseMem)
     .addOption(new Option('--engine <name>', 'execution engine: interp (the interpreter) or jit (compiled to WebAssembly)').argParser(parseEngine).default('interp'))
-    .option('--no-verify', 'run without the verifier; accepted for forward compatibility: the verifier does not exist yet, so every run is unverified (after ISA validation)')
-    .option('--budget <n>', 'stop a run after this many instructions (E2BIG)', parseBudget)
+    .option('--budget <n>', 'stop a run after this many instructions (E2BIG); default: none for a verified program, 1,000,000 for an unverified one', parseBudget)
     .option('--type <type>', 'program type: a test run as BPF_PROG_TEST_RUN does it (xdp, sched_cls, socket_filter, …)', parseType)
     .option('--data <hex|@file>', 'with --type: the packet (data_in)', parseBytes)
     .option('--ctx <hex|@file>', 'with --type: the context (ctx_in), in its UAPI layout', parseBytes)
@@ -96,6 +98,13 @@ function runCommand(parent: Command): void {
     .option('--prog <name>', 'for .o files: only this program (repeatable)', collect, [])
     .option('--kconfig <file>', KCONFIG_HELP)
     .option('--btf <file>', BTF_HELP)
+    .addHelpText('after', `
+Verification: a program with a type (--type, or an object's section names) is verified before it runs,
+as BPF_PROG_LOAD verifies it; a rejection prints the verifier's error, source line and fix, and exits 1.
+A bare run (no --type: r1 = the --mem bytes, r2 = their length, as the conformance vectors run) has no
+Linux program type and so no verifier rules: it is the ISA harness, run unverified with every memory
+access checked and a budget of 1,000,000 instructions.`);
+  addVerifyOptions(run)
     .action((files: string[], flags: RunFlags) => {
       const input = flags.data || flags.ctx || flags.repeat;
       const testRun = flags.type || input ? { type: flags.type, data: flags.data, ctx: flags.ctx, repeat: flags.repeat } : undefined;
@@ -103,7 +112,13 @@ function runCommand(parent: Command): void {
         printError('run', '--data, --ctx and --repeat need --type, except for ELF objects, whose sections name their type (EINVAL)');
         return finish(false);
       }
-      finish(runFiles(files, { mem: flags.mem, engine: flags.engine, budget: flags.budget, json: flags.json === true, testRun, prog: flags.prog, kconfig: flags.kconfig, btf: flags.btf }));
+      const bare = !flags.type && !files.some((f) => f.toLowerCase().endsWith('.o'));
+      if (bare && (flags.unprivileged || flags.logLevel)) {
+        printError('run', 'a bare run (no --type) is not verified: --unprivileged and --log-level need --type (EINVAL)');
+        return finish(false);
+      }
+      const verify = { verify: flags.verify, unprivileged: flags.unprivileged, logLevel: flags.logLevel };
+      finish(runFiles(files, { mem: flags.mem, engine: flags.engine, budget: flags.budget, json: flags.json === true, testRun, prog: flags.prog, kconfig: flags.kconfig, btf: flags.btf, verify }));
     });
 }
 
@@ -188,8 +203,8 @@ function progCommandLine(parent: Command): void {
       .option('--prog <name>', 'only this program (repeatable)', collect, [])
       .option('--kconfig <file>', KCONFIG_HELP)
       .option('--btf <file>', BTF_HELP);
-  common(prog.command('load').description('load FILE.o; pin its maps as OBJECT/MAP (or MAP for maps pinned by name) and programs as OBJECT/PROGRAM').argument('<file>', 'ELF object (clang -target bpf)'))
-    .action((file: string, flags: ProgFlags) => guarded(file, () => progLoad(file, progOptions(flags))));
+  addVerifyOptions(common(prog.command('load').description('load FILE.o (verifying each program); pin its maps as OBJECT/MAP (or MAP for maps pinned by name) and programs as OBJECT/PROGRAM').argument('<file>', 'ELF object (clang -target bpf)')))
+    .action((file: string, flags: ProgFlags & VerifyFlags) => guarded(file, () => progLoad(file, { ...progOptions(flags), verify: { verify: flags.verify, unprivileged: flags.unprivileged, logLevel: flags.logLevel } })));
   for (const verb of ['list', 'show']) {
     common(prog.command(verb).description('pinned programs (show pinned PATH: one)').argument('[args...]', 'pinned PATH'))
       .action((args: string[], flags: ProgFlags) => guarded('prog', () => progList(args, progOptions(flags))));

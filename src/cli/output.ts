@@ -1,6 +1,7 @@
 import { BpfError } from '../errno.js';
 import { disassemble } from '../isa/disasm.js';
 import { Insn } from '../isa/instruction.js';
+import { VerifierRejection } from '../runtime/verification.js';
 
 /** Output conventions of every verb: results to stdout, errors to stderr as `tsbpf: FILE: message (ERRNO)`. */
 
@@ -18,10 +19,16 @@ export function printError(file: string, message: string): void {
   process.stderr.write(`tsbpf: ${located ? '' : `${file}: `}${message}\n`);
 }
 
-export const errorText = (e: BpfError): string => `${e.message} (${e.errno})`;
+/** The message with its errno after the first line (a verifier rejection goes on with the source line and a fix). */
+export function errorText(e: BpfError): string {
+  const nl = e.message.indexOf('\n');
+  return nl < 0 ? `${e.message} (${e.errno})` : `${e.message.slice(0, nl)} (${e.errno})${e.message.slice(nl)}`;
+}
 
-export function errorRecord(file: string, e: BpfError): { file: string; error: string; errno: string } {
-  return { file, error: e.message, errno: e.errno };
+export function errorRecord(file: string, e: BpfError): { file: string; error: string; errno: string; verifier?: object } {
+  if (!(e instanceof VerifierRejection)) return { file, error: e.message, errno: e.errno };
+  const i = e.info;
+  return { file, error: e.message, errno: e.errno, verifier: { insn: i.insn, message: i.message, line: i.line ?? null, source: i.source ?? null, hint: i.hint ?? null, log: e.log } };
 }
 
 /** Report a failure for one FILE: always on stderr, and as a JSON record on stdout under --json. */

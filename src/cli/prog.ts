@@ -11,6 +11,7 @@ import { Program } from '../runtime/program.js';
 import { Runtime } from '../runtime/runtime.js';
 import { programRecord, programTypeLabel, readObject, targetBtfFor } from './object.js';
 import { insnRecords, printJson, printLine } from './output.js';
+import { VerifyFlags, specOptions, withVerifierLog } from './verify-flags.js';
 
 /**
  * `tsbpf prog …`: load an object's programs into a pin directory (the bpffs of
@@ -27,6 +28,8 @@ export interface ProgCliOptions {
   source?: boolean;
   /** the BTF CO-RE relocations resolve against (default the running kernel's) */
   btf?: string;
+  /** load: the verifier's options */
+  verify?: VerifyFlags;
 }
 
 function openRuntime(pinDir: string): Runtime {
@@ -43,7 +46,10 @@ function openRuntime(pinDir: string): Runtime {
 export function progLoad(file: string, o: ProgCliOptions): void {
   const spec = readObject(file, o.kconfig);
   const rt = openRuntime(o.pinDir);
-  const collection = loadCollection(rt, spec, { programs: o.prog.length ? o.prog : undefined, targetBtf: targetBtfFor(spec, o.btf) });
+  const verify = o.verify ?? { verify: true };
+  for (const p of spec.programs) Object.assign(p, specOptions(verify));
+  const load = () => loadCollection(rt, spec, { programs: o.prog.length ? o.prog : undefined, targetBtf: targetBtfFor(spec, o.btf) });
+  const collection = withVerifierLog(verify, load, (c) => c.programs.values());
   const pinned = pinCollection(rt, spec, collection);
   if (o.json) {
     printJson({

@@ -11,6 +11,8 @@ import { Engine, execute } from '../vm/execute.js';
 import { describeOutcome, hex64, runVector, VectorReport } from '../vectors/run.js';
 import { fileKind, loadProgram, readVectorFile } from './load-program.js';
 import { perFile, printError, printJson, printLine } from './output.js';
+import { VerifyFlags, specOptions, withVerifierLog } from './verify-flags.js';
+import path from 'node:path';
 
 /** `tsbpf run FILE…`: run each program once and print r0; `.data` vectors are also checked against their expectation. */
 export interface RunOptions {
@@ -26,6 +28,8 @@ export interface RunOptions {
   kconfig?: string;
   /** for ELF objects: the BTF CO-RE relocations resolve against */
   btf?: string;
+  /** the verifier's options (typed runs and objects; a bare run is not verified) */
+  verify: VerifyFlags;
 }
 
 /** Returns true when every FILE ran (and every vector matched its expectation). */
@@ -45,13 +49,14 @@ function runObject(file: string, options: RunOptions): boolean {
   if (options.mem) throw new BpfError('EINVAL', '--mem is for bare runs; an object\'s programs are test-run: give the packet with --data');
   const spec = readObject(file, options.kconfig);
   const t = options.testRun ?? {};
+  const verify = specOptions(options.verify);
   for (const p of spec.programs) {
     if (t.type) p.type = t.type.type;
-    p.engine = options.engine;
-    p.budget = options.budget;
+    Object.assign(p, { engine: options.engine, budget: options.budget }, verify);
   }
   const rt = new Runtime({ helpers: linuxHelpers(), host: nodeHost() });
-  const c = loadCollection(rt, spec, { programs: options.prog?.length ? options.prog : undefined, targetBtf: targetBtfFor(spec, options.btf) });
+  const load = () => loadCollection(rt, spec, { programs: options.prog?.length ? options.prog : undefined, targetBtf: targetBtfFor(spec, options.btf) });
+  const c = withVerifierLog(options.verify, load, (c) => c.programs.values());
   for (const [name, prog] of c.programs) printTestRun(`${file}:${name}`, prog.testRun({ data: t.data, ctx: t.ctx, repeat: t.repeat }), options.json);
   for (const s of c.skipped) if (!options.prog?.length) process.stderr.write(`tsbpf: ${file}: skipped ${s.name}: ${s.reason}\n`);
   return c.programs.size > 0;
@@ -68,12 +73,13 @@ function runProgram(file: string, options: RunOptions): boolean {
   return true;
 }
 
-/** `--type T`: load into a Runtime with the Linux helpers and test-run it. */
+/** `--type T`: load into a Runtime with the Linux helpers (verifying, unless --no-verify) and test-run it. */
 function testRunProgram(file: string, insns: Insn[], options: RunOptions, t: NonNullable<RunOptions['testRun']>): boolean {
   if (options.mem) throw new BpfError('EINVAL', '--mem is for bare runs; with --type give the packet with --data');
   const rt = new Runtime({ helpers: linuxHelpers(), host: nodeHost() });
   if (!t.type) throw new BpfError('EINVAL', 'a test run needs --type');
-  const prog = rt.loadProgram({ insns, type: t.type.type, engine: options.engine, budget: options.budget });
+  const spec = { name: path.basename(file), insns, type: t.type.type, engine: options.engine, budget: options.budget, ...specOptions(options.verify) };
+  const prog = withVerifierLog(options.verify, () => rt.loadProgram(spec), (p) => [p]);
   printTestRun(file, prog.testRun({ data: t.data, ctx: t.ctx, repeat: t.repeat }), options.json);
   return true;
 }

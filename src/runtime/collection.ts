@@ -93,12 +93,12 @@ function relocated(spec: CollectionSpec, p: CollectionProgramSpec, targetBtf: Bt
   return { insns: r.insns, poisoned: r.poisoned };
 }
 
-/** Prefix an error's message with the object it concerns, keeping its errno. */
+/** Prefix an error's message with the object it concerns, keeping its errno and class (a VerifierRejection keeps its log). */
 function withContext<T>(what: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof BpfError) throw new BpfError(e.errno, `${what}: ${e.message}`);
+    if (e instanceof BpfError) e.message = `${what}: ${e.message}`;
     throw e;
   }
 }

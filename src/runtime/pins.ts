@@ -23,6 +23,8 @@ export interface PinnedProgram {
   insns: Insn[];
   /** pin paths of the maps its `lddw`s index (its fd_array) */
   maps: string[];
+  /** it was loaded without the verifier, and is reloaded so */
+  unverified?: boolean;
 }
 
 export interface PinLoad {
@@ -143,7 +145,7 @@ function parseMapPin(text: string, path: string): PinnedMap {
 
 function parseProgramPin(text: string, path: string): PinnedProgram {
   const body = parseBody(text, path, 'prog') as Omit<PinnedProgram, 'insns'> & { insns: string };
-  return { path, name: body.name, type: body.type, license: body.license, maps: body.maps, insns: decode(unhex(body.insns)) };
+  return { path, name: body.name, type: body.type, license: body.license, maps: body.maps, insns: decode(unhex(body.insns)), ...(body.unverified ? { unverified: true } : {}) };
 }
 
 function listFiles(dir: string): string[] {

@@ -11,6 +11,8 @@ import { MAX_TAIL_CALL_CNT } from '../helpers/tail-call.js';
 import { RunExtras } from '../vm/interpreter.js';
 import { CORE_POISON_HELPER_ID } from '../btf/core-patch.js';
 import { claimProgArrays } from '../maps/prog-array.js';
+import type { LineInfo, VerifyResult } from '../verifier/index.js';
+import { verifyForLoad } from './verification.js';
 
 /** A program as plain data, before loading (cilium/ebpf's ProgramSpec). */
 export interface ProgramSpec {
@@ -24,13 +26,36 @@ export interface ProgramSpec {
   license?: string;
   /** map IDs that `lddw` src 5/6 index (BPF_PROG_LOAD's fd_array) */
   maps?: readonly number[];
-  /** instruction budget of one run (default 1,000,000) */
+  /**
+   * instruction budget of one run: default none for a verified program (the
+   * verifier proved it ends, and Linux runs it unbudgeted), 1,000,000 for an
+   * unverified one
+   */
   budget?: number;
   /** the engine that runs it (default the interpreter) */
   engine?: Engine;
   /** instructions a CO-RE relocation could not resolve, with why: reaching one ends the run with that reason */
   poisoned?: ReadonlyMap<number, string>;
+  /**
+   * load without the verifier: tsbpf's named mode for tests of the engines
+   * and for programs with no type (every access is still checked, and the
+   * budget stops loops)
+   */
+  unverified?: boolean;
+  /** the loader's privileges: true (default) what root gets, false the rules Linux applies without CAP_BPF */
+  privileged?: boolean;
+  /** BTF line info: the verifier's errors and log name the source line */
+  lineInfo?: readonly LineInfo[];
+  /** BTF func info records (Linux requires them for callbacks) */
+  funcInfo?: readonly unknown[];
+  /** the verifier's log level (BPF_PROG_LOAD's log_level); unset: none, and level 1 for a rejection */
+  logLevel?: number;
+  /** processed-instruction limit of the verifier, below Linux's 1,000,000 (fuzzing) */
+  insnLimit?: number;
 }
+
+/** The budget of a verified program's runs: none (a count no run reaches). */
+const UNBOUNDED = Number.MAX_SAFE_INTEGER;
 
 export interface RunOptions {
   /** input bytes: r1 = address of a writable copy, r2 = their length */
@@ -50,6 +75,8 @@ export class Program {
   readonly insns: readonly Insn[];
   /** the program type, when the spec names one */
   readonly type: ProgramType | undefined;
+  /** the verifier's verdict and log; undefined for an unverified program */
+  readonly verification: VerifyResult | undefined;
   private readonly vm: EngineInstance;
   private input: Region | undefined;
   /** test-run buffers by slot ('ctx', 'packet'), reused across test runs */
@@ -59,9 +86,16 @@ export class Program {
     validate(spec.insns);
     this.type = resolveType(spec);
     if (this.type) checkHelperCalls(this.type, spec.insns);
+    this.verification = verifyForLoad(spec, this.type, runtime, `program '${spec.name ?? ''}'`);
     this.insns = relocate(spec, runtime);
-    this.vm = createEngine(spec.engine ?? 'interp', this.insns, { space: runtime.space, helpers: runtime.helpers, budget: spec.budget });
+    const budget = spec.budget ?? (this.verification ? UNBOUNDED : undefined);
+    this.vm = createEngine(spec.engine ?? 'interp', this.insns, { space: runtime.space, helpers: runtime.helpers, budget });
     claimProgArrays(usedMaps(spec).map((mapId) => runtime.map(mapId)), spec.type ?? 0, `program '${spec.name ?? ''}' (id ${id})`);
+  }
+
+  /** whether the verifier accepted the program (engines may then drop their own checks) */
+  get verified(): boolean {
+    return this.verification !== undefined;
   }
 
   run(options: RunOptions = {}): RunResult {

@@ -2,7 +2,8 @@ import { BpfError } from '../errno.js';
 import { HelperDef, HelperRegistry, HostInfo, KernelEnv } from '../helpers/registry.js';
 import { BpfMap, MapFlags, MapSpec, MapType } from '../maps/map.js';
 import { createMap } from '../maps/create.js';
-import { isMapOfMaps } from '../maps/map-in-map.js';
+import { Template, isMapOfMaps } from '../maps/map-in-map.js';
+import type { VerifierMapSpec } from '../verifier/index.js';
 import { AddressSpace, Region } from '../vm/memory.js';
 import { portableHost } from './host.js';
 import type { PinLoad, PinnedMap, PinnedProgram } from './pins.js';
@@ -123,7 +124,7 @@ export class Runtime {
     for (const pin of programs) {
       this.reopen(pin.path, () => {
         const ids = pin.maps.map((path) => this.pinnedMap(path));
-        const prog = this.loadProgram({ name: pin.name, type: pin.type, license: pin.license, insns: pin.insns, maps: ids });
+        const prog = this.loadProgram({ name: pin.name, type: pin.type, license: pin.license, insns: pin.insns, maps: ids, unverified: pin.unverified });
         this.pinnedProgs.set(pin.path, prog.id);
       });
     }
@@ -151,7 +152,8 @@ export class Runtime {
       return at[0];
     });
     const spec = prog.spec;
-    this.requirePins().saveProgram({ path, name: spec.name ?? '', type: spec.type ?? 0, license: spec.license ?? '', insns: [...spec.insns], maps });
+    const unverified = spec.unverified ? { unverified: true } : {};
+    this.requirePins().saveProgram({ path, name: spec.name ?? '', type: spec.type ?? 0, license: spec.license ?? '', insns: [...spec.insns], maps, ...unverified });
     this.pinnedProgs.set(path, id);
   }
 
@@ -293,6 +295,23 @@ export class Runtime {
     const e = this.maps.get(id);
     if (!e) throw new BpfError('ENOENT', `no map with id ${id}`);
     return e;
+  }
+
+  /**
+   * What the verifier may know of map `id`: its definition, the contents of
+   * a frozen array (constants a program may rely on, as .rodata) and the
+   * template of a map of maps.
+   */
+  verifierMap(id: number): VerifierMapSpec | undefined {
+    const e = this.maps.get(id);
+    if (!e) return undefined;
+    const spec: VerifierMapSpec = { ...e.map.spec };
+    if (e.frozen) {
+      spec.freeze = true;
+      if (spec.type === MapType.ARRAY && spec.maxEntries === 1) spec.data = e.map.lookup(new Uint8Array(4));
+    }
+    const template = (e.map as Partial<{ template: Template }>).template;
+    return template ? Object.assign(spec, { inner: { ...template } }) : spec;
   }
 
   mapIds(): number[] {
@@ -444,7 +463,11 @@ export class Runtime {
     return keys.length;
   }
 
-  /** BPF_PROG_LOAD (unverified until the verifier lands: the ISA is validated and map references resolved). */
+  /**
+   * BPF_PROG_LOAD: the ISA is validated, the verifier checks the program
+   * (unless the spec says `unverified`; a rejection is a VerifierRejection),
+   * map references are resolved.
+   */
   loadProgram(spec: ProgramSpec): Program {
     const program = new Program(this.nextProgId, spec, this);
     this.programs.set(this.nextProgId++, program);
