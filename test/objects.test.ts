@@ -328,7 +328,9 @@ test('every corpus program the kernel accepts, tsbpf loads and test-runs to the 
       }
       const rt = new Runtime({ helpers: linuxHelpers(), host: nodeHost() });
       const c = loadCollection(rt, spec, { programs: [v.prog] });
-      const r = c.programs.get(v.prog)!.testRun({ data: new Uint8Array(64) });
+      const prog = c.programs.get(v.prog)!;
+      assert.ok(prog.verified, `${name}/${v.prog}: loaded through the verifier`);
+      const r = prog.testRun({ data: new Uint8Array(64) });
       assert.equal(String(r.retval), v.retval, `${name}/${v.prog}: retval, tsbpf vs Linux`);
       compared++;
     }
