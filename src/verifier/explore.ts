@@ -19,7 +19,6 @@ import { FuncState, Slot, VerifierState, cloneState, curFrame, newFrame } from '
 import { Backtrack, GiveUp, HistEntry, Loc, backtrackInsn } from './precision.js';
 import { CallChain, callChain } from './scc.js';
 import { sameCallsites, widenImprecise } from './widen.js';
-import { clearSingularIds } from './singular-ids.js';
 
 /**
  * The path exploration (Linux's do_check): instructions are checked one by
@@ -592,7 +591,6 @@ export class Verifier implements Ctx {
     this.stats.peakStates = Math.max(this.stats.peakStates, this.curStates);
     this.prevJmps = this.jmps;
     this.prevInsns = this.stats.insnsProcessed;
-    clearSingularIds(cur);
     const cp: Checkpoint = { state: cloneState(cur), insn: idx, branches: 1, parent: this.parent, hist: this.hist, read: new Set(), written: this.written, reset: this.reset, hits: 0, misses: 0 };
     this.hist = [];
     this.written = new Set();
