@@ -3,6 +3,7 @@ import { Insn } from '../isa/instruction.js';
 import * as o from '../isa/opcodes.js';
 import type { ProgramType } from '../progtypes/progtype.js';
 import { checkAlu } from './alu.js';
+import type { CtxBtf } from './btf-access.js';
 import { checkCondJmp } from './branches.js';
 import { checkFuncCall, prepareFuncExit, pushCallback } from './calls.js';
 import { Cfg } from './cfg.js';
@@ -105,6 +106,7 @@ export interface ExploreOptions {
   lddwNames: LddwNames;
   /** the source line of an instruction, from BTF line info */
   lineAt?(idx: number): SourceLine | undefined;
+  ctxBtf?: CtxBtf;
 }
 
 export interface SourceLine {
@@ -226,6 +228,17 @@ export class Verifier implements Ctx {
 
   liveRegs(insn: number): number {
     return this.opts.live[insn] ?? 0x7ff;
+  }
+
+  get ctxBtf(): CtxBtf | undefined {
+    return this.opts.ctxBtf;
+  }
+
+  /** the loads through BTF pointers (instruction indices) */
+  readonly probeLoads = new Set<number>();
+
+  noteProbeLoad(): void {
+    this.probeLoads.add(this.insnIdx);
   }
 
   noteStackWrite(frame: number, spi: number): void {

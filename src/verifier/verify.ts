@@ -6,6 +6,7 @@ import type { MapSpec } from '../maps/map.js';
 import { MapType } from '../maps/map.js';
 import { ProgramType, programType } from '../progtypes/index.js';
 import type { ProgramSpec } from '../runtime/program.js';
+import type { CtxBtf } from './btf-access.js';
 import { checkCfg } from './cfg.js';
 import { VerifierError } from './context.js';
 import { ExploreStats, INSN_LIMIT, SourceLine, Verifier } from './explore.js';
@@ -55,6 +56,12 @@ export interface VerifyEnv {
   funcInfo?: boolean;
   /** processed-instruction budget (default 1,000,000; 4096 instructions of program for unprivileged) */
   insnLimit?: number;
+  /**
+   * tracing with types: the BTF that describes the context — u64 arguments
+   * of known types (tp_btf; `tracepointArgs(vmlinux, name)` gives them), or
+   * a context that is itself a BTF struct (`{ btf, struct: id }`)
+   */
+  ctxBtf?: CtxBtf;
 }
 
 export interface VerifyErrorInfo {
@@ -83,6 +90,8 @@ export interface VerifyStats {
 
 export interface VerifyResult {
   accepted: boolean;
+  /** loads through BTF pointers, by instruction: run them as probe reads (a fault reads zero), as Linux's PROBE_MEM */
+  probeLoads: number[];
   error?: VerifyErrorInfo;
   insnsProcessed: number;
   log: string;
@@ -120,6 +129,7 @@ export function verify(spec: ProgramSpec, env: VerifyEnv = {}): VerifyResult {
       resolveMap: maps.get,
       lddwNames: { map: maps.label },
       lineAt,
+      ...(env.ctxBtf ? { ctxBtf: env.ctxBtf } : {}),
     });
     stats = v.stats;
     v.run();
@@ -127,7 +137,7 @@ export function verify(spec: ProgramSpec, env: VerifyEnv = {}): VerifyResult {
     // at level 1 the log is for rejections: an accepted program's paths are taken back
     if (log.level === 1) log.reset(0);
     finish(log, stats, cfg.subprogs, env.logStats);
-    return { accepted: true, insnsProcessed: stats.insnsProcessed, log: log.text(), stats: statsOf(stats, cfg.subprogs) };
+    return { accepted: true, probeLoads: [...v.probeLoads].sort((a, b) => a - b), insnsProcessed: stats.insnsProcessed, log: log.text(), stats: statsOf(stats, cfg.subprogs) };
   } catch (e) {
     if (!(e instanceof VerifierError)) throw e;
     const insn = e.at ?? (v && stats && stats.insnsProcessed > 0 ? v.insnIdx : -1);
@@ -140,6 +150,7 @@ export function verify(spec: ProgramSpec, env: VerifyEnv = {}): VerifyResult {
     const src = insn >= 0 ? lineAt?.(insn) : undefined;
     return {
       accepted: false,
+      probeLoads: [],
       error: {
         insn,
         message: e.message,
@@ -204,7 +215,7 @@ function mapResolver(spec: ProgramSpec, env: VerifyEnv) {
   };
   const check = (src: number, imm: number, next: number): void => {
     const byIndex = src === o.BPF_PSEUDO_MAP_IDX || src === o.BPF_PSEUDO_MAP_IDX_VALUE;
-    if (byIndex && !byIndexList && !spec.maps?.length) throw new VerifierError('EINVAL', 'fd_idx without fd_array is invalid');
+    if (byIndex && !byIndexList && !spec.maps?.length) throw new VerifierError('EPROTO', 'fd_idx without fd_array is invalid');
     const m = get(src, imm);
     if (!m) throw new VerifierError('EBADF', `fd ${imm} is not pointing to valid bpf_map`, 'the program refers to a map that was not given to the verifier');
     if (src !== o.BPF_PSEUDO_MAP_VALUE && src !== o.BPF_PSEUDO_MAP_IDX_VALUE) return;
