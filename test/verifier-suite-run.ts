@@ -37,6 +37,8 @@ export interface Outcome {
   verdictOk: boolean;
   reasonOk: boolean;
   errnoOk: boolean;
+  /** a rejection says what would make the program safe */
+  hinted: boolean;
   ms: number;
 }
 
@@ -89,6 +91,7 @@ export function runCase(c: SuiteCase): Outcome {
     verdictOk,
     reasonOk: c.expect === 'accept' || !verdictOk || ourReason === c.reason,
     errnoOk: c.expect === 'accept' || !verdictOk || ourErrno === c.errno,
+    hinted: r.accepted || !!r.error?.hint,
     ms,
   };
 }

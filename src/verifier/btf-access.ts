@@ -175,7 +175,7 @@ export function structAccess(btf: Btf, id: number, off: number, size: number, un
 type Step = Found | { kind: 'struct'; id: number; off: number };
 
 function walkStep(btf: Btf, t: StructType, off: number, size: number, untrusted: boolean): Step {
-  if (off + size > t.size) reject('EACCES', `access beyond struct ${t.name} at off ${off} size ${size}`, `struct ${t.name} has ${t.size} bytes`);
+  if (off + size > t.size) reject('EACCES', `access beyond struct ${t.name} at off ${off} size ${size}`, `read inside the struct: struct ${t.name} has ${t.size} bytes`);
   for (const m of t.members) {
     const moff = Math.floor(m.bitOffset / 8);
     if (off + size <= moff) break;
@@ -230,7 +230,7 @@ function memberStep(btf: Btf, t: StructType, m: Member, moff: number, off: numbe
     return { kind: 'scalar' };
   }
   if (off + size > mend && !untrusted) {
-    reject('EACCES', `access beyond the end of member ${m.name} (mend:${mend}) in struct ${t.name} with off ${off} size ${size}`, `member ${m.name} has ${msize} bytes`);
+    reject('EACCES', `access beyond the end of member ${m.name} (mend:${mend}) in struct ${t.name} with off ${off} size ${size}`, `read within one member: ${m.name} has ${msize} bytes, from offset ${moff}`);
   }
   return { kind: 'scalar' };
 }

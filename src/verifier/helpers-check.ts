@@ -56,7 +56,7 @@ export function helperProto(ctx: Ctx, id: number): Proto {
   }
   const def = ctx.helpers.get(id);
   const proto = def && protoOf(def);
-  if (!proto) reject('EINVAL', `helper ${label} is not implemented by tsbpf`);
+  if (!proto) reject('EINVAL', `helper ${label} is not implemented by tsbpf`, 'tsbpf has no implementation of this Linux helper: do without it, or add it to src/helpers');
   return proto;
 }
 
