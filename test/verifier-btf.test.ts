@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
 import { BtfBuilder } from '../src/btf/builder.js';
 import { parseBtf } from '../src/btf/parse.js';
@@ -145,6 +146,43 @@ test('a context that is a BTF struct: its members, read-only; pointers in it are
   assert.deepEqual(r.probeLoads, [1]);
   assert.equal(run('r0 = *(u32 *)(r1 + 64)\nexit', ctxStruct).error?.message, 'access beyond struct task at off 64 size 4');
   assert.equal(run('r2 = 0\n*(u32 *)(r1 + 0) = r2\nr0 = 0\nexit', ctxStruct).error?.message, 'invalid bpf_context access off=0 size=4');
+});
+
+test('random structs and loads: never a crash, and an accepted load stays inside the struct', () => {
+  type M = 'i1' | 'i2' | 'i4' | 'i8' | 'arr' | 'ptr' | 'inner';
+  const arbMembers = fc.array(fc.constantFrom<M>('i1', 'i2', 'i4', 'i8', 'arr', 'ptr', 'inner'), { minLength: 1, maxLength: 8 });
+  const arbLoad = fc.record({ off: fc.integer({ min: -8, max: 120 }), size: fc.constantFrom(1, 2, 4, 8) });
+  fc.assert(
+    fc.property(arbMembers, arbLoad, (kinds, { off, size }) => {
+      const b = new BtfBuilder();
+      const ints = { i1: b.int('char', 1), i2: b.int('short', 2), i4: b.int('int', 4), i8: b.int('long', 8) };
+      const arr = b.array(ints.i1, 5, ints.i4);
+      const inner = b.struct('inner', [{ name: 'a', type: ints.i8 }, { name: 'b', type: ints.i4 }]);
+      const S = inner + 2;
+      const ptr = b.ptr(S);
+      const types = { ...ints, arr, ptr, inner };
+      assert.equal(b.struct('s', kinds.map((k, i) => ({ name: `m${i}`, type: types[k] }))), S);
+      const btf = parseBtf(b.encode());
+      const size8 = { 1: 'u8', 2: 'u16', 4: 'u32', 8: 'u64' }[size];
+      const r = run(`r2 = *(u64 *)(r1 + 8)\nr0 = *(${size8} *)(r2 ${off < 0 ? '-' : '+'} ${Math.abs(off)})\nexit`, { btf, args: [ints.i4, ptr], func: 'f' });
+      if (r.accepted) {
+        const total = btf.typeOf(S, 'struct').size;
+        assert.ok(off >= 0 && off + size <= total, `accepted ${size} bytes at ${off} of a ${total}-byte struct`);
+        assert.deepEqual(r.probeLoads, [1]);
+      } else {
+        assert.equal(r.error?.insn, 1, r.log);
+      }
+    }),
+    { numRuns: 300, seed: 5 },
+  );
+});
+
+test('a context description naming types the BTF lacks is refused before verification', () => {
+  const r = run('r0 = 0\nexit', { btf, args: [999] });
+  assert.equal(r.accepted, false);
+  assert.equal(r.error?.errno, 'EINVAL');
+  assert.match(r.error!.message, /^ctxBtf: argument 0 \(type \[999\]\)/);
+  assert.match(run('r0 = 0\nexit', { btf, struct: int }).error!.message, /not a struct/);
 });
 
 test('tracepointArgs reads btf_trace_NAME, without its void *__data', () => {

@@ -1,7 +1,7 @@
 import { BpfError } from '../errno.js';
 import type { Btf } from '../btf/btf.js';
 import type { BtfType, Member, StructType } from '../btf/types.js';
-import { Ctx, reject, reject2 } from './context.js';
+import { Ctx, VerifierError, reject, reject2 } from './context.js';
 import { tnumLog } from './log.js';
 import { BtfRef, BtfTrust, Reg, assignReg, pointer, setUnknown } from './reg.js';
 import { tnumIsConst } from './tnum.js';
@@ -116,6 +116,30 @@ function slotBytes(btf: Btf, id: number): number {
   return t.kind === 'ptr' ? 8 : Math.ceil(btf.resolveSize(id) / 8) * 8;
 }
 
+/**
+ * A context description must name types its BTF has, with sizes (checked
+ * once, before verification, so that no walk meets a missing type).
+ */
+export function checkCtxBtf(cb: CtxBtf): void {
+  const bad = (what: string, e: unknown): never => {
+    throw new VerifierError('EINVAL', `ctxBtf: ${what}: ${(e as Error).message}`, 'describe the context with types of the BTF given');
+  };
+  cb.args?.forEach((id, i) => {
+    try {
+      slotBytes(cb.btf, id);
+    } catch (e) {
+      bad(`argument ${i} (type [${id}])`, e);
+    }
+  });
+  if (cb.struct === undefined) return;
+  try {
+    const t = cb.btf.type(cb.btf.skipModsAndTypedefs(cb.struct));
+    if (t.kind !== 'struct' && t.kind !== 'union') throw new Error(`[${cb.struct}] is a ${t.kind}, not a struct`);
+  } catch (e) {
+    bad(`context struct [${cb.struct}]`, e);
+  }
+}
+
 const kindStr = (t: BtfType): string => t.kind.toUpperCase();
 
 /**
@@ -213,7 +237,7 @@ function memberStep(btf: Btf, t: StructType, m: Member, moff: number, off: numbe
       mid = btf.skipModsAndTypedefs(mt.type);
       mt = btf.type(mid);
     }
-    if (moff === mend) return undefined;
+    if (moff === mend || elems === 0) return undefined;
     const esize = msize / elems;
     start = moff + Math.floor((off - moff) / esize) * esize;
   }

@@ -6,7 +6,7 @@ import type { MapSpec } from '../maps/map.js';
 import { MapType } from '../maps/map.js';
 import { ProgramType, programType } from '../progtypes/index.js';
 import type { ProgramSpec } from '../runtime/program.js';
-import type { CtxBtf } from './btf-access.js';
+import { CtxBtf, checkCtxBtf } from './btf-access.js';
 import { checkCfg } from './cfg.js';
 import { VerifierError } from './context.js';
 import { ExploreStats, INSN_LIMIT, SourceLine, Verifier } from './explore.js';
@@ -117,6 +117,7 @@ export function verify(spec: ProgramSpec, env: VerifyEnv = {}): VerifyResult {
       throw new VerifierError('E2BIG', `program has ${insns.length} instructions; Linux loads 1 to ${priv ? INSN_LIMIT : MAX_UNPRIV_INSNS}`);
     }
     if (!progType) throw new VerifierError('EINVAL', `unknown program type ${String(env.progType ?? spec.type ?? '(none)')}`, 'give the program a type (e.g. xdp, socket_filter, kprobe)');
+    if (env.ctxBtf) checkCtxBtf(env.ctxBtf);
     const helpers = env.helpers ?? new HelperRegistry(linuxHelpers());
     const cfg = checkCfg(insns, priv, maps.check);
     v = new Verifier({
