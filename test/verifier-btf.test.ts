@@ -78,7 +78,7 @@ test('a->b->c: a trusted argument, plain pointers from its members, scalars from
 
 test('trust: __rcu members may be NULL until checked; a member Linux lists as safe (<struct>__safe_rcu) is not', () => {
   const bad = run('r2 = *(u64 *)(r1 + 8)\nr3 = *(u64 *)(r2 + 48)\nr0 = *(u32 *)(r3 + 0)\nexit');
-  assert.equal(bad.error?.message, "R3 invalid mem access 'rcu_ptr_or_null_task'");
+  assert.equal(bad.error?.message, "R3 invalid mem access 'rcu_ptr_or_null_'");
   const ok = run('r2 = *(u64 *)(r1 + 8)\nr3 = *(u64 *)(r2 + 48)\nr0 = 0\nif r3 == 0 goto +1\nr0 = *(u32 *)(r3 + 0)\nexit');
   assert.equal(ok.accepted, true, ok.log);
   const listed = demoBtf(true);
@@ -236,7 +236,7 @@ test('clang-built tp_btf programs: the kernel and tsbpf agree on verdict, error 
   for (const k of kernel) {
     const p = spec.programs.find((x) => x.name === k.prog_name)!;
     const insns = p.coreRelos.length ? applyCoreRelocations(p.insns, p.coreRelos, spec.btf!, vmlinux).insns : p.insns;
-    const ours = verify({ ...p, insns }, { progType: 'raw_tracepoint', ctxBtf: tracepointArgs(vmlinux, p.section.slice('tp_btf/'.length)), lineInfo: p.lineInfo, logLevel: 1 });
+    const ours = verify({ ...p, insns }, { progType: 'raw_tracepoint', ctxBtf: tracepointArgs(vmlinux, p.section.slice('tp_btf/'.length)), lineInfo: p.lineInfo, mapsByIndex: spec.maps, logLevel: 1 });
     assert.equal(ours.accepted, k.accepted, `${k.prog_name}: ${ours.log}`);
     assert.equal(ours.insnsProcessed, k.insns_processed, k.prog_name);
     if (k.accepted) {

@@ -166,8 +166,9 @@ export function btfPtrAccess(ctx: Ctx, regno: number, r: Reg, off: number, size:
   if (r.trust === 'percpu_') reject('EACCES', `R${regno} is ptr_${name} access percpu memory: off=${off}`);
   if (write) reject('EACCES', 'only read is supported', 'kernel objects seen through BTF are read-only to tracing programs');
   const found = structAccess(btf, r.btf!.id, off, size, r.trust === 'untrusted_');
-  ctx.noteProbeLoad();
+  // (a helper's read is its own business: only the program's loads become probe reads)
   if (!dst) return;
+  ctx.noteProbeLoad();
   if (found.kind === 'scalar') {
     setUnknown(dst);
     return;

@@ -274,9 +274,9 @@ const TYPE_STR: Record<RegType, string> = {
 };
 
 /** The type as Linux's reg_type_str names it: 'map_value_or_null', 'rdonly_mem', 'ringbuf_mem_or_null'. */
-export function typeStr(r: Pick<Reg, 'type' | 'maybeNull' | 'rdonly' | 'ringbuf'> & Partial<Pick<Reg, 'btf' | 'trust'>>): string {
-  // a BTF pointer: "trusted_ptr_task_struct", "rcu_ptr_or_null_task_struct"
-  if (r.type === 'btf_id') return `${r.trust ?? ''}ptr_${r.maybeNull ? 'or_null_' : ''}${r.btf?.name ?? ''}`;
+export function typeStr(r: Pick<Reg, 'type' | 'maybeNull' | 'rdonly' | 'ringbuf'> & Partial<Pick<Reg, 'trust'>>): string {
+  // a BTF pointer: "trusted_ptr_", "rcu_ptr_or_null_" (the state log adds the struct's name)
+  if (r.type === 'btf_id') return `${r.trust ?? ''}ptr_${r.maybeNull ? 'or_null_' : ''}`;
   return `${r.rdonly ? 'rdonly_' : ''}${r.ringbuf ? 'ringbuf_' : ''}${TYPE_STR[r.type]}${r.maybeNull ? '_or_null' : ''}`;
 }
 

@@ -18,6 +18,11 @@ struct task_struct {
 	char comm[16];
 } __attribute__((preserve_access_index));
 #define SEC(n) __attribute__((section(n), used))
+#define __uint(name, val) int (*name)[val]
+struct { __uint(type, 27); __uint(max_entries, 4096); } rb SEC(".maps");
+struct { __uint(type, 1); __uint(max_entries, 8); __uint(key_size, 4); __uint(value_size, 4); } h SEC(".maps");
+static long (*bpf_map_update_elem)(void *map, const void *key, const void *value, u64 flags) = (void *)2;
+static long (*bpf_ringbuf_output)(void *ringbuf, void *data, u64 size, u64 flags) = (void *)130;
 #define NAKED(name, sec, body) SEC(sec) __attribute__((naked)) int name(void) { asm volatile(body ::: "memory"); }
 char LICENSE[] SEC("license") = "GPL";
 
@@ -68,3 +73,27 @@ NAKED(nonnull_ok, "tp_btf/sched_switch", "r2 = *(u64 *)(r1 + 8); if r2 == 0 goto
 NAKED(first_arg_ok, "tp_btf/sched_process_exec", "r0 = *(u64 *)(r1 + 0); r0 = *(u64 *)(r0 + 0); exit;")
 NAKED(int_arg_bad, "tp_btf/sched_process_exec", "r0 = *(u64 *)(r1 + 8); r0 = *(u64 *)(r0 + 0); exit;")
 NAKED(char_arg_bad, "tp_btf/console", "r0 = *(u64 *)(r1 + 0); r0 = *(u64 *)(r0 + 0); exit;")
+
+/* helpers: a struct field as read-only memory (ringbuf_output's data) is walked like a load of its size */
+SEC("tp_btf/sched_switch")
+int helper_read_ok(u64 *ctx)
+{
+	struct task_struct *next = (struct task_struct *)ctx[2];
+	return bpf_ringbuf_output(&rb, &next->pid, 4, 0);
+}
+
+SEC("tp_btf/sched_switch")
+int helper_read_bad(u64 *ctx)
+{
+	struct task_struct *next = (struct task_struct *)ctx[2];
+	return bpf_ringbuf_output(&rb, &next->pid, 8, 0);
+}
+
+/* ... but never as memory a helper may write (a map key is such an argument) */
+SEC("tp_btf/sched_switch")
+int helper_key_bad(u64 *ctx)
+{
+	struct task_struct *next = (struct task_struct *)ctx[2];
+	int v = 1;
+	return bpf_map_update_elem(&h, next, &v, 0);
+}
