@@ -118,6 +118,9 @@ test('unsafe accesses through a BTF pointer, with Linux\'s messages', () => {
   const unpriv = run(`${P}r0 = *(u32 *)(r2 + 0)\nexit`, args, { privileged: false });
   assert.equal(unpriv.error?.message, "'struct task' access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN");
   assert.equal(unpriv.error?.errno, 'EPERM');
+  const proprietary = verify({ insns: assemble(`${P}r0 = *(u32 *)(r2 + 0)\nexit`), license: 'Proprietary' }, { progType: 'raw_tracepoint', ctxBtf: args });
+  assert.equal(proprietary.error?.message, "Cannot access kernel 'struct task' from non-GPL compatible program");
+  assert.equal(proprietary.error?.errno, 'EINVAL');
 });
 
 test('the context of typed arguments: which argument, its size, read-only', () => {

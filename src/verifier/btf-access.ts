@@ -158,6 +158,7 @@ export function ctxStructAccess(cb: CtxBtf, off: number, size: number, write: bo
 export function btfPtrAccess(ctx: Ctx, regno: number, r: Reg, off: number, size: number, write: boolean, dst: Reg | undefined, btf: Btf): void {
   const name = r.btf!.name;
   if (!ctx.priv) reject('EPERM', `'struct ${name}' access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN`);
+  if (!ctx.gpl) reject('EINVAL', `Cannot access kernel 'struct ${name}' from non-GPL compatible program`, 'give the program a GPL-compatible license (char LICENSE[] SEC("license") = "GPL")');
   if (off < 0) reject('EACCES', `R${regno} is ptr_${name} invalid negative access: off=${off}`, 'fields of a struct are at offsets from 0 up');
   if (!tnumIsConst(r.varOff) || r.varOff.value) {
     reject('EACCES', `R${regno} is ptr_${name} invalid variable offset: off=${off}, var_off=${tnumLog(r.varOff)}`, 'access struct fields at constant offsets');

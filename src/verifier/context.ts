@@ -48,6 +48,8 @@ export interface Ctx {
   noteStackWrite(frame: number, spi: number): void;
   /** the registers that may be read before being written, from instruction `insn` on (liveness.ts) */
   liveRegs(insn: number): number;
+  /** the program's license is GPL-compatible */
+  readonly gpl: boolean;
   /** the BTF that describes the context (tracing with types), when given */
   readonly ctxBtf: CtxBtf | undefined;
   /** the instruction being checked loads through a BTF pointer: it must run as a probe read */

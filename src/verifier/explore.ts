@@ -230,6 +230,10 @@ export class Verifier implements Ctx {
     return this.opts.live[insn] ?? 0x7ff;
   }
 
+  get gpl(): boolean {
+    return this.opts.gpl;
+  }
+
   get ctxBtf(): CtxBtf | undefined {
     return this.opts.ctxBtf;
   }
@@ -481,7 +485,7 @@ export class Verifier implements Ctx {
       this.allScratched = true;
       return false;
     }
-    checkHelperCall(this, ins, this.opts.gpl, pushCallback);
+    checkHelperCall(this, ins, pushCallback);
     this.insnIdx++;
     return false;
   }

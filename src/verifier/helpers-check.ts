@@ -61,10 +61,10 @@ export function helperProto(ctx: Ctx, id: number): Proto {
   return proto;
 }
 
-export function checkHelperCall(ctx: Ctx, ins: Insn, gpl: boolean, callback: CallbackHook): void {
+export function checkHelperCall(ctx: Ctx, ins: Insn, callback: CallbackHook): void {
   const proto = helperProto(ctx, ins.imm);
   const label = `bpf_${proto.name}#${proto.id}`;
-  if (!gpl && proto.gplOnly) reject('EINVAL', 'cannot call GPL-restricted function from non-GPL compatible program', 'give the program a GPL-compatible license (e.g. char LICENSE[] SEC("license") = "GPL")');
+  if (!ctx.gpl && proto.gplOnly) reject('EINVAL', 'cannot call GPL-restricted function from non-GPL compatible program', 'give the program a GPL-compatible license (e.g. char LICENSE[] SEC("license") = "GPL")');
   const meta: Meta = { msizeMax: 0n, constKey: -1n, memSize: 0, refObjId: 0, releaseRegno: 0 };
   for (let i = 0; i < 5; i++) {
     const arg = proto.args[i];
