@@ -19,6 +19,7 @@ export const ERRNO = {
   ENOSPC: 28,
   ERANGE: 34,
   ELOOP: 40,
+  EPROTO: 71,
   EOPNOTSUPP: 95,
   ENOTSUPP: 524,
 } as const;

@@ -85,3 +85,18 @@ test('level 2: precision backtracking, and an endless loop with the states it re
 test('level 0 writes nothing', () => {
   assert.equal(xdp(BRANCH, 0).log, '');
 });
+
+test('scalar ids: a copy keeps its id across a kept state (6.18 does not clear singular ids)', () => {
+  const ARRAY = { type: 2, keySize: 4, valueSize: 16, maxEntries: 4 };
+  const text = 'call 7\nr7 = r0\n*(u32 *)(r10 - 4) = 5\nr2 = r10\nr2 += -4\nr1 = map[idx:0] ll\ncall 1\nif r0 == 0 goto out\nr1 = r7\nif r1 > 7 goto out\nr0 += r1\nr0 = *(u64 *)(r0 + 8)\nout:\nr0 = 0\nexit';
+  const r = verify({ insns: assemble(text), type: 1 }, { mapsByIndex: [ARRAY], logLevel: 1 });
+  // Linux: r7 got id=1 at insn 1 and still has it at insn 9, after the state kept at insn 8
+  assert.ok(r.log.includes('9: (bf) r1 = r7                       ; R1=scalar(id=1) R7=scalar(id=1)\n'), r.log);
+  assert.equal(r.insnsProcessed, 12);
+});
+
+test('a variable-offset stack read of a spilled zero is unknown bytes, and shows the slot it looked at', () => {
+  const text = 'call 7\nr6 = r0\nr6 &= 1\nr1 = 0\n*(u64 *)(r10 - 8) = r1\n*(u64 *)(r10 - 16) = r1\nr1 = r10\nr1 += -16\nr1 += r6\nr0 = *(u8 *)(r1 + 0)\nr0 = 0\nexit';
+  const r = verify({ insns: assemble(text), type: 1 }, { logLevel: 2 });
+  assert.ok(r.log.includes('9: (71) r0 = *(u8 *)(r1 +0)           ; R0=scalar(smin=smin32=0,smax=umax=smax32=umax32=255,var_off=(0x0; 0xff)) R1=fp(off=-16,smin=smin32=0,smax=umax=smax32=umax32=1,var_off=(0x0; 0x1)) fp-16=0\n'), r.log);
+});

@@ -41,6 +41,11 @@ test('rejections give Linux\'s error line and errno', () => {
   assert.deepEqual(differ, []);
 });
 
+test('every rejection says what would make the program safe (a hint)', () => {
+  const bare = [...outcomes.values()].filter((o) => !o.hinted).map((o) => `${o.name}: ${o.ourReason}`);
+  assert.deepEqual(bare, []);
+});
+
 test('every deliberate difference is still a difference', () => {
   for (const [name, why] of DELIBERATE) {
     const o = outcomes.get(name);

@@ -4,9 +4,11 @@ import { BpfError } from '../errno.js';
 import { CollectionProgramSpec, CollectionSpec } from '../elf/collection.js';
 import { MapSpec, MapType } from '../maps/map.js';
 import { PROGRAM_TYPES, ProgramType, programType } from '../progtypes/index.js';
-import { VerifyEnv, VerifyResult, verify } from '../verifier/index.js';
+import { CtxBtf, VerifyEnv, VerifyResult, tracepointArgs, verify } from '../verifier/index.js';
+import type { Btf } from '../btf/btf.js';
+import { readBtfFile } from './btf.js';
 import { loadProgram } from './load-program.js';
-import { readObject, targetBtfFor } from './object.js';
+import { VMLINUX_BTF, readObject, targetBtfFor } from './object.js';
 import { printError, printJson, printLine } from './output.js';
 
 /**
@@ -107,8 +109,26 @@ function verifyObject(file: string, o: VerifyCliOptions): Verified[] {
   const spec = readObject(file, o.kconfig);
   const progs = o.prog.length ? o.prog.map((n) => findProg(spec, n, file)) : spec.programs;
   if (progs.length === 0) throw new BpfError('ENOENT', `${file}: the object has no programs`);
-  const btf = targetBtfFor(spec, o.btf);
+  // tp_btf programs read their arguments through the kernel's types, CO-RE or not
+  const typed = progs.some((p) => tpBtfName(p) !== undefined);
+  const btf = targetBtfFor(spec, o.btf) ?? (typed ? readBtfFile(o.btf ?? VMLINUX_BTF) : undefined);
   return progs.map((p) => ({ prog: `${file}:${p.name}`, result: verifyProgram(spec, p, o, btf) }));
+}
+
+/** The tracepoint of a `SEC("tp_btf/NAME")` program. */
+function tpBtfName(p: CollectionProgramSpec): string | undefined {
+  return /^tp_btf\/(.+)$/.exec(p.section)?.[1];
+}
+
+/**
+ * tp_btf: a raw tracepoint whose u64 arguments have the types of the
+ * kernel's `btf_trace_NAME` (tsbpf has no BPF_PROG_TYPE_TRACING of its own).
+ */
+function tracingContext(p: CollectionProgramSpec, btf: Btf | undefined): { type: ProgramType; ctxBtf: CtxBtf } | undefined {
+  const name = tpBtfName(p);
+  if (name === undefined) return undefined;
+  if (!btf) throw new BpfError('ENOENT', `${p.name}: tp_btf/${name} needs the kernel's BTF (${VMLINUX_BTF}, or --btf FILE)`);
+  return { type: programType('raw_tracepoint')!, ctxBtf: tracepointArgs(btf, name) };
 }
 
 function findProg(spec: CollectionSpec, name: string, file: string): CollectionProgramSpec {
@@ -117,11 +137,13 @@ function findProg(spec: CollectionSpec, name: string, file: string): CollectionP
   return p;
 }
 
-function verifyProgram(spec: CollectionSpec, p: CollectionProgramSpec, o: VerifyCliOptions, btf: ReturnType<typeof targetBtfFor>): VerifyResult {
+function verifyProgram(spec: CollectionSpec, p: CollectionProgramSpec, o: VerifyCliOptions, btf: Btf | undefined): VerifyResult {
   const insns = p.coreRelos.length && btf && spec.btf ? applyCoreRelocations(p.insns, p.coreRelos, spec.btf, btf).insns : p.insns;
-  const type = o.type ?? (p.type !== undefined ? programType(p.type) : undefined);
+  const tracing = tracingContext(p, btf);
+  const type = o.type ?? tracing?.type ?? (p.type !== undefined ? programType(p.type) : undefined);
   if (!type) throw new BpfError('EINVAL', `${spec.fileName}:${p.name}: section '${p.section}' gives no program type tsbpf knows; give one with --type`);
-  return verify({ ...p, insns }, { ...envFor(o), progType: type, mapsByIndex: spec.maps, lineInfo: p.lineInfo, funcInfo: p.funcInfo.length > 0 });
+  const env: VerifyEnv = { ...envFor(o), progType: type, mapsByIndex: spec.maps, lineInfo: p.lineInfo, funcInfo: p.funcInfo.length > 0 };
+  return verify({ ...p, insns }, tracing ? { ...env, ctxBtf: tracing.ctxBtf } : env);
 }
 
 function print(v: Verified, o: VerifyCliOptions): void {

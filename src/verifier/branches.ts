@@ -106,7 +106,7 @@ const constValue = (r: Reg, jmp32: boolean): bigint => (jmp32 ? r.varOff.value &
 /** Pointers that are never NULL (Linux's reg_not_null). */
 function notNull(r: Reg): boolean {
   if (r.maybeNull) return false;
-  return r.type === 'map_value' || r.type === 'map_key' || r.type === 'sock_common' || r.type === 'mem' || r.type === 'map_ptr';
+  return r.type === 'map_value' || r.type === 'map_key' || r.type === 'sock_common' || r.type === 'mem' || r.type === 'map_ptr' || (r.type === 'btf_id' && r.trust === 'trusted_');
 }
 
 interface View {

@@ -6,6 +6,7 @@ import type { Log, Scratch } from './log.js';
 import type { Reg, VerifierMap } from './reg.js';
 import type { FuncState, VerifierState } from './state.js';
 import type { Loc } from './precision.js';
+import type { CtxBtf } from './btf-access.js';
 
 /**
  * What every check needs from the verifier run: the program, the options,
@@ -47,6 +48,12 @@ export interface Ctx {
   noteStackWrite(frame: number, spi: number): void;
   /** the registers that may be read before being written, from instruction `insn` on (liveness.ts) */
   liveRegs(insn: number): number;
+  /** the program's license is GPL-compatible */
+  readonly gpl: boolean;
+  /** the BTF that describes the context (tracing with types), when given */
+  readonly ctxBtf: CtxBtf | undefined;
+  /** the instruction being checked loads through a BTF pointer: it must run as a probe read */
+  noteProbeLoad(): void;
 }
 
 /** Make register `regno` of the current frame precise (when it holds a scalar). */

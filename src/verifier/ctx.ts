@@ -1,4 +1,5 @@
 import { ctxAccess } from '../progtypes/progtype.js';
+import { ctxArgAccess, ctxStructAccess } from './btf-access.js';
 import { Ctx, reject } from './context.js';
 import { tnumLog } from './log.js';
 import { Reg, assignReg, pointer, setUnknown, typeStr } from './reg.js';
@@ -26,6 +27,9 @@ export function checkPtrOffReg(r: Reg, regno: number, fixedOffOk = false): void 
 
 export function checkCtxAccess(ctx: Ctx, regno: number, r: Reg, off: number, size: number, write: boolean, dst: Reg | undefined): void {
   checkPtrOffReg(r, regno);
+  const cb = ctx.ctxBtf;
+  if (cb?.args) return ctxArgAccess(ctx, cb, off, size, write, dst);
+  if (cb?.struct !== undefined) return ctxStructAccess(cb, off, size, write, dst);
   const pt = ctx.progType;
   const field = pt ? ctxAccess(pt, off, size, write) : 'no program type';
   if (typeof field === 'string') {

@@ -3,6 +3,7 @@ import { Insn } from '../isa/instruction.js';
 import * as o from '../isa/opcodes.js';
 import type { ProgramType } from '../progtypes/progtype.js';
 import { checkAlu } from './alu.js';
+import type { CtxBtf } from './btf-access.js';
 import { checkCondJmp } from './branches.js';
 import { checkFuncCall, prepareFuncExit, pushCallback } from './calls.js';
 import { Cfg } from './cfg.js';
@@ -19,7 +20,6 @@ import { FuncState, Slot, VerifierState, cloneState, curFrame, newFrame } from '
 import { Backtrack, GiveUp, HistEntry, Loc, backtrackInsn } from './precision.js';
 import { CallChain, callChain } from './scc.js';
 import { sameCallsites, widenImprecise } from './widen.js';
-import { clearSingularIds } from './singular-ids.js';
 
 /**
  * The path exploration (Linux's do_check): instructions are checked one by
@@ -106,6 +106,7 @@ export interface ExploreOptions {
   lddwNames: LddwNames;
   /** the source line of an instruction, from BTF line info */
   lineAt?(idx: number): SourceLine | undefined;
+  ctxBtf?: CtxBtf;
 }
 
 export interface SourceLine {
@@ -227,6 +228,21 @@ export class Verifier implements Ctx {
 
   liveRegs(insn: number): number {
     return this.opts.live[insn] ?? 0x7ff;
+  }
+
+  get gpl(): boolean {
+    return this.opts.gpl;
+  }
+
+  get ctxBtf(): CtxBtf | undefined {
+    return this.opts.ctxBtf;
+  }
+
+  /** the loads through BTF pointers (instruction indices) */
+  readonly probeLoads = new Set<number>();
+
+  noteProbeLoad(): void {
+    this.probeLoads.add(this.insnIdx);
   }
 
   noteStackWrite(frame: number, spi: number): void {
@@ -469,7 +485,7 @@ export class Verifier implements Ctx {
       this.allScratched = true;
       return false;
     }
-    checkHelperCall(this, ins, this.opts.gpl, pushCallback);
+    checkHelperCall(this, ins, pushCallback);
     this.insnIdx++;
     return false;
   }
@@ -592,7 +608,6 @@ export class Verifier implements Ctx {
     this.stats.peakStates = Math.max(this.stats.peakStates, this.curStates);
     this.prevJmps = this.jmps;
     this.prevInsns = this.stats.insnsProcessed;
-    clearSingularIds(cur);
     const cp: Checkpoint = { state: cloneState(cur), insn: idx, branches: 1, parent: this.parent, hist: this.hist, read: new Set(), written: this.written, reset: this.reset, hits: 0, misses: 0 };
     this.hist = [];
     this.written = new Set();

@@ -3,6 +3,7 @@ import { Insn } from '../isa/instruction.js';
 import { MapFlags, MapType } from '../maps/map.js';
 import { syncBounds } from './bounds.js';
 import { Ctx, frameOf, preciseReg, regs, reject } from './context.js';
+import { btfPtrAccess } from './btf-access.js';
 import { checkPtrOffReg } from './ctx.js';
 import { ArgSpec, COMPATIBLE, Proto, protoOf } from './helper-protos.js';
 import { checkMapFuncCompat } from './map-compat.js';
@@ -56,14 +57,14 @@ export function helperProto(ctx: Ctx, id: number): Proto {
   }
   const def = ctx.helpers.get(id);
   const proto = def && protoOf(def);
-  if (!proto) reject('EINVAL', `helper ${label} is not implemented by tsbpf`);
+  if (!proto) reject('EINVAL', `helper ${label} is not implemented by tsbpf`, 'tsbpf has no implementation of this Linux helper: do without it, or add it to src/helpers');
   return proto;
 }
 
-export function checkHelperCall(ctx: Ctx, ins: Insn, gpl: boolean, callback: CallbackHook): void {
+export function checkHelperCall(ctx: Ctx, ins: Insn, callback: CallbackHook): void {
   const proto = helperProto(ctx, ins.imm);
   const label = `bpf_${proto.name}#${proto.id}`;
-  if (!gpl && proto.gplOnly) reject('EINVAL', 'cannot call GPL-restricted function from non-GPL compatible program', 'give the program a GPL-compatible license (e.g. char LICENSE[] SEC("license") = "GPL")');
+  if (!ctx.gpl && proto.gplOnly) reject('EINVAL', 'cannot call GPL-restricted function from non-GPL compatible program', 'give the program a GPL-compatible license (e.g. char LICENSE[] SEC("license") = "GPL")');
   const meta: Meta = { msizeMax: 0n, constKey: -1n, memSize: 0, refObjId: 0, releaseRegno: 0 };
   for (let i = 0; i < 5; i++) {
     const arg = proto.args[i];
@@ -130,6 +131,9 @@ function checkArg(ctx: Ctx, proto: Proto, meta: Meta, arg: ArgSpec, regno: numbe
   if (!(isNull(r) && arg.maybeNull)) {
     const ok = COMPATIBLE[arg.kind] ?? [];
     if (!ok.includes(typeStr(r))) argMismatch(regno, r, arg.kind);
+    if (r.type === 'btf_id' && helperMayWrite(arg)) {
+      reject('EACCES', `bpf_${proto.name}() may write into memory pointed by R${regno} type=${typeStr(r)}`, 'copy the kernel object\'s bytes to the stack first (bpf_probe_read_kernel) and pass the copy');
+    }
     argRegOff(r, regno, arg);
   }
   if (arg.release) {
@@ -143,6 +147,10 @@ function checkArg(ctx: Ctx, proto: Proto, meta: Meta, arg: ArgSpec, regno: numbe
   argValue(ctx, proto, meta, arg, regno, r);
 }
 
+/** Memory arguments a helper may write (all but read-only memory: Linux's mem args without MEM_RDONLY). */
+const helperMayWrite = (arg: ArgSpec): boolean =>
+  arg.kind === 'PTR_TO_MAP_KEY' || arg.kind === 'PTR_TO_MAP_VALUE' || arg.kind === 'PTR_TO_UNINIT_MEM' || (arg.kind === 'PTR_TO_MEM' && arg.write);
+
 /** Offsets a pointer argument may carry (Linux's check_func_arg_reg_off). */
 function argRegOff(r: Reg, regno: number, arg: ArgSpec): void {
   if (arg.release) {
@@ -151,7 +159,8 @@ function argRegOff(r: Reg, regno: number, arg: ArgSpec): void {
     return;
   }
   if (['stack', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem', 'scalar'].includes(r.type)) return;
-  checkPtrOffReg(r, regno);
+  // a BTF pointer may point into its struct (a field), at a constant offset
+  checkPtrOffReg(r, regno, r.type === 'btf_id');
 }
 
 function argValue(ctx: Ctx, proto: Proto, meta: Meta, arg: ArgSpec, regno: number, r: Reg): void {
@@ -231,6 +240,8 @@ function helperMemAccess(ctx: Ctx, regno: number, size: number, write: boolean, 
       return regionAccess(regno, r, r.off, size, r.memSize, zeroOk, 'memory region');
     case 'stack':
       return stackRangeForHelper(ctx, regno, r, size, zeroOk, write, uninit);
+    case 'btf_id':
+      return btfPtrAccess(ctx, regno, r, r.off, size, write, undefined, ctx.ctxBtf!.btf);
     default:
       if (zeroOk && size === 0 && isNull(r)) return;
       reject('EACCES', `R${regno} type=${typeStr(r)} expected=fp`);

@@ -20,6 +20,21 @@ const HINTS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^BPF program is too large/, 'the program has too many paths or loop iterations to explore'],
   [/^infinite loop detected/, 'make every loop iteration move towards the loop bound'],
   [/^R\d+ type=.* expected=/, 'pass an argument of the type the helper expects'],
+  [/uses reserved fields$/, 'the instruction is malformed: set the fields its opcode does not use to zero (a compiler or assembler bug)'],
+  [/^unknown opcode/, 'the instruction is not eBPF: check the compiler target (-target bpf) or the assembler input'],
+  [/^R\d+ is invalid$/, 'use registers r0 to r10 only'],
+  [/^(invalid|unrecognized) bpf_ld_imm64 insn|^jump into the middle of ldimm64/, 'a 64-bit load takes two instruction slots: keep them together, the second with only its immediate set, and jump to the first'],
+  [/^call to invalid destination/, 'a bpf-to-bpf call must land on an instruction of the program'],
+  [/^fd_idx without fd_array|^no direct value access support/, 'refer only to maps the loader passes, and take value addresses of single-element arrays only'],
+  [/^invalid func |cannot use helper/, 'call only helpers that exist and that this program type may use'],
+  [/^BPF_LD_\[ABS\|IND\] instructions not allowed/, 'read packets of this type through data / data_end pointers instead of LD_ABS/LD_IND'],
+  [/^BPF_ATOMIC stores into/, 'atomic operations work on the stack and map values only: copy the value there first'],
+  [/^value -?\d+ makes .* pointer be out of bounds/, 'keep the offset added to the pointer within its object'],
+  [/partial copy of pointer|pointer arithmetic prohibited$|pointer -= pointer prohibited|corrupt spilled pointer|variable stack access prohibited for !root|goes out of range, prohibited for !root/, 'unprivileged programs may only use pointers whole, at constant offsets inside their object'],
+  [/pointer arithmetic on \w+ prohibited$/, 'only pointers to stack, map values, packets and memory may move; keep this one as it was given'],
+  [/(bitwise operator|pointer arithmetic with) .* operator prohibited|operator .* on pointer prohibited/, 'pointers may only be moved with + and -: do other arithmetic on numbers'],
+  [/pointer [+^]= pointer prohibited|tried to subtract pointer from scalar/, 'add or subtract numbers to a pointer, not other pointers'],
+  [/must have zero offset when passed to release func/, 'pass the pointer the helper gave you, unmoved'],
 ];
 
 export function defaultHint(message: string): string | undefined {

@@ -5,3 +5,5 @@
 export { verify } from './verify.js';
 export type { LineInfo, VerifyEnv, VerifyErrorInfo, VerifyResult, VerifyStats, VerifierMapSpec } from './verify.js';
 export { VerifierError } from './context.js';
+export { tracepointArgs } from './btf-access.js';
+export type { CtxBtf } from './btf-access.js';

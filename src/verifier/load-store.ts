@@ -23,7 +23,8 @@ function samePointerKind(ctx: Ctx, seen: PtrTypes, t: RegType): void {
     seen.set(ctx.insnIdx, t);
     return;
   }
-  if (prev !== t && (prev === 'ctx' || t === 'ctx')) reject('EINVAL', 'same insn cannot be used with different pointers', 'use separate load/store instructions for the context and for other memory');
+  // Linux rewrites context loads per field, and BTF pointer loads into probe reads
+  if (prev !== t && (prev === 'ctx' || t === 'ctx' || prev === 'btf_id' || t === 'btf_id')) reject('EINVAL', 'same insn cannot be used with different pointers', 'use separate load/store instructions for the context and for other memory');
 }
 
 export function checkLdx(ctx: Ctx, ins: Insn, seen: PtrTypes): void {

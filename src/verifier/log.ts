@@ -153,7 +153,7 @@ function scalarRanges(r: Reg): string[] {
 export function regLog(r: Reg, frameno: number): string {
   const p = r.type === 'scalar' && r.precise ? 'P' : '';
   if (r.type === 'scalar' && tnumIsConst(r.varOff)) return p + snum(BigInt.asIntN(64, r.varOff.value));
-  let s = p + typeStr(r);
+  let s = p + typeStr(r) + (r.type === 'btf_id' ? r.btf!.name : '');
   if (r.type === 'stack') {
     if (r.frameno !== frameno) s += `[${r.frameno}]`;
     if (tnumIsConst(r.varOff)) return s + snum(BigInt.asIntN(64, r.varOff.value) + BigInt(r.off));

@@ -1,5 +1,6 @@
 import { coerceToSize, coerceToSizeSx } from './bounds.js';
 import { Ctx, frameOf, preciseReg, regs, reject } from './context.js';
+import { btfPtrAccess } from './btf-access.js';
 import { checkCtxAccess } from './ctx.js';
 import { tnumLog } from './log.js';
 import { leaksPointer } from './operands.js';
@@ -61,6 +62,9 @@ export function checkMemAccess(ctx: Ctx, regno: number, insnOff: number, size: n
       if (value && leaksPointer(ctx, value)) reject('EACCES', `R${valueRegno} leaks addr into packet`);
       checkPacketAccess(regno, r, off, size, false);
       if (dst) setUnknown(dst);
+      break;
+    case 'btf_id':
+      btfPtrAccess(ctx, regno, r, off, size, write, dst, ctx.ctxBtf!.btf);
       break;
     default:
       reject('EACCES', `R${regno} invalid mem access '${typeStr(r)}'`, invalidAccessHint(r, regno));

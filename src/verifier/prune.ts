@@ -69,7 +69,7 @@ const boundsEqual = (a: Reg, b: Reg): boolean =>
 
 const sameKind = (a: Reg, b: Reg): boolean =>
   a.type === b.type && a.maybeNull === b.maybeNull && a.rdonly === b.rdonly && a.ringbuf === b.ringbuf &&
-  a.off === b.off && a.map === b.map && a.memSize === b.memSize && a.frameno === b.frameno && a.subprog === b.subprog;
+  a.off === b.off && a.map === b.map && a.btf === b.btf && a.trust === b.trust && a.memSize === b.memSize && a.frameno === b.frameno && a.subprog === b.subprog;
 
 /**
  * A scalar's id as Linux compares it: the link flag is part of the id, so

@@ -20,7 +20,7 @@ import { ALU_STR } from './log-insn.js';
 /** Offsets beyond ±2^29 are refused outright: checks could overflow. */
 export const MAX_VAR_OFF = 1 << 29;
 
-const ALLOWED = new Set(['ctx', 'map_value', 'map_key', 'stack', 'pkt_meta', 'pkt', 'mem', 'func']);
+const ALLOWED = new Set(['ctx', 'map_value', 'map_key', 'stack', 'pkt_meta', 'pkt', 'mem', 'func', 'btf_id']);
 
 export function pointerAlu(ctx: Ctx, ins: Insn, op: number, ptr: Reg, off: Reg, scalarPlusPtr: boolean): Reg {
   const dstno = ins.dst;

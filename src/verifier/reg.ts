@@ -20,7 +20,9 @@ export type RegType =
   | 'pkt_end'
   | 'mem'
   | 'func'
-  | 'sock_common';
+  | 'sock_common'
+  /** PTR_TO_BTF_ID: a kernel-style object described by a BTF struct (btf-access.ts) */
+  | 'btf_id';
 
 /** What the verifier knows of a map a register refers to. */
 export interface VerifierMap {
@@ -43,6 +45,19 @@ export interface VerifierMap {
 }
 
 export type AddConst = 0 | 32 | 64;
+
+/** The BTF struct a PTR_TO_BTF_ID points to: one object per type, so registers compare it by identity. */
+export interface BtfRef {
+  id: number;
+  name: string;
+}
+
+/**
+ * How far a PTR_TO_BTF_ID may be trusted, as the prefix Linux prints
+ * (PTR_TRUSTED, MEM_RCU, PTR_UNTRUSTED, MEM_USER, MEM_PERCPU; '' for the
+ * plain, "deprecated" kind that walking an unknown pointer gives).
+ */
+export type BtfTrust = '' | 'trusted_' | 'rcu_' | 'untrusted_' | 'user_' | 'percpu_';
 
 export interface Reg extends Bounds {
   type: RegType;
@@ -71,6 +86,9 @@ export interface Reg extends Bounds {
   frameno: number;
   /** PTR_TO_FUNC: the first instruction of the function */
   subprog: number;
+  /** PTR_TO_BTF_ID: the struct pointed to, and how far it is trusted */
+  btf: BtfRef | undefined;
+  trust: BtfTrust;
   /** a scalar whose exact value decides a verdict: pruning compares it exactly */
   precise: boolean;
   /**
@@ -111,6 +129,8 @@ function make(type: RegType, v: bigint | undefined): Reg {
     memSize: 0,
     frameno: 0,
     subprog: 0,
+    btf: undefined,
+    trust: '',
     precise: false,
     addConst: 0,
   };
@@ -139,6 +159,8 @@ export function cloneReg(r: Reg): Reg {
     memSize: r.memSize,
     frameno: r.frameno,
     subprog: r.subprog,
+    btf: r.btf,
+    trust: r.trust,
     precise: r.precise,
     addConst: r.addConst,
   };
@@ -167,6 +189,8 @@ export function assignReg(to: Reg, from: Reg): void {
   to.memSize = from.memSize;
   to.frameno = from.frameno;
   to.subprog = from.subprog;
+  to.btf = from.btf;
+  to.trust = from.trust;
   to.precise = from.precise;
   to.addConst = from.addConst;
 }
@@ -204,6 +228,8 @@ function reset(r: Reg, type: RegType): void {
   r.memSize = 0;
   r.frameno = 0;
   r.subprog = 0;
+  r.btf = undefined;
+  r.trust = '';
   r.precise = false;
   r.addConst = 0;
 }
@@ -244,10 +270,13 @@ const TYPE_STR: Record<RegType, string> = {
   mem: 'mem',
   func: 'func',
   sock_common: 'sock_common',
+  btf_id: 'ptr_',
 };
 
 /** The type as Linux's reg_type_str names it: 'map_value_or_null', 'rdonly_mem', 'ringbuf_mem_or_null'. */
-export function typeStr(r: Pick<Reg, 'type' | 'maybeNull' | 'rdonly' | 'ringbuf'>): string {
+export function typeStr(r: Pick<Reg, 'type' | 'maybeNull' | 'rdonly' | 'ringbuf'> & Partial<Pick<Reg, 'trust'>>): string {
+  // a BTF pointer: "trusted_ptr_", "rcu_ptr_or_null_" (the state log adds the struct's name)
+  if (r.type === 'btf_id') return `${r.trust ?? ''}ptr_${r.maybeNull ? 'or_null_' : ''}`;
   return `${r.rdonly ? 'rdonly_' : ''}${r.ringbuf ? 'ringbuf_' : ''}${TYPE_STR[r.type]}${r.maybeNull ? '_or_null' : ''}`;
 }
 

@@ -214,7 +214,10 @@ export function stackReadVar(ctx: Ctx, regno: number, r: Reg, off: number, size:
     const s = slotAt(f, spi);
     ctx.noteStackRead(f.frameno, spi);
     const t = s.types[j]!;
-    if (t !== Slot.ZERO && !(t === Slot.SPILL && isConstReg(s.spilled) && s.spilled.varOff.value === 0n)) zeros = false;
+    // only ZERO bytes read as zero (a spilled constant 0 does not), and the log
+    // shows the slots Linux looked at: up to the first byte that is not ZERO
+    if (zeros) ctx.scratch.stack.add(spi);
+    if (t !== Slot.ZERO) zeros = false;
     if (t === Slot.MISC || t === Slot.ZERO || (t === Slot.INVALID && ctx.priv)) continue;
     if (t === Slot.SPILL && (s.spilled.type === 'scalar' || ctx.priv)) continue;
     reject('EACCES', `invalid read from stack R${regno} var_off ${tnumLog(r.varOff)}+${i - minOff} size ${size}`);

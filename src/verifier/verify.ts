@@ -6,6 +6,7 @@ import type { MapSpec } from '../maps/map.js';
 import { MapType } from '../maps/map.js';
 import { ProgramType, programType } from '../progtypes/index.js';
 import type { ProgramSpec } from '../runtime/program.js';
+import { CtxBtf, checkCtxBtf } from './btf-access.js';
 import { checkCfg } from './cfg.js';
 import { VerifierError } from './context.js';
 import { ExploreStats, INSN_LIMIT, SourceLine, Verifier } from './explore.js';
@@ -55,6 +56,12 @@ export interface VerifyEnv {
   funcInfo?: boolean;
   /** processed-instruction budget (default 1,000,000; 4096 instructions of program for unprivileged) */
   insnLimit?: number;
+  /**
+   * tracing with types: the BTF that describes the context — u64 arguments
+   * of known types (tp_btf; `tracepointArgs(vmlinux, name)` gives them), or
+   * a context that is itself a BTF struct (`{ btf, struct: id }`)
+   */
+  ctxBtf?: CtxBtf;
 }
 
 export interface VerifyErrorInfo {
@@ -83,6 +90,8 @@ export interface VerifyStats {
 
 export interface VerifyResult {
   accepted: boolean;
+  /** loads through BTF pointers, by instruction: run them as probe reads (a fault reads zero), as Linux's PROBE_MEM */
+  probeLoads: number[];
   error?: VerifyErrorInfo;
   insnsProcessed: number;
   log: string;
@@ -108,6 +117,7 @@ export function verify(spec: ProgramSpec, env: VerifyEnv = {}): VerifyResult {
       throw new VerifierError('E2BIG', `program has ${insns.length} instructions; Linux loads 1 to ${priv ? INSN_LIMIT : MAX_UNPRIV_INSNS}`);
     }
     if (!progType) throw new VerifierError('EINVAL', `unknown program type ${String(env.progType ?? spec.type ?? '(none)')}`, 'give the program a type (e.g. xdp, socket_filter, kprobe)');
+    if (env.ctxBtf) checkCtxBtf(env.ctxBtf);
     const helpers = env.helpers ?? new HelperRegistry(linuxHelpers());
     const cfg = checkCfg(insns, priv, maps.check);
     v = new Verifier({
@@ -120,6 +130,7 @@ export function verify(spec: ProgramSpec, env: VerifyEnv = {}): VerifyResult {
       resolveMap: maps.get,
       lddwNames: { map: maps.label },
       lineAt,
+      ...(env.ctxBtf ? { ctxBtf: env.ctxBtf } : {}),
     });
     stats = v.stats;
     v.run();
@@ -127,7 +138,7 @@ export function verify(spec: ProgramSpec, env: VerifyEnv = {}): VerifyResult {
     // at level 1 the log is for rejections: an accepted program's paths are taken back
     if (log.level === 1) log.reset(0);
     finish(log, stats, cfg.subprogs, env.logStats);
-    return { accepted: true, insnsProcessed: stats.insnsProcessed, log: log.text(), stats: statsOf(stats, cfg.subprogs) };
+    return { accepted: true, probeLoads: [...v.probeLoads].sort((a, b) => a - b), insnsProcessed: stats.insnsProcessed, log: log.text(), stats: statsOf(stats, cfg.subprogs) };
   } catch (e) {
     if (!(e instanceof VerifierError)) throw e;
     const insn = e.at ?? (v && stats && stats.insnsProcessed > 0 ? v.insnIdx : -1);
@@ -140,6 +151,7 @@ export function verify(spec: ProgramSpec, env: VerifyEnv = {}): VerifyResult {
     const src = insn >= 0 ? lineAt?.(insn) : undefined;
     return {
       accepted: false,
+      probeLoads: [],
       error: {
         insn,
         message: e.message,
@@ -204,7 +216,7 @@ function mapResolver(spec: ProgramSpec, env: VerifyEnv) {
   };
   const check = (src: number, imm: number, next: number): void => {
     const byIndex = src === o.BPF_PSEUDO_MAP_IDX || src === o.BPF_PSEUDO_MAP_IDX_VALUE;
-    if (byIndex && !byIndexList && !spec.maps?.length) throw new VerifierError('EINVAL', 'fd_idx without fd_array is invalid');
+    if (byIndex && !byIndexList && !spec.maps?.length) throw new VerifierError('EPROTO', 'fd_idx without fd_array is invalid');
     const m = get(src, imm);
     if (!m) throw new VerifierError('EBADF', `fd ${imm} is not pointing to valid bpf_map`, 'the program refers to a map that was not given to the verifier');
     if (src !== o.BPF_PSEUDO_MAP_VALUE && src !== o.BPF_PSEUDO_MAP_IDX_VALUE) return;

@@ -6,6 +6,7 @@
  * the bounding set: CAP_BPF stays, because this host's
  * kernel.unprivileged_bpf_disabled (2) refuses BPF_PROG_LOAD without it.
  */
+import { ERRNO } from '../../src/errno.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -27,10 +28,8 @@ export interface KernelVerdict {
   insns_processed: number | null;
 }
 
-const ERRNO_NAMES: Record<number, string> = {
-  1: 'EPERM', 2: 'ENOENT', 7: 'E2BIG', 9: 'EBADF', 12: 'ENOMEM', 13: 'EACCES', 14: 'EFAULT', 16: 'EBUSY', 22: 'EINVAL',
-  28: 'ENOSPC', 95: 'EOPNOTSUPP', 524: 'ENOTSUPP',
-};
+/** errno number → name, from the table every error of tsbpf uses */
+const ERRNO_NAMES: Record<number, string> = Object.fromEntries(Object.entries(ERRNO).map(([name, n]) => [n, name]));
 export const errnoName = (n: number): string => ERRNO_NAMES[n] ?? String(n);
 
 /**

@@ -2,7 +2,7 @@
 ; type: socket_filter
 ; expect: reject
 ; reason: fd_idx without fd_array is invalid
-; errno: 71
+; errno: EPROTO
 ; twin: structure/map-ref-ok.s
 ; what: a map reference in a program that has no maps
 r1 = map[idx:0] ll
