@@ -177,11 +177,11 @@ export class Code {
     return this;
   }
 
-  /** A load or store with alignment hint 1 byte (eBPF accesses may be unaligned) and offset 0. */
-  mem(op: Opcode): this {
+  /** A load or store with alignment hint 1 byte (eBPF accesses may be unaligned) and a constant offset. */
+  mem(op: Opcode, offset = 0): this {
     this.bytes.push(op);
     this.bytes.push(0);
-    this.bytes.push(0);
+    uleb(this.bytes, offset);
     return this;
   }
 
