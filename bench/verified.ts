@@ -19,8 +19,8 @@ import path from 'node:path';
 import { readCollectionSpec } from '../src/elf/collection.js';
 import { linuxHelpers } from '../src/helpers/linux.js';
 import { programType } from '../src/progtypes/index.js';
-import { TestRunHost } from '../src/progtypes/progtype.js';
 import { loadCollection } from '../src/runtime/collection.js';
+import { engineTestHost } from '../src/runtime/engine-host.js';
 import { Runtime } from '../src/runtime/runtime.js';
 import { verify } from '../src/verifier/index.js';
 import { JitEngine } from '../src/vm/jit/engine.js';
@@ -118,53 +118,29 @@ export function benchVerified(p: Paths, log: (msg: string) => void): VerifiedBen
   }
 }
 
-/** A test-run host over a trusted JIT engine for one loaded program (what Program.testRun does, minus tail calls). */
-function trustedHost(rt: Runtime, engine: JitEngine, buffers: Map<string, Region>): TestRunHost {
-  return {
-    space: rt.space,
-    now: () => process.hrtime.bigint(),
-    buffer: (slot, size) => {
-      let b = buffers.get(slot);
-      if (!b || b.end - b.start < size) {
-        b = { start: rt.space.alloc(Math.max(size, 1)), end: 0, writable: true, name: slot };
-        b.end = b.start + size;
-        buffers.set(slot, b);
-      }
-      rt.space.bytes.fill(0, b.start, b.start + size);
-      return b.start;
-    },
-    runner: (setup) => {
-      const regions = [...setup.regions, ...rt.mapRegions()];
-      const extras = { kernel: { ...rt.kernelEnv(0), packet: setup.packet?.env } };
-      const args = [BigInt(setup.ctx)];
-      return () => engine.run(args, regions, extras);
-    },
-  };
-}
-
 function tsbpfRuns(object: Uint8Array, packet: Uint8Array): { rows: Omit<VerifiedRow, 'linuxNs' | 'nativeNs'>[]; emptyCallNs: number } {
   const spec = readCollectionSpec(object, { fileName: 'kernels-xdp.o' });
   const rt = new Runtime({ helpers: linuxHelpers() });
   const { programs } = loadCollection(rt, spec);
   const xdp = programType('xdp')!;
-  let emptyCallNs = NaN;
+  let empty: JitEngine | undefined;
   const rows = XDP_KERNELS.map((name) => {
     const ps = spec.programs.find((x) => x.name === name)!;
     const v = verify({ ...ps }, { progType: xdp, mapsByIndex: spec.maps, funcInfo: ps.funcInfo.length > 0 });
     if (!v.accepted) throw new Error(`bench: tsbpf's verifier rejects ${name}: ${v.error?.message} — not timing it in trusted mode`);
     const prog = programs.get(name)!;
     const engine = new JitEngine(prog.insns, { space: rt.space, helpers: rt.helpers, verified: true });
-    const host = trustedHost(rt, engine, new Map());
+    const host = engineTestHost(rt, engine, () => process.hrtime.bigint());
     const run = (repeat: number) => xdp.testRun!(host, { data: packet, repeat });
     run(Math.max(1, REPEAT[name]! / 10)); // warm up: V8 tiers the wasm up
     const samples = Array.from({ length: SAMPLES }, () => run(REPEAT[name]!));
-    if (name === 'empty') emptyCallNs = emptyCall(engine, rt);
+    if (name === 'empty') empty = engine;
     return { name, retval: samples[0]!.retval, verifierInsns: v.insnsProcessed, jitNs: median(samples.map((s) => s.durationNs)) };
   });
-  return { rows, emptyCallNs };
+  return { rows, emptyCallNs: emptyCall(empty!, rt) };
 }
 
-/** engine.run() of the empty program alone: the JS → wasm → JS path every run pays. */
+/** engine.run() of the empty program alone, after the others ran: the JS → wasm → JS path every run pays. */
 function emptyCall(engine: JitEngine, rt: Runtime): number {
   const args = [BigInt(rt.space.alloc(64))];
   const regions: Region[] = [];

@@ -44,7 +44,7 @@ export function execute(insns: readonly Insn[], options: ExecuteOptions = {}): E
   refuseUnresolved(insns);
   const space = new AddressSpace();
   const mem = options.mem ?? new Uint8Array(0);
-  const vm = createEngine(options.engine ?? 'interp', insns, { space, helpers: options.helpers, budget: options.budget });
+  const vm = createEngine(options.engine ?? 'jit', insns, { space, helpers: options.helpers, budget: options.budget });
   const region = space.map(mem, 'mem');
   const r0 = vm.run([BigInt(mem.length ? region.start : 0), BigInt(mem.length)], [region]);
   return { r0, mem: space.bytes.slice(region.start, region.end), executed: vm.executed };

@@ -5,11 +5,12 @@ import { DEFAULT_BUDGET, InterpreterOptions, MAX_CALL_FRAMES, RunExtras, STACK_S
 import { callbackIndex, callbackTargets, outOfBudget, tooDeep } from '../callback.js';
 import { Region, checkedRegion } from '../memory.js';
 import { packetLoad } from '../packet-load.js';
-import { RuntimeImport, SCRATCH, compileProgram, helperImport } from './compile.js';
+import { formatInsn } from '../../isa/disasm.js';
+import { CompiledModule, RuntimeImport, SCRATCH, compileProgram, helperImport } from './compile.js';
+import { WatListing, printWat } from './wat.js';
+import { Entry, TrustedRun } from './entry.js';
 
 type WasmRun = (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, budget: bigint) => bigint;
-/** A trusted module's entry (compile.ts trustedRunWrapper): no budget. */
-type TrustedRun = (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint;
 /** The module's callback dispatcher (compile.ts): callback target k with r1..r5, for the helper call at pc. */
 type WasmCallback = (k: number, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, pc: number) => bigint;
 
@@ -69,7 +70,9 @@ export class JitEngine {
   private readonly budgetBig: bigint;
   private readonly helpers: HelperRegistry;
   private runWasm: WasmRun | undefined;
-  private runTrusted: TrustedRun | undefined;
+  /** a trusted program's entry (entry.ts) and its slot there */
+  private entry: Entry | undefined;
+  private slot = 0;
   private readonly trusted: boolean;
   private callbackWasm: WasmCallback | undefined;
   /** the functions the program may pass to a helper (callback.ts) */
@@ -117,7 +120,7 @@ export class JitEngine {
 
   /** Run with r1..r5 = args; loads and stores may touch `regions` and the stack. Returns r0. */
   run(args: readonly bigint[], regions: readonly Region[], extras: RunExtras = NO_EXTRAS): bigint {
-    if (!this.runWasm && !this.runTrusted) this.instantiate();
+    if (!this.runWasm && !this.entry) this.instantiate();
     if (regions !== this.given) {
       this.given = regions;
       this.regions = [this.stack, ...regions];
@@ -130,10 +133,10 @@ export class JitEngine {
     }
     this.callbacks = 0;
     try {
-      if (!this.runTrusted) return u64(this.runChecked(args));
+      if (!this.entry) return u64(this.runChecked(args));
       // reading past the end of a short array is a slow path in V8: test the length instead
       const n = args.length;
-      return u64(this.runTrusted(n > 0 ? args[0]! : 0n, n > 1 ? args[1]! : 0n, n > 2 ? args[2]! : 0n, n > 3 ? args[3]! : 0n, n > 4 ? args[4]! : 0n));
+      return u64(this.entry.enter(this.slot, n > 0 ? args[0]! : 0n, n > 1 ? args[1]! : 0n, n > 2 ? args[2]! : 0n, n > 3 ? args[3]! : 0n, n > 4 ? args[4]! : 0n));
     } catch (e) {
       if (e instanceof HelperExit) return u64(e.r0);
       throw e;
@@ -150,20 +153,41 @@ export class JitEngine {
     return r0;
   }
 
-  private instantiate(): void {
-    const compiled = compileProgram(this.insns, {
+  private compile(): CompiledModule {
+    return compileProgram(this.insns, {
       stackStart: this.stack.start,
       stackEnd: this.stack.end,
       hasHelper: (id) => this.helpers.get(id) !== undefined,
       callsBack: (id) => this.helpers.get(id)?.proto?.args.includes('PTR_TO_FUNC') ?? false,
       trusted: this.trusted,
     });
+  }
+
+  /**
+   * The module this engine runs, as WebAssembly text: each eBPF function a
+   * wasm function (`$bpf_SLOT`), each eBPF instruction's code under a
+   * comment with its slot and disassembly.
+   */
+  listing(): WatListing {
+    const compiled = this.compile();
+    const m = compiled.module;
+    const byIndex = new Map<number, string>();
+    m.imports.forEach((imp, k) => byIndex.set(k, imp.name));
+    for (const [entry, index] of compiled.functionIndex) byIndex.set(index, `bpf_${entry}`);
+    for (const e of m.exports) byIndex.set(e.index, e.name);
+    return printWat(m, { func: (k) => byIndex.get(k) ?? `f${k}`, insn: (pc) => formatInsn(this.insns, pc) });
+  }
+
+  private instantiate(): void {
+    const compiled = this.compile();
     const module = new WebAssembly.Module(compiled.bytes);
     const env: Record<string, unknown> = { memory: this.options.space.memory, ...this.runtimeImports() };
     for (const id of compiled.helperIds) env[helperImport(id)] = this.trampoline(this.helpers.get(id)!);
     const exports = new WebAssembly.Instance(module, { env: env as WebAssembly.ModuleImports }).exports;
-    if (this.trusted) this.runTrusted = exports.run as unknown as TrustedRun;
-    else this.runWasm = exports.run as unknown as WasmRun;
+    if (this.trusted) {
+      this.entry = Entry.of(this.options.space.memory);
+      this.slot = this.entry.add(exports.run as unknown as TrustedRun);
+    } else this.runWasm = exports.run as unknown as WasmRun;
     this.callbackWasm = exports.callback as unknown as WasmCallback | undefined;
   }
 
