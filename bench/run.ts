@@ -6,6 +6,8 @@
  * beside the reference figures of ../shared/bench/README.md. Then the JIT's
  * compile time (per kernel and per 1,000 instructions of a synthetic
  * program) and the cost of one call of a trivial helper on each engine.
+ * Then (verified.ts) the kernels as one verified XDP object, side by side in
+ * this run: tsbpf's JIT in trusted mode, the Linux kernel's JIT and gcc -O2.
  *
  *   npm run bench                         all kernels, table on stdout
  *   node dist/bench/run.js fnv1a parse    some kernels
@@ -29,6 +31,7 @@ import { Interpreter } from '../src/vm/interpreter.js';
 import { compileProgram } from '../src/vm/jit/compile.js';
 import { JitEngine } from '../src/vm/jit/engine.js';
 import { AddressSpace, Region } from '../src/vm/memory.js';
+import { VerifiedBench, XS_STEPS, benchVerified } from './verified.js';
 
 /** Instruction budget for one run: xorshift executes ~11 M instructions (n = 1,000,000 steps of 11). */
 const BUDGET = 50_000_000;
@@ -397,6 +400,34 @@ function table(rows: readonly Result[], engines: readonly Engine[]): string {
 
 const ratio = (x: number | null): string => (x === null ? '-' : `${x.toFixed(2)}×`);
 
+/** Targets of issue 6: the trusted JIT's time / the Linux JIT's. */
+const LINUX_JIT_TARGET: Record<string, number> = { fnv1a: 1.2, xorshift: 1.2, sum64: 1.5, parse: 3 };
+
+function verifiedTable(v: VerifiedBench): string[] {
+  const head = ['kernel (XDP, verified)', 'verifier insns', 'tsbpf JIT (trusted)', 'Linux JIT', 'native gcc -O2', 'JIT / Linux JIT', 'target', 'JIT / native'];
+  const body = v.rows.map((r) => [
+    r.name,
+    r.verifierInsns.toLocaleString('en-US'),
+    fmtTime(r.jitNs),
+    r.linuxNs === null ? '-' : fmtTime(r.linuxNs),
+    r.nativeNs === null ? '-' : fmtTime(r.nativeNs),
+    r.linuxNs ? ratio(r.jitNs / r.linuxNs) : '-',
+    LINUX_JIT_TARGET[r.name] ? `≤ ${LINUX_JIT_TARGET[r.name]}×` : '-',
+    r.nativeNs ? ratio(r.jitNs / r.nativeNs) : '-',
+  ]);
+  const width = head.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
+  const line = (cells: readonly string[]): string => cells.map((cell, c) => (c === 0 ? cell.padEnd(width[c]!) : cell.padStart(width[c]!))).join('  ');
+  return [
+    line(head),
+    width.map((w) => '-'.repeat(w)).join('  '),
+    ...body.map(line),
+    `The same object (bench/kernels-xdp.c; xorshift ${XS_STEPS.toLocaleString('en-US')} steps) verified by tsbpf then test-run on the trusted JIT, and test-run by the`,
+    'Linux kernel (kernel-oracle.py): medians of per-run test-run durations, each including its harness. Native: bench/native.c, gcc -O2.',
+    `one call of the empty program (engine.run, JS → wasm → JS, trusted JIT): ${fmtTime(v.emptyCallNs)} (target ≤ 15 ns)`,
+    ...[v.linuxUnavailable, v.nativeUnavailable].filter((x): x is string => x !== null),
+  ];
+}
+
 function main(): void {
   const opts = parseArgs(process.argv.slice(2));
   const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench');
@@ -413,6 +444,7 @@ function main(): void {
   log('bench: compile time and helper calls …');
   const compile = jit ? [1_000, 10_000].map((n) => compileCost(syntheticProgram(n), 10)) : [];
   const helper = HELPERS.flatMap(([what, fn]) => opts.engines.map((e) => helperCost(e, opts.seconds, what, fn)));
+  const verified = jit ? benchVerified({ benchDir, sharedBench, oracle: path.join(sharedBench, '../tools/kernel-oracle.py') }, log) : null;
   const totalS = Number(now() - started) / 1e9;
   const load = loadavg().map((l) => l.toFixed(2)).join(' ');
 
@@ -432,6 +464,7 @@ function main(): void {
     kernels: results,
     jitCompile: compile,
     helperCall: helper,
+    verified,
     target: { fnv1aNsPerInsn: fnv?.engines.interp?.nsPerInsn ?? null, xorshiftNsPerInsn: xs?.engines.interp?.nsPerInsn ?? null, limitNsPerInsn: 6 },
   };
   if (opts.jsonFile) writeFileSync(opts.jsonFile, JSON.stringify(json, null, 2) + '\n');
@@ -454,6 +487,8 @@ function main(): void {
     '',
     ...compile.map((c) => `jit compile, synthetic ${c.slots.toLocaleString('en-US')}-slot program: ${fmtTime(c.totalNs)} (${fmtTime(c.encodeNs)} eBPF → ${c.wasmBytes.toLocaleString('en-US')} wasm bytes, ${fmtTime(c.wasmNs)} V8) = ${fmtTime(c.per1000Ns)} per 1,000 instructions`),
     ...helper.map((h) => `helper call (a helper that ${h.helper}; a loop of ${h.calls.toLocaleString('en-US')} with and without the call) on ${h.engine}: ${h.nsPerCall.toFixed(1)} ns per call`),
+    '',
+    ...(verified ? verifiedTable(verified) : []),
     '',
     target,
     `(${totalS.toFixed(1)} s; load average before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, at the end: ${load})`,

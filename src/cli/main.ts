@@ -88,7 +88,7 @@ function runCommand(parent: Command): void {
     .description('run programs once and print r0 (.s/.asm assembler text, .bin raw bytecode, .data conformance vectors); test-run the programs of ELF objects (.o) as their sections\' types')
     .argument('<files...>', 'programs to run')
     .option('--mem <hex>', 'input bytes: r1 = address of a writable copy, r2 = their length (not for .data files)', parseMem)
-    .addOption(new Option('--engine <name>', 'execution engine: interp (the interpreter) or jit (compiled to WebAssembly)').argParser(parseEngine).default('interp'))
+    .addOption(new Option('--engine <name>', 'execution engine: interp (the interpreter) or jit (compiled to WebAssembly)').argParser(parseEngine).default('jit'))
     .option('--budget <n>', 'stop a run after this many instructions (E2BIG); default: none for a verified program, 1,000,000 for an unverified one', parseBudget)
     .option('--type <type>', 'program type: a test run as BPF_PROG_TEST_RUN does it (xdp, sched_cls, socket_filter, …)', parseType)
     .option('--data <hex|@file>', 'with --type: the packet (data_in)', parseBytes)
@@ -189,9 +189,14 @@ interface ProgFlags {
   kconfig?: string;
   source?: boolean;
   btf?: string;
+  jited?: boolean;
+  trusted?: boolean;
 }
 
-const progOptions = (flags: ProgFlags): ProgCliOptions => ({ pinDir: flags.pinDir, json: flags.json === true, prog: flags.prog, kconfig: flags.kconfig, source: flags.source === true, btf: flags.btf });
+const progOptions = (flags: ProgFlags): ProgCliOptions => ({
+  pinDir: flags.pinDir, json: flags.json === true, prog: flags.prog, kconfig: flags.kconfig, source: flags.source === true, btf: flags.btf,
+  jited: flags.jited === true, trusted: flags.trusted === true,
+});
 
 
 function progCommandLine(parent: Command): void {
@@ -210,8 +215,10 @@ function progCommandLine(parent: Command): void {
       .action((args: string[], flags: ProgFlags) => guarded('prog', () => progList(args, progOptions(flags))));
   }
   verifyCommand(prog);
-  common(prog.command('dump').description('the instructions of FILE.o\'s programs after linking, with functions and relocations marked').argument('<file>', 'ELF object'))
+  common(prog.command('dump').description('the instructions of FILE.o\'s programs after linking, with functions and relocations marked').argument('<file>', 'ELF object (with --jited also .s, .bin, .data)'))
     .option('--source', 'show each C source line (from .BTF.ext) above its instructions')
+    .option('--jited', 'the WebAssembly the JIT compiles each program to, as text (WAT), each eBPF instruction marked')
+    .option('--trusted', 'with --jited: the code of a verified program (no region checks, no budget)')
     .action((file: string, flags: ProgFlags) => guarded(file, () => progDump(file, progOptions(flags))));
 }
 

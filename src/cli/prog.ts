@@ -9,6 +9,10 @@ import { nodeHost } from '../runtime/node-host.js';
 import { PinStore } from '../runtime/pins.js';
 import { Program } from '../runtime/program.js';
 import { Runtime } from '../runtime/runtime.js';
+import { Insn } from '../isa/instruction.js';
+import { JitEngine } from '../vm/jit/engine.js';
+import path from 'node:path';
+import { loadProgram } from './load-program.js';
 import { programRecord, programTypeLabel, readObject, targetBtfFor } from './object.js';
 import { insnRecords, printJson, printLine } from './output.js';
 import { VerifyFlags, specOptions, withVerifierLog } from './verify-flags.js';
@@ -30,6 +34,10 @@ export interface ProgCliOptions {
   btf?: string;
   /** load: the verifier's options */
   verify?: VerifyFlags;
+  /** dump: the WebAssembly the JIT makes of each program, as text */
+  jited?: boolean;
+  /** dump --jited: the code of a verified program (no region checks, no budget) */
+  trusted?: boolean;
 }
 
 function openRuntime(pinDir: string): Runtime {
@@ -128,6 +136,7 @@ export function progList(args: string[], o: ProgCliOptions): void {
 
 /** `prog dump FILE.o`: each program's instructions after linking, with functions and relocations marked. */
 export function progDump(file: string, o: ProgCliOptions): void {
+  if (o.jited) return progDumpJited(file, o);
   const spec = readObject(file, o.kconfig);
   const wanted = o.prog.length ? spec.programs.filter((p) => o.prog.includes(p.name)) : spec.programs;
   for (const name of o.prog) {
@@ -176,4 +185,35 @@ function annotatedListing(p: CollectionProgramSpec, source: boolean): string[] {
     out.push(note ? `${line}\t; ${note}` : line);
   }
   return out;
+}
+
+/**
+ * `prog dump --jited FILE`: the WebAssembly module the JIT compiles each
+ * program to, as text, every eBPF instruction's code under a comment naming
+ * it. FILE: an object (its programs linked and their maps created, as `run`
+ * would load them; --prog picks some), or one program (.s, .bin, .data).
+ */
+function progDumpJited(file: string, o: ProgCliOptions): void {
+  const rt = new Runtime({ helpers: linuxHelpers(), host: nodeHost() });
+  const programs = jitInputs(file, o, rt);
+  const listings = programs.map(({ name, insns }) => {
+    const { text, ranges } = new JitEngine(insns, { space: rt.space, helpers: rt.helpers, verified: o.trusted === true }).listing();
+    return { name, insns: insns.length, mode: o.trusted ? 'trusted' : 'checked', wat: text, ranges };
+  });
+  if (o.json) return printJson(listings);
+  listings.forEach((l, k) => {
+    if (k > 0) printLine('');
+    printLine(`;; ${l.name}: ${l.insns} insns, ${l.mode} code`);
+    process.stdout.write(l.wat);
+  });
+}
+
+function jitInputs(file: string, o: ProgCliOptions, rt: Runtime): { name: string; insns: readonly Insn[] }[] {
+  if (path.extname(file).toLowerCase() !== '.o') return [{ name: file, insns: loadProgram(file).insns }];
+  const spec = readObject(file, o.kconfig);
+  for (const name of o.prog) {
+    if (!spec.programs.some((p) => p.name === name)) throw new BpfError('ENOENT', `${file}: no program named '${name}'`);
+  }
+  const collection = loadCollection(rt, spec, { programs: o.prog.length ? o.prog : undefined, targetBtf: targetBtfFor(spec, o.btf) });
+  return [...collection.programs].map(([name, p]) => ({ name, insns: p.insns }));
 }

@@ -32,7 +32,7 @@ export interface ProgramSpec {
    * unverified one
    */
   budget?: number;
-  /** the engine that runs it (default the interpreter) */
+  /** the engine that runs it (default the JIT; the interpreter for stepping and debugging) */
   engine?: Engine;
   /** instructions a CO-RE relocation could not resolve, with why: reaching one ends the run with that reason */
   poisoned?: ReadonlyMap<number, string>;
@@ -89,7 +89,7 @@ export class Program {
     this.verification = verifyForLoad(spec, this.type, runtime, `program '${spec.name ?? ''}'`);
     this.insns = relocate(spec, runtime);
     const budget = spec.budget ?? (this.verification ? UNBOUNDED : undefined);
-    this.vm = createEngine(spec.engine ?? 'interp', this.insns, { space: runtime.space, helpers: runtime.helpers, budget });
+    this.vm = createEngine(spec.engine ?? 'jit', this.insns, { space: runtime.space, helpers: runtime.helpers, budget, verified: this.verification !== undefined && spec.budget === undefined });
     claimProgArrays(usedMaps(spec).map((mapId) => runtime.map(mapId)), spec.type ?? 0, `program '${spec.name ?? ''}' (id ${id})`);
   }
 
@@ -103,7 +103,7 @@ export class Program {
     const mem = options.mem ?? new Uint8Array(0);
     const region = this.inputRegion(mem);
     const regions = [region, ...this.runtime.mapRegions()];
-    const r0 = this.invoke([BigInt(region.start), BigInt(mem.length)], regions, { kernel: this.runtime.kernelEnv(cpu) });
+    const r0 = this.invoker([BigInt(region.start), BigInt(mem.length)], regions, { kernel: this.runtime.kernelEnv(cpu) })();
     return { r0, mem: this.runtime.space.bytes.slice(region.start, region.end) };
   }
 
@@ -120,11 +120,13 @@ export class Program {
   }
 
   /**
-   * One run, following tail calls: a tail call ends the current program
-   * (TailCall unwinds its engine) and the target runs on the same arguments,
-   * regions and context, at most MAX_TAIL_CALL_CNT times per run.
+   * A function doing one run, following tail calls: a tail call ends the
+   * current program (TailCall unwinds its engine) and the target runs on the
+   * same arguments, regions and context, at most MAX_TAIL_CALL_CNT times per
+   * run. What does not change from run to run is built once, here, so that
+   * a repeated test run allocates nothing per run.
    */
-  private invoke(args: readonly bigint[], regions: readonly Region[], extras: RunExtras): bigint {
+  private invoker(args: readonly bigint[], regions: readonly Region[], extras: RunExtras): () => bigint {
     let chained = 0;
     const tailCall = (id: number): void => {
       if (chained >= MAX_TAIL_CALL_CNT) return;
@@ -132,15 +134,18 @@ export class Program {
       throw new TailCall(id);
     };
     const withTailCalls: RunExtras = { ...extras, kernel: extras.kernel && { ...extras.kernel, tailCall } };
-    let prog: Program = this;
-    for (;;) {
-      try {
-        return prog.vm.run(args, regions, withTailCalls);
-      } catch (e) {
-        if (!(e instanceof TailCall)) throw prog.explainPoison(e);
-        prog = this.runtime.program(e.progId);
+    return () => {
+      chained = 0;
+      let prog: Program = this;
+      for (;;) {
+        try {
+          return prog.vm.run(args, regions, withTailCalls);
+        } catch (e) {
+          if (!(e instanceof TailCall)) throw prog.explainPoison(e);
+          prog = this.runtime.program(e.progId);
+        }
       }
-    }
+    };
   }
 
   /** A run that reached a poisoned CO-RE instruction says which relocation failed, as libbpf's log would. */
@@ -172,8 +177,7 @@ export class Program {
     const regions = [...setup.regions, ...this.runtime.mapRegions()];
     const kernel = { ...this.runtime.kernelEnv(cpu), packet: setup.packet?.env };
     const extras = { kernel, packet: setup.packet?.ldAbs ? setup.packet.region : undefined };
-    const args = [BigInt(setup.ctx)];
-    return () => this.invoke(args, regions, extras);
+    return this.invoker([BigInt(setup.ctx)], regions, extras);
   }
 
   /** `size` zeroed bytes for a test-run slot, reusing the slot's earlier buffer when it is large enough. */

@@ -39,7 +39,7 @@ export interface RunVectorOptions {
   budget?: number;
   /** helpers (default: the uBPF test helpers of conformanceHelpers()) */
   helpers?: HelperRegistry;
-  /** execution engine (default: execute's, the interpreter) */
+  /** execution engine (default: execute's, the JIT) */
   engine?: Engine;
 }
 

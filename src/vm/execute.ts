@@ -3,8 +3,8 @@ import { BpfError } from '../errno.js';
 import { Insn } from '../isa/instruction.js';
 import { BPF_PSEUDO_FUNC, LDDW } from '../isa/opcodes.js';
 import { validate } from '../isa/validate.js';
-import { Interpreter, InterpreterOptions } from './interpreter.js';
-import { JitEngine } from './jit/engine.js';
+import { Interpreter } from './interpreter.js';
+import { JitEngine, JitOptions } from './jit/engine.js';
 import { AddressSpace } from './memory.js';
 
 /** The reference interpreter, or the compiler to WebAssembly (same results, errors and counts). */
@@ -13,7 +13,8 @@ export type Engine = 'interp' | 'jit';
 /** Either engine: both have the same surface (run, executed, stack). */
 export type EngineInstance = Interpreter | JitEngine;
 
-export function createEngine(engine: Engine, insns: readonly Insn[], options: InterpreterOptions): EngineInstance {
+/** `options.verified` makes the JIT run trusted code; the interpreter checks every access whatever it is told. */
+export function createEngine(engine: Engine, insns: readonly Insn[], options: JitOptions): EngineInstance {
   return engine === 'jit' ? new JitEngine(insns, options) : new Interpreter(insns, options);
 }
 
@@ -43,7 +44,7 @@ export function execute(insns: readonly Insn[], options: ExecuteOptions = {}): E
   refuseUnresolved(insns);
   const space = new AddressSpace();
   const mem = options.mem ?? new Uint8Array(0);
-  const vm = createEngine(options.engine ?? 'interp', insns, { space, helpers: options.helpers, budget: options.budget });
+  const vm = createEngine(options.engine ?? 'jit', insns, { space, helpers: options.helpers, budget: options.budget });
   const region = space.map(mem, 'mem');
   const r0 = vm.run([BigInt(mem.length ? region.start : 0), BigInt(mem.length)], [region]);
   return { r0, mem: space.bytes.slice(region.start, region.end), executed: vm.executed };

@@ -49,7 +49,7 @@ export interface FunctionCfg {
   /** successor indices (into `order`) of each block */
   succ: number[][];
   /** immediate dominator index (the entry's is itself) */
-  idom: number[];
+  idom: Int32Array;
   /** dominator-tree children, in increasing order */
   children: number[][];
   loopHeader: boolean[];
@@ -124,64 +124,83 @@ export function successors(b: Block): number[] {
   }
 }
 
+// Compile time is a target (≤ 1 ms per 1,000 instructions), so these passes
+// index by slot in typed arrays and allocate little.
+
 export function functionCfg(cfg: ProgramCfg, entry: number): FunctionCfg {
   const order = reversePostorder(cfg, entry);
-  const index = new Map(order.map((b, k) => [b.start, k]));
-  const succ = order.map((b) => successors(b).map((s) => index.get(s)!));
+  const index = new Int32Array(cfg.blockAt.length);
+  for (let k = 0; k < order.length; k++) index[order[k]!.start] = k;
+  const succ = order.map((b) => successors(b).map((s) => index[s]!));
   const preds: number[][] = order.map(() => []);
-  succ.forEach((ss, k) => ss.forEach((s) => preds[s]!.push(k)));
+  for (let k = 0; k < succ.length; k++) for (const s of succ[k]!) preds[s]!.push(k);
   const idom = dominators(preds);
   const children: number[][] = order.map(() => []);
   for (let k = 1; k < order.length; k++) children[idom[k]!]!.push(k);
   const loopHeader = order.map(() => false);
-  const merge = preds.map((ps, k) => ps.filter((p) => p < k).length >= 2);
+  const merge = preds.map((ps, k) => {
+    let forward = 0;
+    for (const p of ps) if (p < k) forward++;
+    return forward >= 2;
+  });
   let reducible = true;
-  succ.forEach((ss, k) =>
-    ss.forEach((s) => {
-      if (s > k) return;
+  for (let k = 0; k < succ.length; k++) {
+    for (const s of succ[k]!) {
+      if (s > k) continue;
       loopHeader[s] = true;
       if (!dominates(idom, s, k)) reducible = false;
-    }),
-  );
+    }
+  }
   return { entry, order, succ, idom, children, loopHeader, merge, reducible };
 }
 
 /** Blocks reachable from `entry`, in reverse postorder (iterative depth-first search). */
 function reversePostorder(cfg: ProgramCfg, entry: number): Block[] {
-  const at = (slot: number): Block => cfg.blockAt[slot]!;
-  const seen = new Set<number>([entry]);
+  const seen = new Uint8Array(cfg.blockAt.length);
   const post: Block[] = [];
-  const stack: [Block, number[]][] = [[at(entry), successors(at(entry))]];
-  while (stack.length) {
-    const top = stack[stack.length - 1]!;
-    const next = top[1].shift();
-    if (next === undefined) {
-      post.push(top[0]);
-      stack.pop();
-    } else if (!seen.has(next)) {
-      seen.add(next);
-      stack.push([at(next), successors(at(next))]);
+  const blocks: Block[] = [cfg.blockAt[entry]!];
+  const succs: number[][] = [successors(blocks[0]!)];
+  const next: number[] = [0];
+  seen[entry] = 1;
+  while (blocks.length) {
+    const top = blocks.length - 1;
+    const ss = succs[top]!;
+    if (next[top] === ss.length) {
+      post.push(blocks.pop()!);
+      succs.pop();
+      next.pop();
+      continue;
     }
+    const s = ss[next[top]++]!;
+    if (seen[s]) continue;
+    seen[s] = 1;
+    blocks.push(cfg.blockAt[s]!);
+    succs.push(successors(cfg.blockAt[s]!));
+    next.push(0);
   }
   return post.reverse();
 }
 
 /** Immediate dominators by the iterative algorithm of Cooper, Harvey and Kennedy; indices are RPO. */
-function dominators(preds: readonly number[][]): number[] {
-  const idom = preds.map(() => -1);
+function dominators(preds: readonly number[][]): Int32Array {
+  const idom = new Int32Array(preds.length).fill(-1);
   idom[0] = 0;
-  const intersect = (a: number, b: number): number => {
-    while (a !== b) {
-      while (a > b) a = idom[a]!;
-      while (b > a) b = idom[b]!;
-    }
-    return a;
-  };
   for (let changed = true; changed; ) {
     changed = false;
     for (let k = 1; k < preds.length; k++) {
-      const done = preds[k]!.filter((p) => idom[p] !== -1);
-      const d = done.reduce((acc, p) => intersect(p, acc));
+      let d = -1;
+      for (const p of preds[k]!) {
+        if (idom[p] === -1) continue;
+        if (d === -1) {
+          d = p;
+          continue;
+        }
+        let a = p;
+        while (a !== d) {
+          while (a > d) a = idom[a]!;
+          while (d > a) d = idom[d]!;
+        }
+      }
       if (idom[k] !== d) {
         idom[k] = d;
         changed = true;
@@ -191,7 +210,7 @@ function dominators(preds: readonly number[][]): number[] {
   return idom;
 }
 
-function dominates(idom: readonly number[], a: number, b: number): boolean {
+function dominates(idom: Int32Array, a: number, b: number): boolean {
   for (let x = b; ; x = idom[x]!) {
     if (x === a) return true;
     if (x === 0) return a === 0;

@@ -5,7 +5,10 @@ import { DEFAULT_BUDGET, InterpreterOptions, MAX_CALL_FRAMES, RunExtras, STACK_S
 import { callbackIndex, callbackTargets, outOfBudget, tooDeep } from '../callback.js';
 import { Region, checkedRegion } from '../memory.js';
 import { packetLoad } from '../packet-load.js';
-import { RuntimeImport, SCRATCH, compileProgram, helperImport } from './compile.js';
+import { formatInsn } from '../../isa/disasm.js';
+import { CompiledModule, RuntimeImport, SCRATCH, compileProgram, helperImport } from './compile.js';
+import { WatListing, printWat } from './wat.js';
+import { Entry, TrustedRun } from './entry.js';
 
 type WasmRun = (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, budget: bigint) => bigint;
 /** The module's callback dispatcher (compile.ts): callback target k with r1..r5, for the helper call at pc. */
@@ -38,6 +41,19 @@ class Views {
 
 const ARG = SCRATCH.args / 8;
 
+export interface JitOptions extends InterpreterOptions {
+  /**
+   * The program passed the verifier: run it trusted (compile.ts
+   * CompileOptions.trusted): no region checks, no budget, so `executed` is
+   * not counted (0). Unverified programs must leave this unset: they keep
+   * the interpreter's checks, errors and counts.
+   */
+  verified?: boolean;
+}
+
+/** The extras of a run that gives none, shared so a run allocates nothing for them. */
+const NO_EXTRAS: RunExtras = {};
+
 /**
  * The JIT engine: the program compiled to a WebAssembly module over the
  * AddressSpace's memory (compile.ts), with the Interpreter's public surface
@@ -54,6 +70,10 @@ export class JitEngine {
   private readonly budgetBig: bigint;
   private readonly helpers: HelperRegistry;
   private runWasm: WasmRun | undefined;
+  /** a trusted program's entry (entry.ts) and its slot there */
+  private entry: Entry | undefined;
+  private slot = 0;
+  private readonly trusted: boolean;
   private callbackWasm: WasmCallback | undefined;
   /** the functions the program may pass to a helper (callback.ts) */
   private readonly targets: number[];
@@ -61,6 +81,8 @@ export class JitEngine {
   private callbacks = 0;
   private regions: readonly Region[] = [];
   private given: readonly Region[] | undefined;
+  /** the extras of the last run, whose packet and kernel are in place */
+  private extras: RunExtras | undefined;
   /** the last-hit regions (read start, length, write start, length) a run starts with */
   private initial = initialHits(undefined);
   private packet: Region | undefined;
@@ -69,7 +91,8 @@ export class JitEngine {
   private readonly env: HelperEnv;
   private readonly views: Views;
 
-  constructor(readonly insns: readonly Insn[], readonly options: InterpreterOptions) {
+  constructor(readonly insns: readonly Insn[], readonly options: JitOptions) {
+    this.trusted = options.verified ?? false;
     this.budget = options.budget ?? DEFAULT_BUDGET;
     this.budgetBig = BigInt(this.budget);
     this.helpers = options.helpers ?? new HelperRegistry();
@@ -78,6 +101,7 @@ export class JitEngine {
     this.targets = callbackTargets(insns);
     const self = this;
     this.env = {
+      kernel: undefined,
       read: (addr, len) => {
         if (len === 0) return new Uint8Array(0);
         const a = this.envAddress(addr, len, false);
@@ -95,42 +119,76 @@ export class JitEngine {
   }
 
   /** Run with r1..r5 = args; loads and stores may touch `regions` and the stack. Returns r0. */
-  run(args: readonly bigint[], regions: readonly Region[], extras: RunExtras = {}): bigint {
-    const run = this.runWasm ?? this.instantiate();
+  run(args: readonly bigint[], regions: readonly Region[], extras: RunExtras = NO_EXTRAS): bigint {
+    if (!this.runWasm && !this.entry) this.instantiate();
     if (regions !== this.given) {
       this.given = regions;
       this.regions = [this.stack, ...regions];
       this.initial = initialHits(regions[0]);
     }
-    this.views.fresh().u32.set(this.initial, SCRATCH.initial / 4);
-    this.packet = extras.packet;
-    this.env.kernel = extras.kernel;
-    this.executed = 0;
+    if (extras !== this.extras) {
+      this.extras = extras;
+      this.packet = extras.packet;
+      this.env.kernel = extras.kernel;
+    }
     this.callbacks = 0;
     try {
-      const r0 = run(args[0] ?? 0n, args[1] ?? 0n, args[2] ?? 0n, args[3] ?? 0n, args[4] ?? 0n, this.budgetBig);
-      this.executed = this.budget - this.views.fresh().f64[SCRATCH.budget / 8]!;
-      return u64(r0);
+      if (!this.entry) return u64(this.runChecked(args));
+      // reading past the end of a short array is a slow path in V8: test the length instead
+      const n = args.length;
+      return u64(this.entry.enter(this.slot, n > 0 ? args[0]! : 0n, n > 1 ? args[1]! : 0n, n > 2 ? args[2]! : 0n, n > 3 ? args[3]! : 0n, n > 4 ? args[4]! : 0n));
     } catch (e) {
       if (e instanceof HelperExit) return u64(e.r0);
       throw e;
     }
   }
 
-  private instantiate(): WasmRun {
-    const compiled = compileProgram(this.insns, {
+  /** A checked run: the last-hit regions and the budget go in, the budget left comes out as `executed`. */
+  private runChecked(args: readonly bigint[]): bigint {
+    this.views.fresh().u32.set(this.initial, SCRATCH.initial / 4);
+    this.executed = 0;
+    const n = args.length;
+    const r0 = this.runWasm!(n > 0 ? args[0]! : 0n, n > 1 ? args[1]! : 0n, n > 2 ? args[2]! : 0n, n > 3 ? args[3]! : 0n, n > 4 ? args[4]! : 0n, this.budgetBig);
+    this.executed = this.budget - this.views.fresh().f64[SCRATCH.budget / 8]!;
+    return r0;
+  }
+
+  private compile(): CompiledModule {
+    return compileProgram(this.insns, {
       stackStart: this.stack.start,
       stackEnd: this.stack.end,
       hasHelper: (id) => this.helpers.get(id) !== undefined,
       callsBack: (id) => this.helpers.get(id)?.proto?.args.includes('PTR_TO_FUNC') ?? false,
+      trusted: this.trusted,
     });
+  }
+
+  /**
+   * The module this engine runs, as WebAssembly text: each eBPF function a
+   * wasm function (`$bpf_SLOT`), each eBPF instruction's code under a
+   * comment with its slot and disassembly.
+   */
+  listing(): WatListing {
+    const compiled = this.compile();
+    const m = compiled.module;
+    const byIndex = new Map<number, string>();
+    m.imports.forEach((imp, k) => byIndex.set(k, imp.name));
+    for (const [entry, index] of compiled.functionIndex) byIndex.set(index, `bpf_${entry}`);
+    for (const e of m.exports) byIndex.set(e.index, e.name);
+    return printWat(m, { func: (k) => byIndex.get(k) ?? `f${k}`, insn: (pc) => formatInsn(this.insns, pc) });
+  }
+
+  private instantiate(): void {
+    const compiled = this.compile();
     const module = new WebAssembly.Module(compiled.bytes);
     const env: Record<string, unknown> = { memory: this.options.space.memory, ...this.runtimeImports() };
     for (const id of compiled.helperIds) env[helperImport(id)] = this.trampoline(this.helpers.get(id)!);
     const exports = new WebAssembly.Instance(module, { env: env as WebAssembly.ModuleImports }).exports;
-    this.runWasm = exports.run as unknown as WasmRun;
+    if (this.trusted) {
+      this.entry = Entry.of(this.options.space.memory);
+      this.slot = this.entry.add(exports.run as unknown as TrustedRun);
+    } else this.runWasm = exports.run as unknown as WasmRun;
     this.callbackWasm = exports.callback as unknown as WasmCallback | undefined;
-    return this.runWasm;
   }
 
   /**

@@ -16,7 +16,7 @@ export const VOID = 0x40;
 /** Opcodes, by their text-format names with `.` written `_`. */
 export const OP = {
   unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b,
-  br: 0x0c, br_if: 0x0d, br_table: 0x0e, return: 0x0f, call: 0x10, drop: 0x1a, select: 0x1b,
+  br: 0x0c, br_if: 0x0d, br_table: 0x0e, return: 0x0f, call: 0x10, call_indirect: 0x11, drop: 0x1a, select: 0x1b,
   local_get: 0x20, local_set: 0x21, local_tee: 0x22, global_get: 0x23, global_set: 0x24,
   i64_load: 0x29, i64_load8_s: 0x30, i64_load8_u: 0x31, i64_load16_s: 0x32, i64_load16_u: 0x33,
   i64_load32_s: 0x34, i64_load32_u: 0x35, i64_store: 0x37, i64_store8: 0x3c, i64_store16: 0x3d, i64_store32: 0x3e,
@@ -38,8 +38,12 @@ export type Opcode = (typeof OP)[keyof typeof OP];
 
 /** A growable byte buffer. */
 export class Bytes {
-  private buf = new Uint8Array(64);
+  private buf: Uint8Array<ArrayBuffer>;
   length = 0;
+
+  constructor(capacity = 64) {
+    this.buf = new Uint8Array(capacity);
+  }
 
   push(b: number): void {
     if (this.length === this.buf.length) this.reserve(1);
@@ -110,10 +114,26 @@ function name(out: Bytes, s: string): void {
 
 /** A function body under construction: instructions appended in order. */
 export class Code {
-  readonly bytes = new Bytes();
+  readonly bytes: Bytes;
+  /** (byte offset, eBPF slot) pairs: where the code of each eBPF instruction starts */
+  readonly marks: number[] = [];
 
-  op(...ops: Opcode[]): this {
-    for (const b of ops) this.bytes.push(b);
+  /** `capacity`: the bytes expected, to spare the buffer's regrowth. */
+  constructor(capacity?: number) {
+    this.bytes = new Bytes(capacity);
+  }
+
+  /** The code from here on is eBPF instruction `pc`'s. */
+  mark(pc: number): this {
+    this.marks.push(this.bytes.length, pc);
+    return this;
+  }
+
+  /** One to three instructions without immediates (fixed arity: a rest array per call showed up in the compile profile). */
+  op(a: Opcode, b?: Opcode, c?: Opcode): this {
+    this.bytes.push(a);
+    if (b !== undefined) this.bytes.push(b);
+    if (c !== undefined) this.bytes.push(c);
     return this;
   }
 
@@ -154,6 +174,13 @@ export class Code {
     return this.withIndex(OP.call, f);
   }
 
+  /** call_indirect of function type `type` through table 0. */
+  callIndirect(type: number): this {
+    this.withIndex(OP.call_indirect, type);
+    this.bytes.push(0);
+    return this;
+  }
+
   /** block, loop or if; `type` is VOID or a value type the construct leaves. */
   open(kind: typeof OP.block | typeof OP.loop | typeof OP.if, type: number = VOID): this {
     this.bytes.push(kind);
@@ -177,11 +204,11 @@ export class Code {
     return this;
   }
 
-  /** A load or store with alignment hint 1 byte (eBPF accesses may be unaligned) and offset 0. */
-  mem(op: Opcode): this {
+  /** A load or store with alignment hint 1 byte (eBPF accesses may be unaligned) and a constant offset. */
+  mem(op: Opcode, offset = 0): this {
     this.bytes.push(op);
     this.bytes.push(0);
-    this.bytes.push(0);
+    uleb(this.bytes, offset);
     return this;
   }
 
@@ -192,30 +219,32 @@ export class Code {
   }
 }
 
-interface FuncType {
+export interface FuncType {
   params: readonly ValType[];
   results: readonly ValType[];
 }
 
-interface Func {
+export interface Func {
   type: number;
   locals: readonly ValType[];
   body?: Code;
 }
 
-interface Global {
+export interface Global {
   type: ValType;
   init: bigint;
 }
 
-interface Export {
+export interface Export {
   name: string;
   kind: number;
   index: number;
 }
 
 const KIND_FUNC = 0x00;
+const KIND_TABLE = 0x01;
 const KIND_MEMORY = 0x02;
+const FUNCREF = 0x70;
 
 /**
  * A module: declare imports first (their indices come first), then
@@ -223,24 +252,33 @@ const KIND_MEMORY = 0x02;
  * globals and exports; `encode()` gives the binary.
  */
 export class ModuleBuilder {
-  private readonly types: FuncType[] = [];
-  private readonly imports: { module: string; name: string; type: number }[] = [];
-  private memoryImport: { module: string; name: string } | undefined;
-  private readonly funcs: Func[] = [];
-  private readonly globals: Global[] = [];
-  private readonly exports: Export[] = [];
+  // readable, for the text printer (wat.ts)
+  readonly types: FuncType[] = [];
+  private readonly typeIndex = new Map<string, number>();
+  readonly imports: { module: string; name: string; type: number }[] = [];
+  memoryImport: { module: string; name: string } | undefined;
+  tableImport: { module: string; name: string } | undefined;
+  readonly funcs: Func[] = [];
+  readonly globals: Global[] = [];
+  readonly exports: Export[] = [];
 
   type(params: readonly ValType[], results: readonly ValType[]): number {
-    const key = (t: FuncType): string => `${t.params.join()}>${t.results.join()}`;
-    const want = key({ params, results });
-    const found = this.types.findIndex((t) => key(t) === want);
-    if (found >= 0) return found;
-    this.types.push({ params, results });
-    return this.types.length - 1;
+    const key = String.fromCharCode(...params, 0, ...results);
+    let index = this.typeIndex.get(key);
+    if (index === undefined) {
+      index = this.types.push({ params, results }) - 1;
+      this.typeIndex.set(key, index);
+    }
+    return index;
   }
 
   importMemory(module: string, name: string): void {
     this.memoryImport = { module, name };
+  }
+
+  /** A table of function references (table 0), any size. */
+  importTable(module: string, name: string): void {
+    this.tableImport = { module, name };
   }
 
   importFunc(module: string, name: string, type: number): number {
@@ -301,6 +339,14 @@ export class ModuleBuilder {
         name(o, mem.module);
         name(o, mem.name);
         o.append(Uint8Array.of(KIND_MEMORY, 0x00, 0x00)); // limits: min 0, no max: any memory fits
+      });
+    }
+    const table = this.tableImport;
+    if (table) {
+      entries.push((o) => {
+        name(o, table.module);
+        name(o, table.name);
+        o.append(Uint8Array.of(KIND_TABLE, FUNCREF, 0x00, 0x00)); // limits: min 0, no max
       });
     }
     for (const imp of this.imports) {

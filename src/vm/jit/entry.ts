@@ -1,0 +1,50 @@
+import { Code, I32, I64, ModuleBuilder, ValType } from './wasm.js';
+
+/** A trusted module's run(r1…r5) → r0 (compile.ts). */
+export type TrustedRun = (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint;
+
+type Enter = (slot: number, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint;
+
+/**
+ * The one function through which JavaScript enters every trusted program of
+ * an address space: enter(slot, r1…r5) does a call_indirect of the program's
+ * run through a table. V8 makes a JS → wasm call cheap (~10 ns) only where
+ * the call site always sees the same wasm function; an engine's run() is
+ * one call site for every program, and calling a different wasm function
+ * there each time cost ~45 ns per call on this machine, against ~15 ns
+ * through this entry. One entry per memory, so engines of one Runtime share
+ * it and its table lives as long as the memory.
+ */
+export class Entry {
+  private static readonly byMemory = new WeakMap<WebAssembly.Memory, Entry>();
+  readonly enter: Enter;
+  private readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: 4 });
+  private used = 0;
+
+  private constructor() {
+    const m = new ModuleBuilder();
+    m.importTable('env', 'table');
+    const args: ValType[] = [I64, I64, I64, I64, I64];
+    const run = m.type(args, [I64]);
+    const enter = m.declareFunc(m.type([I32, ...args], [I64]), []);
+    const c = new Code();
+    for (let r = 1; r <= 5; r++) c.get(r);
+    m.defineFunc(enter, c.get(0).callIndirect(run));
+    m.exportFunc('enter', enter);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(m.encode()), { env: { table: this.table } });
+    this.enter = instance.exports.enter as unknown as Enter;
+  }
+
+  static of(memory: WebAssembly.Memory): Entry {
+    let e = Entry.byMemory.get(memory);
+    if (!e) Entry.byMemory.set(memory, (e = new Entry()));
+    return e;
+  }
+
+  /** Put a program's run in the table; returns its slot for enter(). */
+  add(run: TrustedRun): number {
+    if (this.used === this.table.length) this.table.grow(this.table.length);
+    this.table.set(this.used, run as unknown as WebAssembly.ExportValue);
+    return this.used++;
+  }
+}

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { linuxHelpers } from '../src/helpers/linux.js';
+import { HelperRegistry } from '../src/helpers/registry.js';
+import { assemble } from '../src/isa/asm.js';
+import { Insn } from '../src/isa/instruction.js';
+import { programType } from '../src/progtypes/index.js';
+import { engineTestHost } from '../src/runtime/engine-host.js';
+import { portableHost } from '../src/runtime/host.js';
+import { Runtime } from '../src/runtime/runtime.js';
+import { verify } from '../src/verifier/index.js';
+import { EngineInstance, execute } from '../src/vm/execute.js';
+import { Interpreter } from '../src/vm/interpreter.js';
+import { JitEngine } from '../src/vm/jit/engine.js';
+import { AddressSpace } from '../src/vm/memory.js';
+import { GEN_MAPS, Rng, randomProgram } from './verifier-gen.js';
+
+/**
+ * The JIT's trusted mode (JitOptions.verified): programs the verifier
+ * accepts, compiled without region checks or budget, give what the checked
+ * interpreter gives — r0, the packet and every map byte — on random XDP
+ * programs of verifier-gen.ts (scalar bounds, branches, spills, map values,
+ * packets, ring buffers, calls, loops) with random packets and map contents.
+ */
+const WANT = 1000;
+const linuxRegistry = new HelperRegistry(linuxHelpers());
+
+interface Side {
+  rt: Runtime;
+  array: number;
+  run: (data: Uint8Array) => { retval: number; dataOut?: Uint8Array };
+}
+
+/** A Runtime with the generator's maps and the program on engine `make` (the same allocations on both sides, so the same addresses). */
+function side(insns: readonly Insn[], seed: number, make: (insns: readonly Insn[], rt: Runtime) => EngineInstance): Side {
+  // the same bpf_get_prandom_u32 sequence on both sides
+  const random = new Rng(seed);
+  const rt = new Runtime({ helpers: linuxHelpers(), host: { ...portableHost(), randomU32: () => random.next() } });
+  const ids = GEN_MAPS.map((m) => rt.createMap(m));
+  const prog = rt.loadProgram({ insns, type: 6, maps: ids, engine: 'interp' });
+  const host = engineTestHost(rt, make(prog.insns, rt), () => 0n);
+  const xdp = programType('xdp')!;
+  return { rt, array: ids[0]!, run: (data) => xdp.testRun!(host, { data }) };
+}
+
+const mapBytes = (rt: Runtime): Uint8Array[] => rt.mapRegions().map((r) => rt.space.bytes.slice(r.start, r.end));
+
+function randomBytes(r: Rng, n: number): Uint8Array {
+  return Uint8Array.from({ length: n }, () => r.int(0, 255));
+}
+
+test(`trusted JIT = interpreter on ${WANT} verifier-accepted random programs (r0, packet, map bytes)`, () => {
+  let accepted = 0;
+  for (let seed = 1; accepted < WANT; seed++) {
+    const insns = assemble(randomProgram(seed));
+    if (!verify({ insns, type: 6 }, { mapsByIndex: GEN_MAPS, logLevel: 0 }).accepted) continue;
+    accepted++;
+    const interp = side(insns, seed, (i, rt) => new Interpreter(i, { space: rt.space, helpers: rt.helpers }));
+    const jit = side(insns, seed, (i, rt) => new JitEngine(i, { space: rt.space, helpers: rt.helpers, verified: true }));
+    const rng = new Rng(seed * 7919);
+    for (let run = 0; run < 3; run++) {
+      const values = Array.from({ length: GEN_MAPS[0]!.maxEntries }, () => randomBytes(rng, GEN_MAPS[0]!.valueSize));
+      for (const s of [interp, jit]) values.forEach((v, k) => s.rt.map(s.array).update(Uint8Array.of(k, 0, 0, 0), v));
+      const data = randomBytes(rng, rng.int(14, 80));
+      const want = interp.run(data);
+      const got = jit.run(data);
+      const what = `seed ${seed}, run ${run}:\n${randomProgram(seed)}`;
+      assert.equal(got.retval, want.retval, what);
+      assert.deepEqual(got.dataOut, want.dataOut, what);
+      assert.deepEqual(mapBytes(jit.rt), mapBytes(interp.rt), what);
+    }
+  }
+});
+
+test('trusted code has no region checks, budget or depth checks: only WebAssembly\'s own bounds remain', () => {
+  const insns = assemble('r0 = *(u64 *)(r1 + 8)\nr1 = *(u8 *)(r10 - 1)\ncall 1\nif r0 > 3 goto -4\nexit');
+  const wat = (verified: boolean): string => new JitEngine(insns, { space: new AddressSpace(), helpers: linuxRegistry, verified }).listing().text;
+  const checks = /call \$(missRead|missWrite|outOfBudget|tooDeep)/g;
+  assert.equal(wat(false).match(checks)?.length, 2 + 1); // a miss path per load, the budget at the taken jump
+  assert.equal(wat(true).match(checks), null);
+  // what the checks would have caught is now the program's business: a read of an unmapped but existing address works
+  const space = new AddressSpace();
+  const vm = new JitEngine(assemble('r0 = *(u64 *)(r1 + 0)\nexit'), { space, verified: true });
+  const probe = BigInt(space.alloc(8));
+  assert.equal(vm.run([probe], []), 0n);
+  assert.throws(() => new JitEngine(assemble('r0 = *(u64 *)(r1 + 0)\nexit'), { space }).run([probe], []), /EFAULT|invalid read/);
+  // and past the memory, WebAssembly traps
+  assert.throws(() => vm.run([0xfffffff0n], []), WebAssembly.RuntimeError);
+});
+
+test('the benchmark kernels give the same r0 trusted and checked', () => {
+  const dir = path.resolve(process.cwd(), 'bench/kernels');
+  const shared = path.resolve(process.cwd(), '../shared/bench');
+  for (const [k, input] of [['sum64', 'buf4k.bin'], ['fnv1a', 'buf4k.bin'], ['parse', 'pkt64.bin'], ['xorshift', 'xs64.bin']] as const) {
+    const insns = assemble(readFileSync(path.join(dir, `${k}.s`), 'utf8'));
+    const mem = new Uint8Array(readFileSync(path.join(shared, input)));
+    const space = new AddressSpace();
+    const region = space.map(mem, 'mem');
+    const vm = new JitEngine(insns, { space, verified: true });
+    assert.equal(vm.run([BigInt(region.start), BigInt(mem.length)], [region]), execute(insns, { mem, engine: 'interp', budget: 50_000_000 }).r0, k);
+  }
+});
