@@ -1,5 +1,6 @@
 import { BpfError } from '../errno.js';
 import type { Btf } from '../btf/index.js';
+import { codes, globElements, globMatch } from './glob.js';
 import { FieldLayout, FieldType, RecordLayout, formatText, layoutRecord, recordBtf } from './layout.js';
 
 export type { FieldType, ScalarType, FieldLayout, RecordLayout } from './layout.js';
@@ -160,33 +161,13 @@ export class TraceRegistry {
   list(pattern?: string): Tracepoint[] {
     const all = [...this.byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (pattern === undefined || pattern === '') return all;
-    const re = globRegExp(pattern.includes(':') ? pattern : `${pattern}:*`);
-    return all.filter((tp) => re.test(tp.name));
+    const elems = globElements(codes(pattern.includes(':') ? pattern : `${pattern}:*`));
+    return all.filter((tp) => globMatch(elems, codes(tp.name)));
   }
 }
 
 function sameFields(tp: Tracepoint, fields: Record<string, FieldType>): boolean {
   return JSON.stringify(tp.fields.map((f) => [f.name, f.type])) === JSON.stringify(Object.entries(fields));
-}
-
-/** A shell-style glob as an anchored RegExp. */
-export function globRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end < 0) re += '\\[';
-      else {
-        const body = glob.slice(i + 1, end).replace(/\\/g, '\\\\');
-        re += `[${body.startsWith('!') ? '^' + body.slice(1) : body}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`, 's');
 }
 
 /** The process-wide registry. */
