@@ -63,7 +63,7 @@ class Emitter {
   readonly scalars: FieldLayout[] = [];
   readonly strings: FieldLayout[] = [];
 
-  constructor(private readonly tp: Tracepoint, private readonly env: EventEnv) {}
+  constructor(private readonly tp: Tracepoint) {}
 
   private readonly labels: Label[] = [];
 
@@ -93,13 +93,8 @@ class Emitter {
     return this.out;
   }
 
-  /** Jump to `l` when `node` is `when`; fall through otherwise. */
+  /** Jump to `l` when `node` (folded: no constants in it) is `when`; fall through otherwise. */
   cond(node: FilterNode, l: Label, when: boolean): void {
-    const k = this.constant(node);
-    if (k !== undefined) {
-      if (k === when) this.jump(l, o.BPF_JMP | o.BPF_JA);
-      return;
-    }
     switch (node.op) {
       case '!': return this.cond(node.expr, l, !when);
       case '&&':
@@ -119,12 +114,6 @@ class Emitter {
       case 'num': return this.number(node.field, node.cmp, node.value, l, when);
       case 'str': return this.string(node, l, when !== node.negate);
     }
-  }
-
-  /** The value of a predicate on what is the same for every event (pid, COMM, CPU …), else undefined. */
-  private constant(node: FilterNode): boolean | undefined {
-    const fixed = (node.op === 'num' || node.op === 'str') && node.field.kind !== 'leaf';
-    return fixed ? evaluateFilter(node, {}, this.env) : undefined;
   }
 
   private number(ref: FieldRef, cmp: NumOp, value: bigint, l: Label, when: boolean): void {
@@ -156,7 +145,7 @@ class Emitter {
   /** Jump to `l` when the string matches (`onMatch`) or when it does not. */
   private string(node: Extract<FilterNode, { op: 'str' }>, l: Label, onMatch: boolean): void {
     const f = (node.field as { f: FieldLayout }).f;
-    const elems = patternElements(node);
+    const { elems, front } = patternElements(node);
     let slot = this.strings.indexOf(f);
     if (slot < 0) slot = this.strings.push(f) - 1;
     const base = slotOffset(this.tp, slot);
@@ -165,7 +154,7 @@ class Emitter {
     // r1 = length with the NUL, from the __data_loc's high half
     this.emit(insn(o.BPF_LDX | o.BPF_MEM | o.BPF_W, 1, CTX, f.offset), insn(o.BPF_ALU64 | o.BPF_RSH | o.BPF_K, 1, 0, 0, 16));
     const n = elems.length;
-    this.jump(fail, o.BPF_JMP | (node.match === 'front' ? o.BPF_JLT : o.BPF_JNE) | o.BPF_K, 1, 0, n + 1);
+    this.jump(fail, o.BPF_JMP | (front ? o.BPF_JLT : o.BPF_JNE) | o.BPF_K, 1, 0, n + 1);
     let k = 0;
     while (k < n) {
       const run = literalRun(elems, k);
@@ -218,12 +207,44 @@ class Emitter {
   }
 }
 
+/**
+ * The tree with every predicate on what is the same for every event (pid,
+ * COMM, CPU …) evaluated, and the `&&`/`||`/`!` above them simplified (no
+ * predicate has side effects, so dropping one is safe): true, false, or a
+ * tree of predicates on fields only — no code is generated that cannot run.
+ */
+function fold(node: FilterNode, env: EventEnv): FilterNode | boolean {
+  switch (node.op) {
+    case '!': {
+      const e = fold(node.expr, env);
+      return typeof e === 'boolean' ? !e : { op: '!', expr: e };
+    }
+    case '&&':
+    case '||': {
+      const absorbing = node.op === '||';
+      const l = fold(node.left, env);
+      const r = fold(node.right, env);
+      if (l === absorbing || r === absorbing) return absorbing;
+      if (typeof l === 'boolean') return r;
+      if (typeof r === 'boolean') return l;
+      return { op: node.op, left: l, right: r };
+    }
+    default:
+      return node.field.kind === 'leaf' ? node : evaluateFilter(node, {}, env);
+  }
+}
+
 /** Compile `tree` for `tp`'s events recorded with `env`; ENOTSUPP for a pattern that needs a search. */
 export function compileFilter(tree: FilterNode, tp: Tracepoint, env: EventEnv): CompiledFilter {
-  const e = new Emitter(tp, env);
+  const e = new Emitter(tp);
+  const folded = fold(tree, env);
+  if (typeof folded === 'boolean') {
+    e.emit(insn(o.BPF_ALU64 | o.BPF_MOV | o.BPF_K, 0, 0, 0, folded ? 1 : 0), insn(o.BPF_JMP | o.BPF_EXIT));
+    return { insns: e.finish(), scalars: [], strings: [] };
+  }
   const drop = e.label();
   e.emit(insn(o.BPF_ALU64 | o.BPF_MOV | o.BPF_X, CTX, 1));
-  e.cond(tree, drop, false);
+  e.cond(folded, drop, false);
   e.emit(insn(o.BPF_ALU64 | o.BPF_MOV | o.BPF_K, 0, 0, 0, 1), insn(o.BPF_JMP | o.BPF_EXIT));
   e.place(drop);
   e.emit(insn(o.BPF_ALU64 | o.BPF_MOV | o.BPF_K, 0, 0, 0, 0), insn(o.BPF_JMP | o.BPF_EXIT));
@@ -232,14 +253,23 @@ export function compileFilter(tree: FilterNode, tp: Tracepoint, env: EventEnv): 
 
 const encoder = new TextEncoder();
 
-/** The positions of a pattern that needs no search; ENOTSUPP for one that does (a `*` left in it). */
-function patternElements(node: Extract<FilterNode, { op: 'str' }>): Exclude<GlobElem, 'star'>[] {
-  const elems = node.match === 'full' || node.match === 'front' ? [...encoder.encode(node.pattern)] : node.match === 'glob' ? node.glob! : ['star' as const];
+/**
+ * The positions of a pattern that needs no search, and whether it matches a
+ * prefix only (`foo*`, `b?[ab]*`); ENOTSUPP for one that needs a search (a
+ * `*` anywhere but at the end).
+ */
+function patternElements(node: Extract<FilterNode, { op: 'str' }>): { elems: Exclude<GlobElem, 'star'>[]; front: boolean } {
+  let elems: readonly GlobElem[] = node.match === 'full' || node.match === 'front' ? [...encoder.encode(node.pattern)] : node.match === 'glob' ? node.glob! : ['star'];
+  let front = node.match === 'front';
+  while (node.match === 'glob' && elems.at(-1) === 'star') {
+    elems = elems.slice(0, -1);
+    front = true;
+  }
   if (elems.includes('star')) {
     const what = node.match === 'end' ? '*suffix' : node.match === 'middle' ? '*infix*' : 'a glob with * inside';
     throw new BpfError('ENOTSUPP', `filter: the pattern at column ${node.col} ('${node.pattern}', ${what}) needs a search through the string, which compiled filters do not do yet`);
   }
-  return elems as Exclude<GlobElem, 'star'>[];
+  return { elems: elems as Exclude<GlobElem, 'star'>[], front };
 }
 
 /** How many literal bytes start at `k`. */

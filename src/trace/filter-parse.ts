@@ -230,6 +230,7 @@ function parseInteger(s: string): bigint | undefined {
 export function parseGlob(p: string): { match: MatchKind; pattern: string } {
   const inner = p.replace(/^\*/, '').replace(/\*$/, '');
   if (/[*?[\\]/.test(inner)) return { match: 'glob', pattern: p };
+  if (inner === '' && p !== '') return { match: 'front', pattern: '' }; // '*' and '**' match everything
   const lead = p.startsWith('*');
   const trail = p.length > (lead ? 1 : 0) && p.endsWith('*');
   const match: MatchKind = lead && trail ? 'middle' : lead ? 'end' : trail ? 'front' : 'full';
