@@ -126,10 +126,11 @@ function untypedArgs(fn: (...a: unknown[]) => unknown): string[] {
   return Array.from({ length: n }, (_, i) => `arg${i}`);
 }
 
-/** A value as an untyped field shows it: primitives kept (turned to text only when printed), objects by class. */
+/** A value as an untyped field shows it: primitives kept (turned to text only when printed), undefined and null named, objects by class. */
 function valueText(v: unknown): unknown {
   if (typeof v === 'function') return `function ${v.name}`;
-  if (typeof v !== 'object' || v === null) return typeof v === 'symbol' ? v.toString() : v;
+  if (v === undefined || v === null || typeof v === 'symbol') return String(v);
+  if (typeof v !== 'object') return v;
   const ctor = Object.getPrototypeOf(v)?.constructor;
   return `[object ${typeof ctor === 'function' && ctor.name ? ctor.name : 'Object'}]`;
 }
