@@ -5,6 +5,8 @@ import * as fsNamespace from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import http from 'node:http';
+import { once } from 'node:events';
 import { BpfError } from '../src/errno.js';
 import { TraceRegistry, Tracepoint } from '../src/trace/tracepoint.js';
 import { probe } from '../src/trace/probe.js';
@@ -184,4 +186,40 @@ test('static probes: provider("app").probe(...) fires its tracepoint with positi
   assert.deepEqual(e.events, [{ sql: 'select 1', id: 7 }]);
   assert.equal(app.probe('query_start', { sql: 'string', id: 'u64' }).tracepoint, queryStart.tracepoint);
   assert.throws(() => app.probe('query_start', { sql: 'string' }), (err: unknown) => err instanceof BpfError && err.errno === 'EEXIST');
+});
+
+test('a probed async method of a real HTTP service: latency per request, identical responses before, during and after', async () => {
+  const registry = new TraceRegistry();
+  const WAIT = 15;
+  const store = { async lookup(key: string) { await new Promise((r) => setTimeout(r, WAIT)); return key === 'x' ? 'found' : 'missing'; } };
+  const original = store.lookup;
+  const server = http.createServer(async (req, res) => {
+    const v = await store.lookup(req.url!.slice(1));
+    res.setHeader('content-type', 'text/plain');
+    res.end(`${req.url} ${v}`);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  const get = async (p: string) => {
+    const r = await fetch(`http://127.0.0.1:${port}${p}`);
+    return { status: r.status, type: r.headers.get('content-type'), body: await r.text() };
+  };
+  const before = [await get('/x'), await get('/y')];
+  const p = probe(store, 'lookup', { registry });
+  const e = record(p.entry);
+  const r = record(p.ret);
+  const during = [await get('/x'), await get('/y')];
+  e.detach();
+  r.detach();
+  p.detach();
+  const after = [await get('/x'), await get('/y')];
+  server.close();
+  assert.deepEqual(during, before);
+  assert.deepEqual(after, before);
+  assert.equal(store.lookup, original);
+  assert.deepEqual(e.events, [{ arg0: 'x' }, { arg0: 'y' }]);
+  assert.deepEqual(r.events.map((x) => [x.ret, x.error]), [['found', ''], ['missing', '']]);
+  // a timer fires no earlier than (WAIT - 1) ms of performance.now() (libuv's millisecond loop clock); see the async test above
+  assert.ok(r.events.every((x) => (x.latency_ns as number) >= (WAIT - 1) * 1e6), JSON.stringify(r.events));
 });
