@@ -9,6 +9,8 @@ import { btfCommand } from './btf.js';
 import { cbpfCommand } from './cbpf.js';
 import { seccompCommand } from './seccomp.js';
 import { pcapCommand } from './pcap.js';
+import { traceCommand, TraceFlags } from './trace.js';
+import { tracepointsCommand } from './tracepoints.js';
 import { verifyCommand } from './verify.js';
 import { VerifyFlags, addVerifyOptions } from './verify-flags.js';
 import { ProgCliOptions, progDump, progList, progLoad } from './prog.js';
@@ -248,7 +250,45 @@ function program(): Command {
   cbpfCommand(tsbpf);
   seccompCommand(tsbpf);
   pcapCommand(tsbpf);
+  traceCommandLine(tsbpf);
   return tsbpf;
+}
+
+function traceCommandLine(parent: Command): void {
+  parent
+    .command('tracepoints')
+    .description('list the tracepoints of a traced Node program (its event sources) with their formats')
+    .argument('[pattern]', 'a glob on provider:event (node_http:*), or a provider')
+    .option('--json', 'one JSON array of tracepoints, with fields and format')
+    .action((pattern: string | undefined, flags: { json?: boolean }) => {
+      try {
+        tracepointsCommand(pattern, flags.json ?? false);
+      } catch (e) {
+        if (!(e instanceof BpfError)) throw e;
+        printError('tracepoints', errorText(e));
+        process.exitCode = 1;
+      }
+    });
+  parent
+    .command('trace')
+    .description('run a Node program and stream its events (trace_pipe text, or JSON lines): tsbpf trace [options] TRACEPOINT… -- node app.js')
+    .argument('[tracepoints...]', 'tracepoint names or globs (node_http:server_*, app:query_start), then -- and the command')
+    .option('--filter <expr>', 'record only the events this trace event filter passes (Linux\'s filter syntax, compiled to eBPF)')
+    .option('--prog <file.o>', 'attach the object\'s tracepoint/raw_tracepoint programs; print its maps when the program exits')
+    .option('--probe <spec>', 'place a function probe, MODULE:EXPORT (node:fs:readFile); its tracepoints are probe_js:NAME and probe_js:NAME__return', collect, [])
+    .option('--kconfig <file>', KCONFIG_HELP)
+    .option('--json', 'one JSON object per event (and per map at exit)')
+    .action(async (args: string[], flags: TraceFlags) => {
+      const dash = process.argv.indexOf('--');
+      const command = dash < 0 ? [] : process.argv.slice(dash + 1);
+      try {
+        process.exitCode = await traceCommand(args.slice(0, args.length - command.length), command, flags);
+      } catch (e) {
+        if (!(e instanceof BpfError)) throw e;
+        printError('trace', errorText(e));
+        process.exitCode = 1;
+      }
+    });
 }
 
 // A reader that stops early (`tsbpf run … | head`) is not an error.

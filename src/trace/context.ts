@@ -1,0 +1,220 @@
+import type { AddressSpace, Region } from '../vm/memory.js';
+import type { CtxReads } from './ctx-reads.js';
+import { FieldLayout, MAX_RECORD_SIZE, isDynamic } from './layout.js';
+import type { Tracepoint } from './tracepoint.js';
+
+/**
+ * A tracepoint's record, written into a Runtime's address space for the
+ * programs that read it — and only as much of it as they read.
+ *
+ * The writer owns one MAX_RECORD_SIZE buffer (the context a TRACEPOINT
+ * program sees). The common header never changes (the tracepoint's id, flags
+ * and preempt count 0, the host's pid), so it is written once. Per event,
+ * `writeFixed` stores the scalar fields the programs read; `writeDynamic`
+ * stores the variable-length ones they read (their `__data_loc` words and
+ * their bytes after the fixed part). Callers decide when: eagerly for a
+ * program handler, or only when a filter's load reaches them (filter-host.ts).
+ *
+ * Strings are the expensive part, so: an ASCII fast path (charCodeAt into
+ * the bytes, no encoder call), and a string equal to the one this field
+ * last wrote at the same place is not written again (the process name, a
+ * route, a method).
+ */
+
+/** Which leaves of the record the readers need, from their loads (ctx-reads.ts). */
+export function neededLeaves(tp: Tracepoint, reads: CtxReads): FieldLayout[] {
+  if (reads === 'all') return [...tp.layout.leaves];
+  return tp.layout.leaves.filter((f) => reads.some((r) => r.off < f.offset + f.size && f.offset < r.off + r.size));
+}
+
+const encoder = new TextEncoder();
+
+/** Scalar leaf kinds, by how they are stored. */
+const enum Kind { U8, U16, U32, U64, Bool }
+
+interface Scalar { kind: Kind; at: number; path: readonly string[]; key: string }
+interface Dynamic { at: number; path: readonly string[]; key: string; string: boolean; last: unknown; lastAt: number; lastLen: number }
+
+export class ContextWriter {
+  /** the record's address */
+  readonly base: number;
+  /** the record as a read-only region of the run */
+  readonly region: Region;
+  /** bytes from the start the fixed scalars cover before the first variable-length field: what a lazy reader maps at first */
+  readonly eagerEnd: number;
+  private readonly scalars: Scalar[];
+  private readonly dynamics: Dynamic[];
+  private readonly fixedSize: number;
+  private u8: Uint8Array;
+  private u16: Uint16Array;
+  private i32: Int32Array;
+
+  /**
+   * `leaves`: the fields to write. With `slot`, the i-th variable-length
+   * field always goes at fixed part + i × slot (at most `slot` bytes): the
+   * constant offsets a compiled filter reads (filter-compile.ts).
+   */
+  constructor(private readonly space: AddressSpace, tp: Tracepoint, leaves: readonly FieldLayout[], pid: number, private readonly slot = 0) {
+    this.base = space.alloc(MAX_RECORD_SIZE, 8);
+    this.region = { start: this.base, end: this.base + MAX_RECORD_SIZE, writable: false, name: `${tp.name} record` };
+    this.fixedSize = tp.layout.size;
+    const key = (f: FieldLayout): string => f.path[0]!;
+    this.scalars = leaves.filter((f) => !isDynamic(f.type)).map((f) => ({ kind: kindOf(f), at: this.base + f.offset, path: f.path, key: key(f) }));
+    this.dynamics = leaves.filter((f) => isDynamic(f.type)).map((f) => ({ at: this.base + f.offset, path: f.path, key: key(f), string: f.type === 'string', last: undefined, lastAt: -1, lastLen: 0 }));
+    this.eagerEnd = Math.min(MAX_RECORD_SIZE, ...leaves.filter((f) => isDynamic(f.type)).map((f) => f.offset));
+    [this.u8, this.u16, this.i32] = this.views();
+    this.u16[this.base >> 1] = tp.id;
+    this.i32[(this.base + 4) >> 2] = pid;
+  }
+
+  /** whether any variable-length field is read */
+  get hasDynamic(): boolean {
+    return this.dynamics.length > 0;
+  }
+
+  private views(): [Uint8Array, Uint16Array, Int32Array] {
+    const b = this.space.memory.buffer;
+    return [new Uint8Array(b), new Uint16Array(b), new Int32Array(b)];
+  }
+
+  /** Fresh views after the memory grew (growth detaches the old buffer). */
+  private fresh(): void {
+    if (this.u8.length === 0) [this.u8, this.u16, this.i32] = this.views();
+  }
+
+  /** Store the scalar fields read; a missing or non-numeric value stores 0. */
+  writeFixed(values: Record<string, unknown>): void {
+    this.fresh();
+    const s = this.scalars;
+    for (let i = 0; i < s.length; i++) {
+      const f = s[i]!;
+      const v = f.path.length === 1 ? values[f.key] : valueAt(values, f.path);
+      this.store(f.kind, f.at, v);
+    }
+  }
+
+  private store(kind: Kind, at: number, v: unknown): void {
+    if (kind === Kind.U64) return this.store64(at, v);
+    if (kind === Kind.Bool) this.u8[at] = boolOf(v) ? 1 : 0;
+    else if (kind === Kind.U32) this.i32[at >> 2] = int32Of(v);
+    else if (kind === Kind.U16) this.u16[at >> 1] = int32Of(v);
+    else this.u8[at] = int32Of(v);
+  }
+
+  private store64(at: number, v: unknown): void {
+    let lo: number;
+    let hi: number;
+    if (typeof v === 'bigint') {
+      const u = BigInt.asUintN(64, v);
+      lo = Number(u & 0xffffffffn);
+      hi = Number(u >> 32n);
+    } else {
+      const n = typeof v === 'number' && Number.isFinite(v) ? Math.trunc(v) : v === true ? 1 : 0;
+      lo = n >>> 0;
+      hi = Math.floor(n / 4294967296);
+    }
+    this.i32[at >> 2] = lo;
+    this.i32[(at >> 2) + 1] = hi;
+  }
+
+  /**
+   * Store the variable-length fields read: each one's bytes after the fixed
+   * part, in field order, and its `__data_loc` (offset | length << 16). What
+   * does not fit in the record is cut short (a string keeps its NUL).
+   */
+  writeDynamic(values: Record<string, unknown>): void {
+    this.fresh();
+    let at = this.base + this.fixedSize;
+    let end = this.base + MAX_RECORD_SIZE;
+    for (let i = 0; i < this.dynamics.length; i++) {
+      const d = this.dynamics[i]!;
+      if (this.slot) {
+        at = this.base + this.fixedSize + i * this.slot;
+        end = at + this.slot;
+      }
+      const v = d.path.length === 1 ? values[d.key] : valueAt(values, d.path);
+      const len = v === d.last && at === d.lastAt ? d.lastLen : d.string ? this.putString(v, at, end - at) : this.putBytes(v, at, end - at);
+      d.last = v;
+      d.lastAt = at;
+      d.lastLen = len;
+      this.i32[d.at >> 2] = (at - this.base) | (len << 16);
+      at += len;
+    }
+  }
+
+  /** The string (or '' for a non-string) and its NUL at `at`: bytes written. ASCII is copied by hand. */
+  private putString(v: unknown, at: number, room: number): number {
+    const s = stringOf(v);
+    const n = s.length;
+    const u8 = this.u8;
+    if (n < room) {
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        u8[at + i] = c;
+      }
+      if (i === n) {
+        u8[at + n] = 0;
+        return n + 1;
+      }
+    }
+    if (room <= 0) return 0;
+    const { written } = encoder.encodeInto(s, u8.subarray(at, at + room - 1));
+    u8[at + written] = 0;
+    return written + 1;
+  }
+
+  private putBytes(v: unknown, at: number, room: number): number {
+    const b = v instanceof Uint8Array ? v : new Uint8Array(0);
+    const n = Math.min(b.length, room);
+    this.u8.set(n === b.length ? b : b.subarray(0, n), at);
+    return n;
+  }
+}
+
+function kindOf(f: FieldLayout): Kind {
+  if (f.type === 'bool') return Kind.Bool;
+  return f.size === 1 ? Kind.U8 : f.size === 2 ? Kind.U16 : f.size === 4 ? Kind.U32 : Kind.U64;
+}
+
+/** A value as a field of up to 32 bits stores it (before cutting to the width): ToInt32 of a number, the low bits of a BigInt, true as 1. */
+export function int32Of(v: unknown): number {
+  return typeof v === 'number' ? v | 0 : typeof v === 'bigint' ? Number(BigInt.asIntN(32, v)) : v === true ? 1 : 0;
+}
+
+/** A value as a bool field stores it. */
+export function boolOf(v: unknown): boolean {
+  return v === true || (typeof v === 'number' && v !== 0 && v === v) || (typeof v === 'bigint' && v !== 0n);
+}
+
+/** A value as a string field stores it: a string as is, nothing as '', anything else as String() gives it. */
+export function stringOf(v: unknown): string {
+  return typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
+}
+
+/** A scalar field's value as the record holds it: cut to its width, signed or not (BigInt for 64 bits). */
+export function scalarValue(f: FieldLayout, v: unknown): number | bigint {
+  if (f.type === 'bool') return boolOf(v) ? 1 : 0;
+  if (f.size === 8) {
+    const n = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isFinite(v) ? BigInt(Math.trunc(v)) : v === true ? 1n : 0n;
+    return f.signed ? BigInt.asIntN(64, n) : BigInt.asUintN(64, n);
+  }
+  const n = int32Of(v);
+  switch (f.size) {
+    case 1: return f.signed ? (n << 24) >> 24 : n & 0xff;
+    case 2: return f.signed ? (n << 16) >> 16 : n & 0xffff;
+    default: return f.signed ? n : n >>> 0;
+  }
+}
+
+/** The value at a path of property names (a nested struct's member), or undefined. */
+export function valueAt(values: Record<string, unknown>, path: readonly string[]): unknown {
+  let v: unknown = values;
+  for (const k of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v;
+}
+

@@ -1,0 +1,80 @@
+import { BpfError } from '../errno.js';
+import { Insn } from '../isa/instruction.js';
+import { verify } from '../verifier/index.js';
+import type { AddressSpace } from '../vm/memory.js';
+import { ContextWriter } from './context.js';
+import { STRING_SLOT, compileFilter } from './filter-compile.js';
+import { EventEnv, evaluateFilter } from './filter-eval.js';
+import { FilterHost } from './filter-host.js';
+import { FilterNode, parseFilter } from './filter-parse.js';
+import type { Tracepoint } from './tracepoint.js';
+
+/**
+ * A trace event filter, ready to test events: parsed (filter-parse.ts),
+ * compiled to eBPF (filter-compile.ts), checked by the verifier as a
+ * TRACEPOINT program, and run by the JIT (filter-host.ts) on a record the
+ * filter's own writer fills with only what it reads. `engine: 'interp'`
+ * asks for the tree-walking evaluator instead (filter-eval.ts); a pattern
+ * the compiler does not handle (a search: `*foo`, `*foo*`) also falls back
+ * to it, and `reason` says why.
+ */
+
+export type FilterEngine = 'jit' | 'interp';
+
+export interface FilterOptions {
+  /** where the record and the program's stack live (a Runtime's space) */
+  space: AddressSpace;
+  /** the pid, COMM and CPU every event of this recording has */
+  env: EventEnv;
+  /** default 'jit' */
+  engine?: FilterEngine;
+}
+
+export class TraceFilter {
+  readonly tree: FilterNode;
+  /** the engine that tests events */
+  readonly engine: FilterEngine;
+  /** the compiled program (absent when the tree is walked) */
+  readonly insns: Insn[] | undefined;
+  /** why a JIT filter was not possible */
+  readonly reason: string | undefined;
+  /** whether an event passes */
+  readonly test: (values: Record<string, unknown>) => boolean;
+
+  constructor(readonly text: string, readonly tp: Tracepoint, options: FilterOptions) {
+    this.tree = parseFilter(text, tp);
+    const env = options.env;
+    const walk = (values: Record<string, unknown>): boolean => evaluateFilter(this.tree, values, env);
+    let engine = options.engine ?? 'jit';
+    let insns: Insn[] | undefined;
+    let reason: string | undefined;
+    let test = walk;
+    if (engine === 'jit') {
+      try {
+        const compiled = compileFilter(this.tree, tp, env);
+        insns = compiled.insns;
+        checkVerified(text, insns);
+        const writer = new ContextWriter(options.space, tp, [...compiled.scalars, ...compiled.strings], env.pid, STRING_SLOT);
+        const host = new FilterHost(insns, options.space, writer);
+        test = (values) => host.run(values);
+      } catch (e) {
+        if (!(e instanceof BpfError && e.errno === 'ENOTSUPP')) throw e;
+        engine = 'interp';
+        reason = e.message;
+        insns = undefined;
+      }
+    }
+    this.engine = engine;
+    this.insns = insns;
+    this.reason = reason;
+    this.test = test;
+  }
+}
+
+/** The verifier's word on a compiled filter; a rejection is tsbpf's bug, reported with the log. */
+function checkVerified(text: string, insns: Insn[]): void {
+  const r = verify({ insns, type: 5, license: 'GPL' }, { progType: 'tracepoint' });
+  if (!r.accepted) {
+    throw new BpfError(r.error?.errno ?? 'EINVAL', `filter '${text}': the verifier rejects the compiled program (a tsbpf bug): ${r.error?.message ?? ''}\n${r.log}`);
+  }
+}

@@ -1,0 +1,152 @@
+import { BpfError } from '../errno.js';
+import type { KernelEnv } from '../helpers/registry.js';
+import type { Program } from '../runtime/program.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { LineInfo, verify } from '../verifier/index.js';
+import { createEngine } from '../vm/execute.js';
+import { AddressSpace, Region } from '../vm/memory.js';
+import { traceBufferOf } from './buffer.js';
+import { ContextWriter, neededLeaves, scalarValue, valueAt } from './context.js';
+import { ctxReads } from './ctx-reads.js';
+import { isDynamic } from './layout.js';
+import type { Tracepoint } from './tracepoint.js';
+
+/**
+ * Programs as handlers: a loaded TRACEPOINT or RAW_TRACEPOINT program runs
+ * on every event of a tracepoint, as `bpf_link_create` / perf_event_open
+ * attach one in Linux.
+ *
+ * - TRACEPOINT (5): r1 is the event's record (layout.ts). Only the fields
+ *   the program's loads touch are written (ctx-reads.ts decides from the
+ *   instructions; a program whose context pointer escapes gets them all);
+ *   variable-length fields are written when their `__data_loc` is read.
+ * - RAW_TRACEPOINT (17): r1 is `u64 args[]`, the event's fields in order
+ *   (at most 12), integers widened with their sign, strings and byte arrays
+ *   as the address of their bytes (the program reads them with
+ *   bpf_probe_read_kernel_str).
+ *
+ * The program is verified first (as the tracepoint type Linux would check
+ * it as); maps, the ring buffer and the perf buffer work as in any run, and
+ * bpf_trace_printk writes to the Runtime's trace buffer. Each link runs the
+ * program's instructions in its own engine instance (the program's engine,
+ * the JIT by default), with its context, regions and kernel side built once:
+ * an event is one engine call. Tail calls are not followed from a handler
+ * (bpf_tail_call returns an error, as for a missing target).
+ *
+ * A fault in a run (impossible for a verified program, but a handler must
+ * never throw into the code it traces) is counted in `errors`, kept in
+ * `lastError`, and the event goes on to the other sinks.
+ */
+
+export const TRACEPOINT = 5;
+export const RAW_TRACEPOINT = 17;
+const MAX_RAW_ARGS = 12;
+
+export interface AttachOptions {
+  /** the CPU the program runs on (per-CPU maps, bpf_get_smp_processor_id; default 0) */
+  cpu?: number;
+  /** verify before attaching (default true; false for a program the caller has verified) */
+  verify?: boolean;
+}
+
+/** An attached program (a bpf_link). */
+export interface Link {
+  readonly tp: Tracepoint;
+  readonly program: Program;
+  /** runs so far, runs that faulted, and the last fault */
+  readonly runs: number;
+  readonly errors: number;
+  readonly lastError: Error | undefined;
+  /** detach: later events no longer run the program (idempotent) */
+  detach(): void;
+}
+
+export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, options: AttachOptions = {}): Link {
+  const type = program.spec.type ?? 0;
+  if (type !== TRACEPOINT && type !== RAW_TRACEPOINT) {
+    throw new BpfError('EINVAL', `program ${program.id} ('${program.spec.name ?? ''}') is of type ${program.type?.name ?? type}: a tracepoint takes tracepoint (5) or raw_tracepoint (17) programs`);
+  }
+  const cpu = options.cpu ?? 0;
+  if (!Number.isInteger(cpu) || cpu < 0 || cpu >= rt.cpus) throw new BpfError('EINVAL', `attach to ${tp.name}: cpu ${cpu} is not one of the runtime's ${rt.cpus}`);
+  if (options.verify !== false) checkProgram(rt, program, tp);
+  const engine = createEngine(program.spec.engine ?? 'jit', program.insns, { space: rt.space, helpers: rt.helpers, budget: program.spec.budget });
+  const buffer = traceBufferOf(rt);
+  const kernel: KernelEnv = { ...rt.kernelEnv(cpu), trace: (line) => buffer.printk(line, cpu) };
+  const ctx = type === TRACEPOINT ? recordContext(rt, tp, program) : rawContext(rt, tp);
+  const regions = [...ctx.regions, ...rt.mapRegions()];
+  const args = [BigInt(ctx.address)];
+  const extras = { kernel };
+  const state = { runs: 0, errors: 0, lastError: undefined as Error | undefined };
+  const detach = tp.attach({
+    hit(values) {
+      state.runs++;
+      try {
+        ctx.write(values);
+        engine.run(args, regions, extras);
+      } catch (e) {
+        state.errors++;
+        state.lastError = e as Error;
+      }
+    },
+  });
+  return {
+    tp, program, detach,
+    get runs() { return state.runs; },
+    get errors() { return state.errors; },
+    get lastError() { return state.lastError; },
+  };
+}
+
+/** What one run is given: r1, the regions it may read, and how an event is written there. */
+interface HandlerContext {
+  address: number;
+  regions: Region[];
+  write(values: Record<string, unknown>): void;
+}
+
+function recordContext(rt: Runtime, tp: Tracepoint, program: Program): HandlerContext {
+  const writer = new ContextWriter(rt.space, tp, neededLeaves(tp, ctxReads(program.insns)), rt.host.pid);
+  const write = writer.hasDynamic
+    ? (values: Record<string, unknown>): void => {
+        writer.writeFixed(values);
+        writer.writeDynamic(values);
+      }
+    : (values: Record<string, unknown>): void => writer.writeFixed(values);
+  return { address: writer.base, regions: [writer.region], write };
+}
+
+function rawContext(rt: Runtime, tp: Tracepoint): HandlerContext {
+  const leaves = tp.layout.leaves.slice(0, MAX_RAW_ARGS);
+  const writer = new ContextWriter(rt.space, tp, leaves, rt.host.pid);
+  const space: AddressSpace = rt.space;
+  const address = space.alloc(8 * MAX_RAW_ARGS);
+  const region: Region = { start: address, end: address + 8 * MAX_RAW_ARGS, writable: false, name: `${tp.name} args` };
+  const write = (values: Record<string, unknown>): void => {
+    writer.writeFixed(values);
+    if (writer.hasDynamic) writer.writeDynamic(values);
+    const dv = new DataView(space.memory.buffer);
+    leaves.forEach((f, i) => {
+      const v = isDynamic(f.type) ? BigInt(writer.base + (dv.getUint32(writer.base + f.offset, true) & 0xffff)) : BigInt(scalarValue(f, valueAt(values, f.path)));
+      dv.setBigUint64(address + 8 * i, BigInt.asUintN(64, v), true);
+    });
+  };
+  return { address, regions: [region, { ...writer.region }], write };
+}
+
+/** Verify as Linux would for the program's type; EACCES (or the verifier's errno) with its log otherwise. */
+function checkProgram(rt: Runtime, program: Program, tp: Tracepoint): void {
+  const spec = program.spec as Program['spec'] & { lineInfo?: LineInfo[]; funcInfo?: unknown[] };
+  const mapSpec = (id: number) => (rt.mapIds().includes(id) ? rt.map(id).spec : undefined);
+  const r = verify(spec, {
+    progType: spec.type,
+    helpers: rt.helpers,
+    mapsById: mapSpec,
+    mapsByIndex: (spec.maps ?? []).map((id) => rt.map(id).spec),
+    lineInfo: spec.lineInfo,
+    funcInfo: (spec.funcInfo?.length ?? 0) > 0,
+  });
+  if (!r.accepted) {
+    const e = r.error;
+    throw new BpfError(e?.errno ?? 'EACCES', `attach '${spec.name ?? program.id}' to ${tp.name}: the verifier rejects it at insn ${e?.insn}: ${e?.message}${e?.line ? ` (${e.line})` : ''}\n${r.log}`);
+  }
+}

@@ -1,0 +1,42 @@
+import { SourceSpec, errorCode, errorMessage, errorName } from './source.js';
+
+/**
+ * The process's life as tracepoints. Only listeners that change nothing are
+ * added: 'exit', 'warning' (Node prints warnings whatever listens), and
+ * 'uncaughtExceptionMonitor' — never 'uncaughtException' or
+ * 'unhandledRejection', whose mere presence stops the crash they report. An
+ * unhandled rejection is therefore seen when it becomes an uncaught
+ * exception (the default --unhandled-rejections=throw mode).
+ */
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- process listeners take what each event gives
+function listen(event: string, fn: (...args: any[]) => void): () => void {
+  process.on(event, fn);
+  return () => void process.off(event, fn);
+}
+
+const ERROR = { error: 'string', code: 'string', message: 'string' } as const;
+
+export const LIFECYCLE_SOURCES: readonly SourceSpec[] = [
+  {
+    name: 'node_process:exit', origin: "process 'exit'",
+    fields: { code: 's32' }, subscribe: (fire) => listen('exit', (code: number) => fire({ code })),
+  },
+  {
+    name: 'node_process:warning', origin: "process 'warning'",
+    fields: { name: 'string', code: 'string', message: 'string' },
+    subscribe: (fire) => listen('warning', (w: Error) => fire({ name: w.name, code: errorCode(w), message: w.message })),
+  },
+  {
+    name: 'node_process:uncaught_exception', origin: "process 'uncaughtExceptionMonitor'",
+    fields: { ...ERROR, origin: 'string' },
+    subscribe: (fire) => listen('uncaughtExceptionMonitor', (e: unknown, origin: string) => fire({ error: errorName(e), code: errorCode(e), message: errorMessage(e), origin })),
+  },
+  {
+    name: 'node_process:unhandled_rejection', origin: "process 'uncaughtExceptionMonitor', origin unhandledRejection",
+    fields: ERROR,
+    subscribe: (fire) => listen('uncaughtExceptionMonitor', (e: unknown, origin: string) => {
+      if (origin === 'unhandledRejection') fire({ error: errorName(e), code: errorCode(e), message: errorMessage(e) });
+    }),
+  },
+];

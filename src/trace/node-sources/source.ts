@@ -1,0 +1,54 @@
+import type { FieldType, Tracepoint, TraceRegistry } from '../tracepoint.js';
+import { whenAttached } from '../on-attach.js';
+
+/**
+ * An event source of Node exposed as a tracepoint: `origin` says where its
+ * events come from (a diagnostics_channel's own name such as
+ * `http.server.request.start`, `perf_hooks gc`, `process 'exit'`), since a
+ * tracepoint's name must be `provider:event` with C identifiers.
+ */
+export interface NodeSource {
+  readonly tracepoint: Tracepoint;
+  readonly origin: string;
+}
+
+/** Fires the tracepoint with the values of one event. */
+export type Fire = (values: Record<string, unknown>) => void;
+
+/** Subscribes to the source, delivering each event through `fire`; returns the unsubscribe function. */
+export type Subscribe = (fire: Fire) => () => void;
+
+export interface SourceSpec {
+  name: string;
+  origin: string;
+  fields: Record<string, FieldType>;
+  subscribe: Subscribe;
+}
+
+/** Define the tracepoint of `spec` in `registry`, subscribed to its source only while something is attached. */
+export function defineSource(registry: TraceRegistry, spec: SourceSpec): NodeSource {
+  const tp = registry.define(spec.name, spec.fields);
+  whenAttached(tp, () => spec.subscribe((values) => tp.fire(values)));
+  return { tracepoint: tp, origin: spec.origin };
+}
+
+/** ns of the monotonic clock (performance.now() is in ms, with sub-µs resolution in Node) */
+export function nowNs(): number {
+  return Math.round(performance.now() * 1e6);
+}
+
+/** The name of a thrown value (TypeError, AbortError, …), or its type when it is no Error. */
+export function errorName(e: unknown): string {
+  if (e instanceof Error) return e.name;
+  return e === null ? 'null' : typeof e;
+}
+
+/** `code` of a Node error (ECONNREFUSED, ERR_…), or ''. */
+export function errorCode(e: unknown): string {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : '';
+}
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

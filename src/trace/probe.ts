@@ -1,0 +1,203 @@
+import { BpfError } from '../errno.js';
+import type { FieldType, Tracepoint, TraceRegistry } from './tracepoint.js';
+import { tracepoints } from './tracepoint.js';
+
+/**
+ * Function probes: the uprobe and uretprobe of JavaScript.
+ *
+ * `probe(obj, 'method')` replaces `obj.method` with a wrapper that fires
+ * the tracepoint `probe_js:<name>` at entry (the arguments) and
+ * `probe_js:<name>__return` at return (the value or the thrown error's name,
+ * and the entry→return latency) — the `__return` suffix is perf probe's for
+ * a return probe. For a function that returns a Promise, the return event
+ * fires when the promise settles, and the caller gets the promise `then`
+ * chains to the original (same species): its resolution, rejection and
+ * "unhandled" status are the original's, a microtask later.
+ *
+ * Fields are typed from a declared signature (`{args: {path: 'string'},
+ * ret: 'u32'}`); without one, `arg0…argN` (N from the function's `length`,
+ * at least one, at most eight) and `ret` are strings holding the values'
+ * text (a primitive as String() gives it, an object as its class name).
+ *
+ * While nothing is attached to either tracepoint, the wrapper costs two
+ * flag checks and an `apply`. Probing the same method twice shares the
+ * wrapper and its tracepoints; the last `detach()` restores the property
+ * exactly as it was (the original function: identity, name, length,
+ * properties; an inherited method by deleting the own property).
+ */
+
+export interface ProbeSignature {
+  /** argument names and types, in order */
+  args?: Record<string, FieldType>;
+  /** the return value's type */
+  ret?: FieldType;
+}
+
+export interface ProbeOptions extends ProbeSignature {
+  /** the event name (a C identifier); default the method's name */
+  name?: string;
+  registry?: TraceRegistry;
+}
+
+export interface FunctionProbe {
+  readonly entry: Tracepoint;
+  readonly ret: Tracepoint;
+  /** restore the method once every probe of it is detached (idempotent) */
+  detach(): void;
+}
+
+const MAX_UNTYPED_ARGS = 8;
+const PROVIDER = 'probe_js';
+
+interface Site {
+  readonly entry: Tracepoint;
+  readonly ret: Tracepoint;
+  readonly wrapper: (...args: unknown[]) => unknown;
+  readonly restore: () => void;
+  users: number;
+}
+
+const sites = new WeakMap<object, Map<PropertyKey, Site>>();
+
+export function probe(target: object, method: PropertyKey, options: ProbeOptions = {}): FunctionProbe {
+  const where = `probe ${String(method)}`;
+  if ((typeof target !== 'object' && typeof target !== 'function') || target === null) throw new BpfError('EINVAL', `${where}: the target is not an object`);
+  let bySite = sites.get(target);
+  let site = bySite?.get(method);
+  if (!site || (target as Record<PropertyKey, unknown>)[method] !== site.wrapper) {
+    site = install(target, method, options, where);
+    if (!bySite) sites.set(target, (bySite = new Map()));
+    bySite.set(method, site);
+  }
+  const s = site;
+  s.users++;
+  let attached = true;
+  return {
+    entry: s.entry,
+    ret: s.ret,
+    detach() {
+      if (!attached) return;
+      attached = false;
+      if (--s.users > 0) return;
+      s.restore();
+      if (bySite!.get(method) === s) bySite!.delete(method);
+    },
+  };
+}
+
+function install(target: object, method: PropertyKey, options: ProbeOptions, where: string): Site {
+  const desc = findProperty(target, method);
+  const fn = desc?.value as unknown;
+  if (typeof fn !== 'function') throw new BpfError('EINVAL', `${where}: not a function (${desc ? (desc.get ? 'an accessor' : typeof fn) : 'no such property'})`);
+  if (Object.prototype.toString.call(target) === '[object Module]') {
+    throw new BpfError('EPERM', `${where}: an ES module's exported function cannot be replaced (its namespace is frozen); probe a method of an exported object or class, or the function where a CommonJS module exports it`);
+  }
+  const own = Object.getOwnPropertyDescriptor(target, method);
+  if (own && !own.writable && !own.configurable) throw new BpfError('EPERM', `${where}: the property is read-only and not configurable (a frozen object?)`);
+  if (!own && !Object.isExtensible(target)) throw new BpfError('EPERM', `${where}: the object is not extensible`);
+  const name = options.name ?? (typeof method === 'string' ? method : '');
+  const registry = options.registry ?? tracepoints;
+  const argNames = options.args ? Object.keys(options.args) : untypedArgs(fn as (...a: unknown[]) => unknown);
+  const argFields: Record<string, FieldType> = options.args ?? Object.fromEntries(argNames.map((n) => [n, 'string']));
+  const entry = registry.define(`${PROVIDER}:${name}`, argFields);
+  const ret = registry.define(`${PROVIDER}:${name}__return`, { ret: options.ret ?? 'string', error: 'string', latency_ns: 'u64' });
+  const asText = options.args ? (v: unknown) => v : valueText;
+  const retText = options.ret ? (v: unknown) => v : valueText;
+  const wrapper = wrap(fn as (...a: unknown[]) => unknown, entry, ret, argNames, asText, retText);
+  Object.defineProperty(target, method, { value: wrapper, writable: own?.writable ?? true, enumerable: own?.enumerable ?? desc!.enumerable, configurable: true });
+  const restore = (): void => {
+    if ((target as Record<PropertyKey, unknown>)[method] !== wrapper) return; // replaced since: not ours to undo
+    if (own) Object.defineProperty(target, method, own);
+    else delete (target as Record<PropertyKey, unknown>)[method];
+  };
+  return { entry, ret, wrapper, restore, users: 0 };
+}
+
+function findProperty(target: object, key: PropertyKey): PropertyDescriptor | undefined {
+  for (let o: object | null = target; o; o = Object.getPrototypeOf(o)) {
+    const d = Object.getOwnPropertyDescriptor(o, key);
+    if (d) return d;
+  }
+  return undefined;
+}
+
+function untypedArgs(fn: (...a: unknown[]) => unknown): string[] {
+  const n = Math.min(Math.max(fn.length, 1), MAX_UNTYPED_ARGS);
+  return Array.from({ length: n }, (_, i) => `arg${i}`);
+}
+
+/** A value as an untyped field shows it: primitives kept (turned to text only when printed), undefined and null named, objects by class. */
+function valueText(v: unknown): unknown {
+  if (typeof v === 'function') return `function ${v.name}`;
+  if (v === undefined || v === null || typeof v === 'symbol') return String(v);
+  if (typeof v !== 'object') return v;
+  const ctor = Object.getPrototypeOf(v)?.constructor;
+  return `[object ${typeof ctor === 'function' && ctor.name ? ctor.name : 'Object'}]`;
+}
+
+function errorName(e: unknown): string {
+  return e instanceof Error ? e.name : e === null ? 'null' : typeof e;
+}
+
+const msNow = (): number => performance.now();
+
+/**
+ * The wrapper: a plain function (not a Proxy — its calls are cheaper) with the
+ * original's name, length, prototype chain and own properties copied, that
+ * passes `this`, the arguments and `new` through unchanged.
+ */
+function wrap(
+  fn: (...a: unknown[]) => unknown, entry: Tracepoint, ret: Tracepoint, argNames: readonly string[],
+  asText: (v: unknown) => unknown, retText: (v: unknown) => unknown,
+): (...args: unknown[]) => unknown {
+  const n = argNames.length;
+  const fireReturn = (t0: number, value: unknown, error: string): void => {
+    if (ret.enabled) ret.fire({ ret: error ? undefined : retText(value), error, latency_ns: Math.round((msNow() - t0) * 1e6) });
+  };
+  const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+    const nt = new.target as unknown;
+    if (!entry.enabled && !ret.enabled) return invoke(fn, this, args, nt, wrapper);
+    if (entry.enabled) {
+      const values: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) values[argNames[i]!] = asText(args[i]);
+      entry.fire(values);
+    }
+    const t0 = msNow();
+    let result: unknown;
+    try {
+      result = invoke(fn, this, args, nt, wrapper);
+    } catch (e) {
+      fireReturn(t0, undefined, errorName(e));
+      throw e;
+    }
+    if (result instanceof Promise && ret.enabled) {
+      return result.then(
+        (v) => (fireReturn(t0, v, ''), v),
+        (e) => {
+          fireReturn(t0, undefined, errorName(e));
+          throw e;
+        },
+      );
+    }
+    fireReturn(t0, result, '');
+    return result;
+  };
+  copyShape(fn, wrapper);
+  return wrapper;
+}
+
+/** Call `fn` as the wrapper was called: with `this`, or with `new` (a subclass's new.target kept). */
+function invoke(fn: (...a: unknown[]) => unknown, self: unknown, args: unknown[], newTarget: unknown, wrapper: unknown): unknown {
+  if (newTarget === undefined) return Reflect.apply(fn, self, args);
+  return Reflect.construct(fn, args, (newTarget === wrapper ? fn : newTarget) as new (...a: unknown[]) => unknown);
+}
+
+function copyShape(from: (...a: unknown[]) => unknown, to: (...a: unknown[]) => unknown): void {
+  Object.setPrototypeOf(to, Object.getPrototypeOf(from));
+  for (const key of Reflect.ownKeys(from)) {
+    if (key === 'caller' || key === 'arguments') continue;
+    const d = Object.getOwnPropertyDescriptor(from, key)!;
+    Object.defineProperty(to, key, d);
+  }
+}
+

@@ -1,0 +1,66 @@
+import type { Runtime } from '../runtime/runtime.js';
+import { TraceBuffer, traceBufferOf } from './buffer.js';
+import { FilterEngine, TraceFilter } from './filter.js';
+import type { Tracepoint } from './tracepoint.js';
+
+/**
+ * Recording a tracepoint's events into a Runtime's trace buffer, as
+ * enabling an event in tracefs does — optionally behind a filter (the
+ * event's `filter` file): only events the filter passes are recorded.
+ */
+
+export interface RecordOptions {
+  /** a trace event filter expression (filter-parse.ts) */
+  filter?: string;
+  /** how the filter runs (default 'jit') */
+  engine?: FilterEngine;
+  /** the CPU the events are recorded on (default 0) */
+  cpu?: number;
+}
+
+/** An attached recording: counts, the filter, and detach. */
+export interface Recording {
+  readonly tp: Tracepoint;
+  readonly buffer: TraceBuffer;
+  readonly filter: TraceFilter | undefined;
+  /** events recorded, and events the filter dropped */
+  readonly recorded: number;
+  readonly dropped: number;
+  detach(): void;
+}
+
+export function recordEvents(rt: Runtime, tp: Tracepoint, options: RecordOptions = {}): Recording {
+  const cpu = options.cpu ?? 0;
+  const buffer = traceBufferOf(rt);
+  const env = { pid: rt.host.pid, comm: rt.host.comm, cpu, type: tp.id };
+  const filter = options.filter === undefined ? undefined : new TraceFilter(options.filter, tp, { space: rt.space, env, engine: options.engine });
+  const counts = { recorded: 0, dropped: 0 };
+  const sink = filter
+    ? {
+        hit(values: Record<string, unknown>): void {
+          if (filter.test(values)) {
+            counts.recorded++;
+            buffer.event(tp, values, cpu);
+          } else counts.dropped++;
+        },
+      }
+    : {
+        hit(values: Record<string, unknown>): void {
+          counts.recorded++;
+          buffer.event(tp, values, cpu);
+        },
+      };
+  const detach = tp.attach(sink);
+  return {
+    tp,
+    buffer,
+    filter,
+    get recorded() {
+      return counts.recorded;
+    },
+    get dropped() {
+      return counts.dropped;
+    },
+    detach,
+  };
+}

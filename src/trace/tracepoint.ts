@@ -1,0 +1,179 @@
+import { BpfError } from '../errno.js';
+import type { Btf } from '../btf/index.js';
+import { codes, globElements, globMatch } from './glob.js';
+import { FieldLayout, FieldType, RecordLayout, formatText, layoutRecord, recordBtf } from './layout.js';
+
+export type { FieldType, ScalarType, FieldLayout, RecordLayout } from './layout.js';
+
+/**
+ * Tracepoints: named, typed events a program fires and tracers attach to.
+ *
+ * `defineTracepoint('app:query', {sql: 'string', rows: 'u32'})` declares one
+ * in the process-wide registry. The code being traced guards each firing
+ * with the `enabled` flag, so a tracepoint nothing is attached to costs one
+ * property load and a branch, and builds no values object:
+ *
+ * ```ts
+ * if (tp.enabled) tp.fire({ sql, rows });
+ * ```
+ *
+ * Whatever consumes events is a TraceSink attached to the tracepoint: a
+ * recorder into a Runtime's trace buffer (optionally behind a filter
+ * compiled to eBPF — record.ts, filter.ts), a verified TRACEPOINT /
+ * RAW_TRACEPOINT program (handler.ts), or any object with a `hit` method.
+ * `fire` calls every sink in attach order; the sink list is replaced, never
+ * mutated, so attaching or detaching from a sink during a fire is safe.
+ *
+ * Each tracepoint's record layout (layout.ts: the C struct of Linux's
+ * tracepoint format, with `common_*` header and `__data_loc` strings), its
+ * BTF and its `format` text are computed once, at definition.
+ */
+
+/** Something attached to a tracepoint that takes its events. */
+export interface TraceSink {
+  /** one event: `values` as given to fire() (it must not keep them past the call) */
+  hit(values: Record<string, unknown>, tp: Tracepoint): void;
+}
+
+export interface Tracepoint {
+  /** "provider:event" */
+  readonly name: string;
+  readonly provider: string;
+  readonly event: string;
+  /** the record's `common_type`, the ID line of the format */
+  readonly id: number;
+  /** the declared fields, in order, as laid out in the record */
+  readonly fields: readonly FieldLayout[];
+  readonly layout: RecordLayout;
+  /** the record as BTF (`struct trace_event_raw_<event>`), and that struct's id */
+  readonly btf: Btf;
+  readonly btfTypeId: number;
+  /** true while anything is attached: callers guard with `if (tp.enabled) tp.fire({...})` */
+  readonly enabled: boolean;
+  /** deliver one event to every attached sink; a no-op when nothing is attached */
+  fire(values: Record<string, unknown>): void;
+  /** like Linux's events/<provider>/<event>/format */
+  format(): string;
+  /** attach a sink; returns the function that detaches it (idempotent) */
+  attach(sink: TraceSink): () => void;
+  /** the field with this name (dotted for a nested struct's member), or undefined */
+  field(name: string): FieldLayout | undefined;
+}
+
+const NAME = /^([A-Za-z_][A-Za-z0-9_]*):([A-Za-z_][A-Za-z0-9_]*)$/;
+
+class TracepointImpl implements Tracepoint {
+  enabled = false;
+  readonly provider: string;
+  readonly event: string;
+  readonly layout: RecordLayout;
+  private sinks: readonly TraceSink[] = [];
+  private bpf: { btf: Btf; typeId: number } | undefined;
+  private readonly byName: Map<string, FieldLayout>;
+
+  constructor(readonly name: string, readonly id: number, fields: Record<string, FieldType>) {
+    const m = NAME.exec(name);
+    if (!m) throw new BpfError('EINVAL', `tracepoint name '${name}' must be provider:event (C identifiers)`);
+    this.provider = m[1]!;
+    this.event = m[2]!;
+    this.layout = layoutRecord(`tracepoint ${name}`, fields);
+    this.byName = new Map([...this.layout.fields, ...this.layout.leaves].map((f) => [f.name, f]));
+  }
+
+  get fields(): readonly FieldLayout[] {
+    return this.layout.fields;
+  }
+
+  // BTF is built on first use: most tracepoints are never seen by a C program.
+  get btf(): Btf {
+    return (this.bpf ??= recordBtf(this.event, this.layout)).btf;
+  }
+
+  get btfTypeId(): number {
+    return (this.bpf ??= recordBtf(this.event, this.layout)).typeId;
+  }
+
+  fire(values: Record<string, unknown>): void {
+    const sinks = this.sinks;
+    for (let i = 0; i < sinks.length; i++) sinks[i]!.hit(values, this);
+  }
+
+  format(): string {
+    return formatText(this.event, this.id, this.layout);
+  }
+
+  field(name: string): FieldLayout | undefined {
+    return this.byName.get(name);
+  }
+
+  attach(sink: TraceSink): () => void {
+    this.sinks = [...this.sinks, sink];
+    this.enabled = true;
+    let attached = true;
+    return () => {
+      if (!attached) return;
+      attached = false;
+      const i = this.sinks.indexOf(sink);
+      this.sinks = [...this.sinks.slice(0, i), ...this.sinks.slice(i + 1)];
+      this.enabled = this.sinks.length > 0;
+    };
+  }
+}
+
+/** A set of tracepoints by name (the process-wide one is `tracepoints`). */
+export class TraceRegistry {
+  private readonly byName = new Map<string, Tracepoint>();
+  private nextId: number;
+
+  /** IDs (common_type) start at `firstId`. */
+  constructor(firstId = 1) {
+    this.nextId = firstId;
+  }
+
+  /**
+   * Define a tracepoint. Defining a name again with the same fields returns
+   * the existing one (a module loaded twice); with other fields, EEXIST.
+   */
+  define(name: string, fields: Record<string, FieldType>): Tracepoint {
+    const old = this.byName.get(name);
+    if (old) {
+      if (sameFields(old, fields)) return old;
+      throw new BpfError('EEXIST', `tracepoint ${name} is already defined with other fields (${old.fields.map((f) => f.name).join(', ')})`);
+    }
+    const tp = new TracepointImpl(name, this.nextId, fields);
+    this.nextId++;
+    this.byName.set(name, tp);
+    return tp;
+  }
+
+  get(name: string): Tracepoint | undefined {
+    return this.byName.get(name);
+  }
+
+  /** The tracepoint named `name`, or ENOENT naming it. */
+  named(name: string): Tracepoint {
+    const tp = this.byName.get(name);
+    if (!tp) throw new BpfError('ENOENT', `no tracepoint named '${name}'`);
+    return tp;
+  }
+
+  /** Tracepoints by name order; `pattern` is a glob (`*`, `?`, `[...]`) on "provider:event", or a provider name alone. */
+  list(pattern?: string): Tracepoint[] {
+    const all = [...this.byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if (pattern === undefined || pattern === '') return all;
+    const elems = globElements(codes(pattern.includes(':') ? pattern : `${pattern}:*`));
+    return all.filter((tp) => globMatch(elems, codes(tp.name)));
+  }
+}
+
+function sameFields(tp: Tracepoint, fields: Record<string, FieldType>): boolean {
+  return JSON.stringify(tp.fields.map((f) => [f.name, f.type])) === JSON.stringify(Object.entries(fields));
+}
+
+/** The process-wide registry. */
+export const tracepoints = new TraceRegistry();
+
+/** Define a tracepoint in `tracepoints`. */
+export function defineTracepoint(name: string, fields: Record<string, FieldType>): Tracepoint {
+  return tracepoints.define(name, fields);
+}

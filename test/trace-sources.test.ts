@@ -1,0 +1,138 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import dc from 'node:diagnostics_channel';
+import http from 'node:http';
+import net from 'node:net';
+import dgram from 'node:dgram';
+import { spawn } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { TraceRegistry } from '../src/trace/tracepoint.js';
+import { defineNodeSources, nodeSourceOrigin } from '../src/trace/node-sources/index.js';
+
+const reg = new TraceRegistry();
+defineNodeSources(reg);
+
+/** Attach a collecting sink to each named tracepoint; returns the events seen (values copied) and detach. */
+function collect(...names: string[]): { events: Map<string, Record<string, unknown>[]>; detach(): void } {
+  const events = new Map<string, Record<string, unknown>[]>(names.map((n) => [n, []]));
+  const detaches = names.map((n) => reg.named(n).attach({ hit: (values) => events.get(n)!.push({ ...values }) }));
+  return { events, detach: () => detaches.forEach((d) => d()) };
+}
+
+async function listen(server: net.Server): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+test('every source has a tracepoint with its origin; a diagnostics channel is subscribed only while attached', () => {
+  const names = reg.list('node_*').map((t) => t.name);
+  for (const n of ['node_http:server_request_start', 'node_http:client_response_finish', 'node_net:server_socket', 'node_undici:request_headers', 'node_gc:gc', 'node_loop:delay', 'node_process:exit'])
+    assert.ok(names.includes(n), n);
+  assert.equal(nodeSourceOrigin('node_http:server_request_start', reg), 'http.server.request.start');
+  assert.equal(defineNodeSources(reg).length, names.length, 'defining again defines nothing new');
+  assert.equal(dc.hasSubscribers('http.server.request.start'), false);
+  const a = collect('node_http:server_request_start');
+  const b = collect('node_http:server_request_start');
+  assert.equal(dc.hasSubscribers('http.server.request.start'), true);
+  a.detach();
+  assert.equal(dc.hasSubscribers('http.server.request.start'), true, 'one sink still attached');
+  b.detach();
+  b.detach();
+  assert.equal(dc.hasSubscribers('http.server.request.start'), false);
+});
+
+test('HTTP server and client on loopback: methods, paths, ports, status codes and durations', async () => {
+  const c = collect('node_http:server_request_start', 'node_http:server_response_finish', 'node_http:client_request_start', 'node_http:client_response_finish', 'node_net:server_socket', 'node_net:client_socket', 'node_net:server_listen');
+  const server = http.createServer((req, res) => {
+    res.statusCode = req.url === '/missing' ? 404 : 200;
+    setTimeout(() => res.end('ok'), 20);
+  });
+  const port = await listen(server);
+  const localPorts: number[] = [];
+  const request = (method: string, path: string) => new Promise<number>((resolve, reject) => {
+    const t0 = performance.now();
+    const req = http.request({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(performance.now() - t0));
+    });
+    req.on('socket', (s) => s.on('connect', () => localPorts.push(s.localPort!)));
+    req.on('error', reject);
+    req.end();
+  });
+  const walls = [await request('GET', '/hello?x=1'), await request('POST', '/missing')];
+  server.close();
+  c.detach();
+  const ev = c.events;
+  assert.deepEqual(ev.get('node_net:server_listen'), [{ addr: '127.0.0.1', port, family: 'IPv4' }]);
+  const sreq = ev.get('node_http:server_request_start')!;
+  assert.deepEqual(sreq.map((e) => [e.method, e.path, e.host, e.remote_addr, e.remote_port, e.http_version]),
+    [['GET', '/hello?x=1', `127.0.0.1:${port}`, '127.0.0.1', localPorts[0], '1.1'], ['POST', '/missing', `127.0.0.1:${port}`, '127.0.0.1', localPorts[1], '1.1']]);
+  const sfin = ev.get('node_http:server_response_finish')!;
+  assert.deepEqual(sfin.map((e) => [e.method, e.path, e.status]), [['GET', '/hello?x=1', 200], ['POST', '/missing', 404]]);
+  // the handler waits 20 ms (a timer fires no earlier than asked, to the ms), and the response finishes before the client sees its end
+  sfin.forEach((e, i) => assert.ok((e.duration_ns as number) >= 19e6 && (e.duration_ns as number) <= walls[i]! * 1e6, `server duration ${e.duration_ns} in [19 ms, ${walls[i]} ms]`));
+  const creq = ev.get('node_http:client_request_start')!;
+  assert.deepEqual(creq.map((e) => [e.method, e.host, e.port, e.path]), [['GET', '127.0.0.1', port, '/hello?x=1'], ['POST', '127.0.0.1', port, '/missing']]);
+  const cfin = ev.get('node_http:client_response_finish')!;
+  assert.deepEqual(cfin.map((e) => e.status), [200, 404]);
+  cfin.forEach((e, i) => assert.ok((e.duration_ns as number) >= 19e6 && (e.duration_ns as number) <= walls[i]! * 1e6));
+  assert.deepEqual(ev.get('node_net:server_socket')!.map((e) => e.remote_port), localPorts);
+  assert.deepEqual(ev.get('node_net:client_socket')!.map((e) => [e.remote_addr, e.remote_port, e.local_port]), localPorts.map((p) => ['127.0.0.1', port, p]));
+});
+
+test('fetch: undici request, headers (status, duration) and connection events', async () => {
+  const server = http.createServer((req, res) => {
+    res.statusCode = req.url === '/teapot' ? 418 : 204;
+    res.end();
+  });
+  const port = await listen(server);
+  const c = collect('node_undici:request_create', 'node_undici:request_headers', 'node_undici:client_before_connect', 'node_undici:client_connected', 'node_undici:client_send_headers');
+  const r1 = await fetch(`http://127.0.0.1:${port}/teapot`, { method: 'PUT' });
+  await r1.arrayBuffer(); // a read body frees the connection for the next request
+  const r2 = await fetch(`http://127.0.0.1:${port}/empty?q=2`);
+  assert.deepEqual([r1.status, r2.status], [418, 204]);
+  c.detach();
+  server.close();
+  const ev = c.events;
+  const origin = `http://127.0.0.1:${port}`;
+  assert.deepEqual(ev.get('node_undici:request_create'), [{ method: 'PUT', origin, path: '/teapot' }, { method: 'GET', origin, path: '/empty?q=2' }]);
+  assert.deepEqual(ev.get('node_undici:client_send_headers')!.map((e) => e.path), ['/teapot', '/empty?q=2']);
+  assert.deepEqual(ev.get('node_undici:request_headers')!.map((e) => [e.method, e.path, e.status]), [['PUT', '/teapot', 418], ['GET', '/empty?q=2', 204]]);
+  assert.ok(ev.get('node_undici:request_headers')!.every((e) => (e.duration_ns as number) > 0));
+  const connects = ev.get('node_undici:client_before_connect')!;
+  assert.ok(connects.length >= 1);
+  assert.ok(connects.every((e) => e.host === '127.0.0.1' && e.port === port && e.protocol === 'http:'), JSON.stringify(connects));
+  assert.equal(ev.get('node_undici:client_connected')!.length, connects.length, 'every connection attempt succeeded');
+});
+
+test('child processes, UDP sockets and worker threads', async () => {
+  const c = collect('node_child_process:spawn', 'node_udp:socket', 'node_worker:create');
+  const child = spawn(process.execPath, ['-e', '0']);
+  await once(child, 'exit');
+  const sock = dgram.createSocket('udp6');
+  sock.close();
+  const w = new Worker('0', { eval: true });
+  const threadId = w.threadId; // -1 once the thread has exited
+  await once(w, 'exit');
+  c.detach();
+  assert.deepEqual(c.events.get('node_child_process:spawn'), [{ pid: child.pid, file: process.execPath, argv: `${process.execPath} -e 0` }]);
+  assert.deepEqual(c.events.get('node_udp:socket'), [{ type: 'udp6' }]);
+  assert.deepEqual(c.events.get('node_worker:create'), [{ thread_id: threadId }]);
+});
+
+test('process warnings, and garbage collections with their kind and duration', async () => {
+  const c = collect('node_process:warning', 'node_gc:gc');
+  process.emitWarning('careful', { code: 'TSBPF_TEST', type: 'TsbpfWarning' });
+  let keep: unknown[] = [];
+  for (let i = 0; i < 200_000; i++) keep.push({ i }); // enough young objects for scavenges
+  keep = [];
+  await new Promise((r) => setTimeout(r, 50));
+  c.detach();
+  assert.deepEqual(c.events.get('node_process:warning'), [{ name: 'TsbpfWarning', code: 'TSBPF_TEST', message: 'careful' }]);
+  const gcs = c.events.get('node_gc:gc')!;
+  assert.ok(gcs.length > 0, 'a collection was seen');
+  assert.ok(gcs.every((g) => ['minor', 'major', 'incremental', 'weakcb'].includes(g.kind as string) && (g.duration_ns as number) > 0), JSON.stringify(gcs));
+});
