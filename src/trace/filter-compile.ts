@@ -120,26 +120,30 @@ class Emitter {
     const f = (ref as { f: FieldLayout }).f;
     if (!this.scalars.includes(f)) this.scalars.push(f);
     this.emit(insn(o.BPF_LDX | o.BPF_MEM | sizeCode(f.size), 1, CTX, f.offset));
-    if (f.signed && f.size < 8) {
+    // a 32-bit field compares with 32-bit jumps; a narrower signed one is sign-extended first
+    const cls = f.size === 4 ? o.BPF_JMP32 : o.BPF_JMP;
+    if (f.signed && f.size < 4) {
       const sh = 64 - 8 * f.size;
       this.emit(insn(o.BPF_ALU64 | o.BPF_LSH | o.BPF_K, 1, 0, 0, sh), insn(o.BPF_ALU64 | o.BPF_ARSH | o.BPF_K, 1, 0, 0, sh));
     }
-    const small = value >= -0x80000000n && value <= 0x7fffffffn;
+    // the constant as the jump sees it: imm is sign-extended to 64 bits, or used as 32 bits by JMP32
+    const imm = f.size === 4 ? BigInt.asIntN(32, value) : value;
+    const small = imm >= -0x80000000n && imm <= 0x7fffffffn;
     if (!small) this.emit(...lddw(2, value));
     const operand = (op: number): [number, number, number, number] =>
-      small ? [o.BPF_JMP | op | o.BPF_K, 1, 0, Number(value)] : [o.BPF_JMP | op | o.BPF_X, 1, 2, 0];
+      small ? [cls | op | o.BPF_K, 1, 0, Number(imm)] : [cls | op | o.BPF_X, 1, 2, 0];
     if (cmp === '&') {
       if (when) {
-        const [code, dst, src, imm] = operand(o.BPF_JSET);
-        return this.jump(l, code, dst, src, imm);
+        const [code, dst, src, k] = operand(o.BPF_JSET);
+        return this.jump(l, code, dst, src, k);
       }
       // jump when (field & value) == 0
-      this.emit(small ? insn(o.BPF_ALU64 | o.BPF_AND | o.BPF_K, 1, 0, 0, Number(value)) : insn(o.BPF_ALU64 | o.BPF_AND | o.BPF_X, 1, 2));
-      return this.jump(l, o.BPF_JMP | o.BPF_JEQ | o.BPF_K, 1, 0, 0);
+      this.emit(small ? insn(o.BPF_ALU64 | o.BPF_AND | o.BPF_K, 1, 0, 0, Number(imm)) : insn(o.BPF_ALU64 | o.BPF_AND | o.BPF_X, 1, 2));
+      return this.jump(l, cls | o.BPF_JEQ | o.BPF_K, 1, 0, 0);
     }
     const op = JMP_OF[when ? cmp : INVERSE[cmp]][f.signed ? 1 : 0];
-    const [code, dst, src, imm] = operand(op);
-    this.jump(l, code, dst, src, imm);
+    const [code, dst, src, k] = operand(op);
+    this.jump(l, code, dst, src, k);
   }
 
   /** Jump to `l` when the string matches (`onMatch`) or when it does not. */
