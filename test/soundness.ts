@@ -62,6 +62,19 @@ function randomBytes(r: Rng, n: number): Uint8Array {
   return b;
 }
 
+/**
+ * A random Ethernet frame of 14 to 80 bytes. A skb test run refuses an IPv4
+ * or IPv6 frame too short for its network header (as Linux's
+ * bpf_prog_test_run_skb does) before the program runs: such a frame gets
+ * another EtherType.
+ */
+function randomFrame(r: Rng): Uint8Array {
+  const f = randomBytes(r, r.int(14, 80));
+  const type = (f[12]! << 8) | f[13]!;
+  if ((type === 0x0800 && f.length < 34) || (type === 0x86dd && f.length < 54)) f[12] = 0x88;
+  return f;
+}
+
 /** Check the programs of seeds [first, first + count) in a Runtime of their own. */
 export function checkChunk(first: number, count: number): ChunkReport {
   // bpf_get_prandom_u32 from a seeded generator: a failing run can be replayed (and it is cheaper than the host's)
@@ -102,7 +115,7 @@ function checkSeed(rt: Runtime, ids: readonly number[], seed: number): 'rejected
       try {
         // kprobe programs have no test run in Linux; tsbpf runs them on given registers
         if (kind === 'kprobe') prog.testRun({ ctx: randomBytes(rng, 168) });
-        else prog.testRun({ data: randomBytes(rng, rng.int(14, 80)) });
+        else prog.testRun({ data: randomFrame(rng) });
       } catch (e) {
         if (bounded && e instanceof BpfError && e.errno === 'E2BIG' && /budget/.test(e.message)) continue;
         return `run ${run} failed: ${(e as Error).message}`;

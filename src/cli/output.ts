@@ -19,9 +19,9 @@ export function printError(file: string, message: string): void {
   process.stderr.write(`tsbpf: ${located ? '' : `${file}: `}${message}\n`);
 }
 
-/** The message with its errno after the first line (a verifier rejection goes on with the source line and a fix). */
+/** The message and its errno; a verifier rejection has it after its first line, before the source line and fix. */
 export function errorText(e: BpfError): string {
-  const nl = e.message.indexOf('\n');
+  const nl = e instanceof VerifierRejection ? e.message.indexOf('\n') : -1;
   return nl < 0 ? `${e.message} (${e.errno})` : `${e.message.slice(0, nl)} (${e.errno})${e.message.slice(nl)}`;
 }
 

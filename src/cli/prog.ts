@@ -61,13 +61,16 @@ export function progLoad(file: string, o: ProgCliOptions): void {
   const pinned = pinCollection(rt, spec, collection);
   if (o.json) {
     printJson({
-      programs: [...collection.programs].map(([name, p]) => ({ id: p.id, name, type: typeLabel(p), insns: p.insns.length, pinned: pinned.get(`prog:${name}`) })),
+      programs: [...collection.programs].map(([name, p]) => ({ id: p.id, name, type: typeLabel(p), insns: p.insns.length, verified: p.verified, insns_processed: p.verification?.insnsProcessed ?? null, pinned: pinned.get(`prog:${name}`) })),
       maps: [...collection.maps].map(([name, id]) => ({ id, name, pinned: pinned.get(`map:${name}`) })),
       skipped: collection.skipped,
     });
     return;
   }
-  for (const [name, p] of collection.programs) printLine(`${p.id}: ${typeLabel(p)}  name ${name}  insns ${p.insns.length}  pinned ${pinned.get(`prog:${name}`)}`);
+  for (const [name, p] of collection.programs) {
+    const verdict = p.verification ? `verified (processed ${p.verification.insnsProcessed} insns)` : 'unverified';
+    printLine(`${p.id}: ${typeLabel(p)}  name ${name}  insns ${p.insns.length}  ${verdict}  pinned ${pinned.get(`prog:${name}`)}`);
+  }
   for (const [name, id] of collection.maps) printLine(`map ${id}: ${name}  pinned ${pinned.get(`map:${name}`)}`);
   for (const s of collection.skipped) printLine(`skipped ${s.name}: ${s.reason}`);
   for (const w of collection.warnings) process.stderr.write(`tsbpf: warning: ${w}\n`);

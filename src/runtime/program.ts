@@ -19,7 +19,7 @@ export interface ProgramSpec {
   name?: string;
   /**
    * `enum bpf_prog_type` (progtypes/): its context, the helpers it may call,
-   * its test run. 0 or absent: no type, for bare runs (run()) only.
+   * its test run. 0 or absent: no type (an unverified load only, for bare runs).
    */
   type?: number;
   insns: readonly Insn[];

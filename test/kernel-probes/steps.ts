@@ -41,8 +41,8 @@ export type Step =
   | { op: 'load'; name: string; type: ProgTypeName; insns: string; maps?: string[]; funcs?: number[] }
   | ({ op: 'run'; maps?: string[]; data?: string; ctx?: string; out?: boolean; cpu?: number } & ({ type: ProgTypeName; insns: string; funcs?: number[] } | { prog: string }));
 
-// `funcs` (where each function starts) is for the kernel, which wants BTF
-// func_info for a program with callbacks; tsbpf needs none.
+// `funcs` (where each function starts) is for the verifiers, which want BTF
+// func_info for a program with callbacks.
 
 /** A test run's answer: its retval, and with `out` the packet as the program left it (data_out). */
 export type RunAnswer = { retval: number; data?: string };
@@ -118,8 +118,8 @@ export function tsbpfAnswers(steps: readonly Step[], engine: Engine = 'interp', 
     if ('percpu' in v) return percpuValue(v.percpu, rt.map(id(map)).spec.valueSize, cpus);
     return u32Bytes('map' in v ? id(v.map) : progs.get(v.prog) ?? 1_000_000);
   };
-  const load = (s: { type: ProgTypeName; insns: string; maps?: string[] }) =>
-    rt.loadProgram({ type: PROG_TYPES[s.type], insns: decode(hex(s.insns)), license: 'GPL', maps: (s.maps ?? []).map(id), engine });
+  const load = (s: { type: ProgTypeName; insns: string; maps?: string[]; funcs?: number[] }) =>
+    rt.loadProgram({ type: PROG_TYPES[s.type], insns: decode(hex(s.insns)), license: 'GPL', maps: (s.maps ?? []).map(id), engine, funcInfo: s.funcs?.map((insn) => ({ insn })) });
   return steps.map((s) =>
     answer((): Answer => {
       switch (s.op) {
