@@ -202,11 +202,7 @@ function runWrapper(ctx: Context, entryFn: number): Code {
   };
   initial(SCRATCH.initial, g.rdStart, g.rdEnd);
   initial(SCRATCH.initial + 8, g.wrStart, g.wrEnd);
-  c.i64(0);
-  for (let r = 0; r < 5; r++) c.get(r);
-  for (let r = 6; r < 10; r++) c.i64(0);
-  c.i64(ctx.options.stackEnd).i32(0).call(entryFn);
-  for (let r = 0; r < 5; r++) c.op(OP.drop);
+  callEntry(c, ctx, entryFn);
   c.i32(SCRATCH.budget).globalGet(g.budget).op(OP.f64_convert_i64_s).mem(OP.f64_store);
   return c;
 }
@@ -215,6 +211,11 @@ function runWrapper(ctx: Context, entryFn: number): Code {
 function trustedRunWrapper(ctx: Context, entryFn: number): Code {
   const c = new Code();
   c.i32(MAY_GOTO_BUDGET).globalSet(ctx.globals.mayGoto);
+  return callEntry(c, ctx, entryFn);
+}
+
+/** Call function 0 with r0 = 0, r1–r5 = the wrapper's first five parameters, r6–r9 = 0, r10 = the stack's top; leave its r0. */
+function callEntry(c: Code, ctx: Context, entryFn: number): Code {
   c.i64(0);
   for (let r = 0; r < 5; r++) c.get(r);
   for (let r = 6; r < 10; r++) c.i64(0);
@@ -786,7 +787,6 @@ class FunctionCompiler implements BlockHooks {
     if (callsBack) this.takeBack();
     this.forgetCache();
   }
-
 
   /**
    * Before a helper that may call back: charge the block through the call
