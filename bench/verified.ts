@@ -8,9 +8,13 @@
  * - loaded and test-run by the Linux kernel (its JIT), through
  *   ../shared/tools/kernel-oracle.py;
  * while bench/native.c runs the same kernels on the same inputs, built with
- * gcc -O2. Both test runs time `repeat` runs of the program with a monotonic
- * clock around the loop (BPF_PROG_TEST_RUN's duration, which includes its
- * harness, ~12–25 ns per run for the kernel): medians of several test runs.
+ * gcc -O2. Both test runs time `repeat` runs of the program around the loop
+ * (BPF_PROG_TEST_RUN's duration, which includes its harness, ~12–25 ns per
+ * run for the kernel): medians of several test runs. The clocks count CPU
+ * time, not wall time: the kernel's test run stops its clock while it yields
+ * the CPU (bpf_test_timer_continue), so on a busy machine only CPU time
+ * compares — tsbpf's side reads the process's CPU time (process.cpuUsage,
+ * µs, over test runs of 10–100 ms), native.c its thread's.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -86,6 +90,12 @@ function sh(cmd: string, args: string[]): string {
   return r.stdout;
 }
 
+/** CPU time of this process, ns (µs resolution). */
+const cpuNs = (): bigint => {
+  const u = process.cpuUsage();
+  return BigInt(u.user + u.system) * 1000n;
+};
+
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -130,7 +140,7 @@ function tsbpfRuns(object: Uint8Array, packet: Uint8Array): { rows: Omit<Verifie
     if (!v.accepted) throw new Error(`bench: tsbpf's verifier rejects ${name}: ${v.error?.message} — not timing it in trusted mode`);
     const prog = programs.get(name)!;
     const engine = new JitEngine(prog.insns, { space: rt.space, helpers: rt.helpers, verified: true });
-    const host = engineTestHost(rt, engine, () => process.hrtime.bigint());
+    const host = engineTestHost(rt, engine, cpuNs);
     const run = (repeat: number) => xdp.testRun!(host, { data: packet, repeat });
     run(Math.max(1, REPEAT[name]! / 10)); // warm up: V8 tiers the wasm up
     const samples = Array.from({ length: SAMPLES }, () => run(REPEAT[name]!));
@@ -147,9 +157,9 @@ function emptyCall(engine: JitEngine, rt: Runtime): number {
   const runs = 1_000_000;
   const per: number[] = [];
   for (let s = 0; s < 2 * SAMPLES; s++) {
-    const t0 = process.hrtime.bigint();
+    const t0 = cpuNs();
     for (let i = 0; i < runs; i++) engine.run(args, regions);
-    per.push(Number(process.hrtime.bigint() - t0) / runs);
+    per.push(Number(cpuNs() - t0) / runs);
   }
   return median(per.slice(SAMPLES)); // the first half warms up
 }

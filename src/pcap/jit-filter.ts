@@ -3,7 +3,7 @@ import { Insn } from '../isa/instruction.js';
 import * as o from '../isa/opcodes.js';
 import { SK_BUFF_SIZE, SKB } from '../progtypes/sk-buff.js';
 import { DEFAULT_BUDGET, MAX_CALL_FRAMES, STACK_SIZE } from '../vm/interpreter.js';
-import { RuntimeImport, SCRATCH, compileProgram } from '../vm/jit/compile.js';
+import { RuntimeImport, SCRATCH, Trap, compileProgram } from '../vm/jit/compile.js';
 import { Code, I32, I64, ModuleBuilder, OP } from '../vm/jit/wasm.js';
 import { AddressSpace } from '../vm/memory.js';
 
@@ -122,15 +122,11 @@ function faults(): Record<Exclude<RuntimeImport, 'loadPacket'>, (...args: number
     throw new BpfError('EFAULT', `pc ${pc}: ${what}`);
   };
   return {
-    missRead: fault('read outside the context and the stack'),
-    missWrite: fault('write outside the stack'),
-    outOfBudget: (pc: number) => {
-      throw new BpfError('E2BIG', `pc ${pc}: instruction budget of ${DEFAULT_BUDGET} exhausted`);
+    miss: fault('access outside the context and the stack'),
+    trap: (kind: number, pc: number) => {
+      if (kind === Trap.OutOfBudget) throw new BpfError('E2BIG', `pc ${pc}: instruction budget of ${DEFAULT_BUDGET} exhausted`);
+      return fault('call, or ran past the last instruction')(pc);
     },
-    tooDeep: fault('call stack too deep'),
-    fellOff: fault('ran past the last instruction'),
-    kfunc: fault('kfunc call'),
-    unknownHelper: fault('helper call'),
     callx: fault('helper call'),
   };
 }

@@ -45,10 +45,30 @@ import { Code, I32, I64, ModuleBuilder, OP, Opcode, ValType } from './wasm.js';
  */
 export const SCRATCH = { args: 256, region: 296, budget: 304, initial: 312 } as const;
 
-/** What the engine provides as imports (module "env"), in order after the memory. */
-export const RUNTIME_IMPORTS = ['missRead', 'missWrite', 'outOfBudget', 'tooDeep', 'fellOff', 'kfunc', 'unknownHelper', 'callx', 'loadPacket'] as const;
+/**
+ * What the engine provides as imports (module "env") after the memory; a
+ * module imports only those its code calls. Each import costs V8 a wrapper
+ * when the module compiles (measured: ~0.1 ms each, a large part of a small
+ * program's compile), so the faults share one `trap` and the region misses
+ * one `miss`.
+ */
+export const RUNTIME_IMPORTS = ['miss', 'trap', 'callx', 'loadPacket'] as const;
 
 export type RuntimeImport = (typeof RUNTIME_IMPORTS)[number];
+
+/** trap(kind, pc, arg): the faults that end a run. */
+export const enum Trap {
+  /** the budget ran out at pc */
+  OutOfBudget,
+  /** a call at pc would make frame `arg` */
+  TooDeep,
+  /** an unverified program ran past its last instruction (pc = n) */
+  FellOff,
+  /** a kfunc call (BTF id `arg`) */
+  Kfunc,
+  /** a call of helper `arg`, which is not registered */
+  UnknownHelper,
+}
 
 /** Name of the import through which a static `call id` reaches helper `id`. */
 export const helperImport = (id: number): string => `helper${id}`;
@@ -89,7 +109,7 @@ export function compileProgram(insns: readonly Insn[], options: CompileOptions):
   const m = new ModuleBuilder();
   m.importMemory('env', 'memory');
   const helperIds = staticHelpers(insns, prog, options);
-  const imports = declareImports(m, helperIds);
+  const imports = declareImports(m, runtimeImports(insns, prog, options), helperIds);
   const globals = declareGlobals(m);
   const fnType = m.type([...Array<ValType>(11).fill(I64), I32], Array<ValType>(6).fill(I64));
   const fnIndex = new Map(cfg.entries.map((e) => [e, m.declareFunc(fnType, LOCAL_TYPES)]));
@@ -128,20 +148,30 @@ function staticHelpers(insns: readonly Insn[], prog: DecodedProgram, options: Co
   return [...ids].sort((a, b) => a - b);
 }
 
-function declareImports(m: ModuleBuilder, helperIds: readonly number[]): Record<string, number> {
+/** The runtime imports a program's code calls: `trap` always (its faults need no analysis), the others when their instructions occur. */
+function runtimeImports(insns: readonly Insn[], prog: DecodedProgram, options: CompileOptions): RuntimeImport[] {
+  const ops = new Set<Op>();
+  for (let i = 0; i < insns.length; i += insns[i]!.code === o.LDDW ? 2 : 1) ops.add(prog.op[i] as Op);
+  const memory = [...ops].some((op) => LOADS[op] !== undefined || STORES[op] !== undefined || op === Op.ATOMIC);
+  const used: RuntimeImport[] = [];
+  if (memory && !options.trusted) used.push('miss');
+  used.push('trap');
+  if (ops.has(Op.CALLX)) used.push('callx');
+  if (ops.has(Op.LDPKT)) used.push('loadPacket');
+  return used;
+}
+
+function declareImports(m: ModuleBuilder, used: readonly RuntimeImport[], helperIds: readonly number[]): Record<string, number> {
   const types: Record<RuntimeImport, number> = {
-    missRead: m.type([I32, I64, I32, I32], []),
-    missWrite: m.type([I32, I64, I32, I32], []),
-    outOfBudget: m.type([I32], []),
-    tooDeep: m.type([I32, I32], []),
-    fellOff: m.type([I32], []),
-    kfunc: m.type([I32, I32], []),
-    unknownHelper: m.type([I32, I32], []),
+    // (pc, base, off, size | write << 8)
+    miss: m.type([I32, I64, I32, I32], []),
+    // (kind, pc, arg)
+    trap: m.type([I32, I32, I32], []),
     callx: m.type([I32, I32], [I64]),
     loadPacket: m.type([I32, I32], [I32]),
   };
   const out: Record<string, number> = {};
-  for (const name of RUNTIME_IMPORTS) out[name] = m.importFunc('env', name, types[name]);
+  for (const name of used) out[name] = m.importFunc('env', name, types[name]);
   const helperType = m.type([I32], [I64]);
   for (const id of helperIds) out[helperImport(id)] = m.importFunc('env', helperImport(id), helperType);
   return out;
@@ -172,11 +202,7 @@ function runWrapper(ctx: Context, entryFn: number): Code {
   };
   initial(SCRATCH.initial, g.rdStart, g.rdEnd);
   initial(SCRATCH.initial + 8, g.wrStart, g.wrEnd);
-  c.i64(0);
-  for (let r = 0; r < 5; r++) c.get(r);
-  for (let r = 6; r < 10; r++) c.i64(0);
-  c.i64(ctx.options.stackEnd).i32(0).call(entryFn);
-  for (let r = 0; r < 5; r++) c.op(OP.drop);
+  callEntry(c, ctx, entryFn);
   c.i32(SCRATCH.budget).globalGet(g.budget).op(OP.f64_convert_i64_s).mem(OP.f64_store);
   return c;
 }
@@ -185,6 +211,11 @@ function runWrapper(ctx: Context, entryFn: number): Code {
 function trustedRunWrapper(ctx: Context, entryFn: number): Code {
   const c = new Code();
   c.i32(MAY_GOTO_BUDGET).globalSet(ctx.globals.mayGoto);
+  return callEntry(c, ctx, entryFn);
+}
+
+/** Call function 0 with r0 = 0, r1–r5 = the wrapper's first five parameters, r6–r9 = 0, r10 = the stack's top; leave its r0. */
+function callEntry(c: Code, ctx: Context, entryFn: number): Code {
   c.i64(0);
   for (let r = 0; r < 5; r++) c.get(r);
   for (let r = 6; r < 10; r++) c.i64(0);
@@ -205,7 +236,7 @@ function callbackDispatcher(ctx: Context, fns: readonly number[]): Code {
   const g = ctx.globals;
   const c = new Code();
   c.globalGet(g.depth).tee(D).i32(MAX_CALL_FRAMES - 1).op(OP.i32_ge_s).open(OP.if);
-  c.get(PC).get(D).i32(2).op(OP.i32_add).call(ctx.imports.tooDeep!).op(OP.unreachable);
+  c.i32(Trap.TooDeep).get(PC).get(D).i32(2).op(OP.i32_add).call(ctx.imports.trap!).op(OP.unreachable);
   c.op(OP.end);
   fns.forEach((fn, k) => {
     c.get(K).i32(k).op(OP.i32_eq).open(OP.if);
@@ -220,7 +251,7 @@ function callbackDispatcher(ctx: Context, fns: readonly number[]): Code {
   c.get(D).globalSet(g.depth);
   if (!ctx.options.trusted) {
     c.globalGet(g.budget).i64(0).op(OP.i64_lt_s).open(OP.if);
-    c.get(PC).call(ctx.imports.outOfBudget!).op(OP.unreachable);
+    c.i32(Trap.OutOfBudget).get(PC).i32(0).call(ctx.imports.trap!).op(OP.unreachable);
     c.op(OP.end);
   }
   return c.get(R0);
@@ -338,7 +369,7 @@ class FunctionCompiler implements BlockHooks {
 
   body(b: Block): void {
     const { insns } = this.ctx;
-    if (b.term.kind === 'felloff') return this.trap('fellOff', b.start);
+    if (b.term.kind === 'felloff') return this.trap(Trap.FellOff, b.start);
     this.charged = b.start;
     for (let i = b.start; i < b.end; i += insns[i]!.code === o.LDDW ? 2 : 1) {
       if (i === b.last && b.term.kind !== 'fall') break;
@@ -393,7 +424,7 @@ class FunctionCompiler implements BlockHooks {
   private budgetCheck(pc: number): void {
     if (this.trusted) return;
     this.code.get(BUDGET).i64(0).op(OP.i64_lt_s).open(OP.if);
-    this.trap('outOfBudget', pc);
+    this.trap(Trap.OutOfBudget, pc);
     this.code.op(OP.end);
   }
 
@@ -413,7 +444,7 @@ class FunctionCompiler implements BlockHooks {
     const c = this.code;
     if (!this.trusted) {
       c.get(DEPTH).i32(MAX_CALL_FRAMES - 1).op(OP.i32_ge_s).open(OP.if);
-      c.i32(pc).get(DEPTH).i32(2).op(OP.i32_add).call(this.ctx.imports.tooDeep!).op(OP.unreachable);
+      c.i32(Trap.TooDeep).i32(pc).get(DEPTH).i32(2).op(OP.i32_add).call(this.ctx.imports.trap!).op(OP.unreachable);
       c.op(OP.end);
       this.budgetCheck(pc);
       c.get(BUDGET).globalSet(this.ctx.globals.budget);
@@ -426,11 +457,9 @@ class FunctionCompiler implements BlockHooks {
     this.reloadCache();
   }
 
-  /** Call an import that throws (pc as its first argument); the code after it is unreachable. */
-  private trap(name: RuntimeImport, pc: number, arg?: number): void {
-    this.code.i32(pc);
-    if (arg !== undefined) this.code.i32(arg);
-    this.code.call(this.ctx.imports[name]!).op(OP.unreachable);
+  /** Call the trap import, which throws; the code after it is unreachable. */
+  private trap(kind: Trap, pc: number, arg = 0): void {
+    this.code.i32(kind).i32(pc).i32(arg).call(this.ctx.imports.trap!).op(OP.unreachable);
   }
 
   // ---- operands ----
@@ -520,7 +549,7 @@ class FunctionCompiler implements BlockHooks {
         this.takeBack();
         return this.forgetCache();
       case Op.KFUNC:
-        return this.trap('kfunc', i, prog.imm[i]!);
+        return this.trap(Trap.Kfunc, i, prog.imm[i]!);
       default:
         throw new Error(`jit: no translation for operation ${op} at pc ${i}`);
     }
@@ -658,7 +687,7 @@ class FunctionCompiler implements BlockHooks {
       c.get(ADDR).get(lo).op(OP.i64_ge_u).get(ADDR).get(hi).i64(size).op(OP.i64_sub, OP.i64_le_u, OP.i32_and).brIf(0);
     };
     if (base === R10) { stack(); cached(); } else { cached(); stack(); }
-    c.i32(pc).get(base).i32(off).i32(size).call(this.ctx.imports[write ? 'missWrite' : 'missRead']!);
+    c.i32(pc).get(base).i32(off).i32(size | (write ? 0x100 : 0)).call(this.ctx.imports.miss!);
     const g = this.ctx.globals;
     c.i32(SCRATCH.region).mem(OP.i64_load32_u).tee(lo).globalSet(write ? g.wrStart : g.rdStart);
     c.get(lo).i32(SCRATCH.region + 4).mem(OP.i64_load32_u).op(OP.i64_add).tee(hi).globalSet(write ? g.wrEnd : g.rdEnd);
@@ -750,7 +779,7 @@ class FunctionCompiler implements BlockHooks {
   private helperCall(i: number): void {
     const id = this.ctx.prog.imm[i]!;
     const imp = this.ctx.imports[helperImport(id)];
-    if (imp === undefined) return this.trap('unknownHelper', i, id);
+    if (imp === undefined) return this.trap(Trap.UnknownHelper, i, id);
     const callsBack = this.ctx.options.callsBack?.(id) ?? false;
     if (callsBack) this.handOver(i);
     this.spillArgs();
@@ -758,7 +787,6 @@ class FunctionCompiler implements BlockHooks {
     if (callsBack) this.takeBack();
     this.forgetCache();
   }
-
 
   /**
    * Before a helper that may call back: charge the block through the call

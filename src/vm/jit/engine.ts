@@ -6,7 +6,7 @@ import { callbackIndex, callbackTargets, outOfBudget, tooDeep } from '../callbac
 import { Region, checkedRegion } from '../memory.js';
 import { packetLoad } from '../packet-load.js';
 import { formatInsn } from '../../isa/disasm.js';
-import { CompiledModule, RuntimeImport, SCRATCH, compileProgram, helperImport } from './compile.js';
+import { CompiledModule, RuntimeImport, SCRATCH, Trap, compileProgram, helperImport } from './compile.js';
 import { WatListing, printWat } from './wat.js';
 import { Entry, TrustedRun } from './entry.js';
 
@@ -208,25 +208,27 @@ export class JitEngine {
 
   private runtimeImports(): Record<RuntimeImport, (...args: never[]) => unknown> {
     return {
-      missRead: (pc: number, base: bigint, off: number, size: number) => this.miss(pc, base, off, size, false),
-      missWrite: (pc: number, base: bigint, off: number, size: number) => this.miss(pc, base, off, size, true),
-      outOfBudget: (pc: number) => {
-        this.executed = this.budget;
-        throw outOfBudget(pc, this.budget);
-      },
-      tooDeep: (pc: number, frames: number) => {
-        throw tooDeep(pc, frames, MAX_CALL_FRAMES);
-      },
-      fellOff: (pc: number) => {
-        throw new BpfError('EINVAL', `pc ${pc}: ran past the last instruction (the program must end with exit or a jump)`);
-      },
-      kfunc: (pc: number, id: number) => {
-        throw new BpfError('ENOTSUPP', `pc ${pc}: kfunc call (BTF id ${id}) needs a runtime that provides kfuncs`);
-      },
-      unknownHelper: (pc: number, id: number) => unknownHelper(pc, id),
+      miss: (pc: number, base: bigint, off: number, sizeWrite: number) => this.miss(pc, base, off, sizeWrite & 0xff, sizeWrite > 0xff),
+      trap: (kind: Trap, pc: number, arg: number) => this.trap(kind, pc, arg),
       callx: (pc: number, id: number) => this.trampoline(this.helpers.get(id) ?? unknownHelper(pc, id))(pc),
       loadPacket: (pc: number, index: number) => this.loadPacket(pc, index),
     };
+  }
+
+  private trap(kind: Trap, pc: number, arg: number): never {
+    switch (kind) {
+      case Trap.OutOfBudget:
+        this.executed = this.budget;
+        throw outOfBudget(pc, this.budget);
+      case Trap.TooDeep:
+        throw tooDeep(pc, arg, MAX_CALL_FRAMES);
+      case Trap.FellOff:
+        throw new BpfError('EINVAL', `pc ${pc}: ran past the last instruction (the program must end with exit or a jump)`);
+      case Trap.Kfunc:
+        throw new BpfError('ENOTSUPP', `pc ${pc}: kfunc call (BTF id ${arg}) needs a runtime that provides kfuncs`);
+      case Trap.UnknownHelper:
+        return unknownHelper(pc, arg);
+    }
   }
 
   /**
