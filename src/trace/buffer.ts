@@ -64,6 +64,8 @@ export class TraceBuffer {
   readonly cpus: number;
   readonly entries: number;
   readonly overwrite: boolean;
+  /** times a sleeping reader was woken (once per burst of records, not per record) */
+  wakeups = 0;
   private readonly rings: Ring[];
   private readonly waitq = new WaitQueue();
   private readonly pid: number;
@@ -118,7 +120,10 @@ export class TraceBuffer {
     }
     ring.slots[(ring.head + ring.count) % ring.size] = rec;
     ring.count++;
-    this.waitq.wakeAll();
+    if (this.waitq.sleeping > 0) {
+      this.wakeups++;
+      this.waitq.wakeAll();
+    }
   }
 
   /** records waiting to be read, over all CPUs */

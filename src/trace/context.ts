@@ -35,6 +35,14 @@ const enum Kind { U8, U16, U32, U64, Bool }
 interface Scalar { kind: Kind; at: number; path: readonly string[]; key: string }
 interface Dynamic { at: number; path: readonly string[]; key: string; string: boolean; last: unknown; lastAt: number; lastLen: number }
 
+/** A fixed place for a variable-length field (offsets from the record's start); see filter-compile.ts's StringSlot. */
+export interface Slot {
+  head: number;
+  size: number;
+  /** where a copy of the string's last bytes (at most `size`, no NUL) ends */
+  tailEnd?: number;
+}
+
 export class ContextWriter {
   /** the record's address */
   readonly base: number;
@@ -50,11 +58,12 @@ export class ContextWriter {
   private i32: Int32Array;
 
   /**
-   * `leaves`: the fields to write. With `slot`, the i-th variable-length
-   * field always goes at fixed part + i × slot (at most `slot` bytes): the
-   * constant offsets a compiled filter reads (filter-compile.ts).
+   * `leaves`: the fields to write. With `slots`, the i-th variable-length
+   * field goes where slots[i] says, and a tail copy of its last bytes too
+   * when asked: the constant offsets a compiled filter reads
+   * (filter-compile.ts). Without, they follow the fixed part in order.
    */
-  constructor(private readonly space: AddressSpace, tp: Tracepoint, leaves: readonly FieldLayout[], pid: number, private readonly slot = 0) {
+  constructor(private readonly space: AddressSpace, tp: Tracepoint, leaves: readonly FieldLayout[], pid: number, private readonly slots?: readonly Slot[]) {
     this.base = space.alloc(MAX_RECORD_SIZE, 8);
     this.region = { start: this.base, end: this.base + MAX_RECORD_SIZE, writable: false, name: `${tp.name} record` };
     this.fixedSize = tp.layout.size;
@@ -128,12 +137,15 @@ export class ContextWriter {
     let end = this.base + MAX_RECORD_SIZE;
     for (let i = 0; i < this.dynamics.length; i++) {
       const d = this.dynamics[i]!;
-      if (this.slot) {
-        at = this.base + this.fixedSize + i * this.slot;
-        end = at + this.slot;
+      const slot = this.slots?.[i];
+      if (slot) {
+        at = this.base + slot.head;
+        end = at + slot.size;
       }
       const v = d.path.length === 1 ? values[d.key] : valueAt(values, d.path);
-      const len = v === d.last && at === d.lastAt ? d.lastLen : d.string ? this.putString(v, at, end - at) : this.putBytes(v, at, end - at);
+      const same = v === d.last && at === d.lastAt;
+      const len = same ? d.lastLen : d.string ? this.putString(v, at, end - at) : this.putBytes(v, at, end - at);
+      if (!same && slot?.tailEnd !== undefined) this.putTail(stringOf(v), this.base + slot.tailEnd, slot.size);
       d.last = v;
       d.lastAt = at;
       d.lastLen = len;
@@ -163,6 +175,22 @@ export class ContextWriter {
     const { written } = encoder.encodeInto(s, u8.subarray(at, at + room - 1));
     u8[at + written] = 0;
     return written + 1;
+  }
+
+  /** The last bytes of `s` (at most `room`), ending at `end`. */
+  private putTail(s: string, end: number, room: number): void {
+    const u8 = this.u8;
+    const n = Math.min(s.length, room);
+    let i = 1;
+    for (; i <= n; i++) {
+      const c = s.charCodeAt(s.length - i);
+      if (c > 0x7f) break;
+      u8[end - i] = c;
+    }
+    if (i > n) return;
+    const bytes = encoder.encode(s);
+    const m = Math.min(bytes.length, room);
+    u8.set(bytes.subarray(bytes.length - m), end - m);
   }
 
   private putBytes(v: unknown, at: number, room: number): number {

@@ -15,7 +15,12 @@ export type CtxReads = ReadonlyArray<{ off: number; size: number }> | 'all';
 const R1 = 1 << 1;
 const ARGS = 0b111110; // r1–r5
 
-export function ctxReads(insns: readonly Insn[]): CtxReads {
+/**
+ * `args(id)`: how many arguments helper `id` takes (from its prototype); a
+ * call passes the context only if it sits in one of those registers.
+ * Without it, or for a call of a sub-program, all of r1–r5 count.
+ */
+export function ctxReads(insns: readonly Insn[], args: (helperId: number) => number | undefined = () => undefined): CtxReads {
   const n = insns.length;
   // in[pc]: registers that may hold ctx on entry to pc; -1: not reached yet
   const into = new Int32Array(n).fill(-1);
@@ -77,7 +82,8 @@ export function ctxReads(insns: readonly Insn[]): CtxReads {
     const op = ins.code & 0xf0;
     if (op === o.BPF_EXIT) continue;
     if (op === o.BPF_CALL) {
-      if (regs & ARGS) return 'all';
+      const n = ins.src === 0 ? args(ins.imm) ?? 5 : 5;
+      if (regs & ARGS & (((1 << n) - 1) << 1)) return 'all';
       flow(pc + 1, regs & ~0b111111);
       continue;
     }

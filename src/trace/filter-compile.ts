@@ -23,10 +23,13 @@ import type { Tracepoint } from './tracepoint.js';
  *   `common_type`, `COMM`, `CPU` — is folded to true or false here.
  *
  * Linux's verifier allows only constant offsets into a tracepoint's
- * context, so each string the filter reads has a fixed place: the i-th
- * string at `slotOffset(tp, i)` (the record's writer puts it there and its
- * `__data_loc` says so). A pattern that needs a search through the string
- * (`*foo`, `*foo*`, a glob with `*` inside) would need loads at a variable
+ * context, so each string the filter reads has a fixed place (a StringSlot:
+ * the record's writer puts the string there and its `__data_loc` says so):
+ * the i-th string right after the fixed part, i × STRING_SLOT further on.
+ * A suffix pattern (`*foo`, `*f?o`) compares against a second copy of the
+ * string's last bytes, placed to end at a fixed offset (tail slots, from
+ * the end of the record down). A pattern that needs a search through the
+ * string (`*foo*`, a glob with `*` inside) would need loads at a variable
  * offset: compileFilter refuses it with ENOTSUPP, and the caller evaluates
  * that filter by walking the tree instead (filter.ts).
  */
@@ -34,17 +37,22 @@ import type { Tracepoint } from './tracepoint.js';
 /** bytes of the place of each string a filter reads: the longest operand and its NUL, rounded up to 8 */
 export const STRING_SLOT = MAX_FILTER_STR_VAL + 8;
 
+/** Where the record's writer puts a string the filter reads (offsets from the record's start). */
+export interface StringSlot {
+  field: FieldLayout;
+  /** the string and its NUL, at most `size` bytes */
+  head: number;
+  size: number;
+  /** when a suffix is compared: the string's last bytes (up to STRING_SLOT) end here */
+  tailEnd?: number;
+}
+
 export interface CompiledFilter {
   insns: Insn[];
   /** the scalar fields the program loads (written before each run) */
   scalars: FieldLayout[];
-  /** the string fields it compares, in slot order */
-  strings: FieldLayout[];
-}
-
-/** The record offset of the i-th string slot. */
-export function slotOffset(tp: Tracepoint, i: number): number {
-  return tp.layout.size + i * STRING_SLOT;
+  /** the string fields it compares and where they go */
+  strings: StringSlot[];
 }
 
 type Label = { at: number; uses: number[] };
@@ -61,7 +69,8 @@ const INVERSE: Record<Exclude<NumOp, '&'>, Exclude<NumOp, '&'>> = { '==': '!=', 
 class Emitter {
   readonly out: Insn[] = [];
   readonly scalars: FieldLayout[] = [];
-  readonly strings: FieldLayout[] = [];
+  readonly strings: StringSlot[] = [];
+  private tails = 0;
 
   constructor(private readonly tp: Tracepoint) {}
 
@@ -120,46 +129,49 @@ class Emitter {
     const f = (ref as { f: FieldLayout }).f;
     if (!this.scalars.includes(f)) this.scalars.push(f);
     this.emit(insn(o.BPF_LDX | o.BPF_MEM | sizeCode(f.size), 1, CTX, f.offset));
-    if (f.signed && f.size < 8) {
+    // a 32-bit field compares with 32-bit jumps; a narrower signed one is sign-extended first
+    const cls = f.size === 4 ? o.BPF_JMP32 : o.BPF_JMP;
+    if (f.signed && f.size < 4) {
       const sh = 64 - 8 * f.size;
       this.emit(insn(o.BPF_ALU64 | o.BPF_LSH | o.BPF_K, 1, 0, 0, sh), insn(o.BPF_ALU64 | o.BPF_ARSH | o.BPF_K, 1, 0, 0, sh));
     }
-    const small = value >= -0x80000000n && value <= 0x7fffffffn;
+    // the constant as the jump sees it: imm is sign-extended to 64 bits, or used as 32 bits by JMP32
+    const imm = f.size === 4 ? BigInt.asIntN(32, value) : value;
+    const small = imm >= -0x80000000n && imm <= 0x7fffffffn;
     if (!small) this.emit(...lddw(2, value));
     const operand = (op: number): [number, number, number, number] =>
-      small ? [o.BPF_JMP | op | o.BPF_K, 1, 0, Number(value)] : [o.BPF_JMP | op | o.BPF_X, 1, 2, 0];
+      small ? [cls | op | o.BPF_K, 1, 0, Number(imm)] : [cls | op | o.BPF_X, 1, 2, 0];
     if (cmp === '&') {
       if (when) {
-        const [code, dst, src, imm] = operand(o.BPF_JSET);
-        return this.jump(l, code, dst, src, imm);
+        const [code, dst, src, k] = operand(o.BPF_JSET);
+        return this.jump(l, code, dst, src, k);
       }
       // jump when (field & value) == 0
-      this.emit(small ? insn(o.BPF_ALU64 | o.BPF_AND | o.BPF_K, 1, 0, 0, Number(value)) : insn(o.BPF_ALU64 | o.BPF_AND | o.BPF_X, 1, 2));
-      return this.jump(l, o.BPF_JMP | o.BPF_JEQ | o.BPF_K, 1, 0, 0);
+      this.emit(small ? insn(o.BPF_ALU64 | o.BPF_AND | o.BPF_K, 1, 0, 0, Number(imm)) : insn(o.BPF_ALU64 | o.BPF_AND | o.BPF_X, 1, 2));
+      return this.jump(l, cls | o.BPF_JEQ | o.BPF_K, 1, 0, 0);
     }
     const op = JMP_OF[when ? cmp : INVERSE[cmp]][f.signed ? 1 : 0];
-    const [code, dst, src, imm] = operand(op);
-    this.jump(l, code, dst, src, imm);
+    const [code, dst, src, k] = operand(op);
+    this.jump(l, code, dst, src, k);
   }
 
   /** Jump to `l` when the string matches (`onMatch`) or when it does not. */
   private string(node: Extract<FilterNode, { op: 'str' }>, l: Label, onMatch: boolean): void {
     const f = (node.field as { f: FieldLayout }).f;
-    const { elems, front } = patternElements(node);
-    let slot = this.strings.indexOf(f);
-    if (slot < 0) slot = this.strings.push(f) - 1;
-    const base = slotOffset(this.tp, slot);
-    if (base + STRING_SLOT > MAX_RECORD_SIZE) throw new BpfError('E2BIG', `filter on ${this.tp.name}: too many string fields for one record`);
+    const { elems, anchor } = patternElements(node);
+    const slot = this.slot(f, anchor === 'end');
     const fail = onMatch ? this.label() : l;
     // r1 = length with the NUL, from the __data_loc's high half
     this.emit(insn(o.BPF_LDX | o.BPF_MEM | o.BPF_W, 1, CTX, f.offset), insn(o.BPF_ALU64 | o.BPF_RSH | o.BPF_K, 1, 0, 0, 16));
     const n = elems.length;
-    this.jump(fail, o.BPF_JMP | (front ? o.BPF_JLT : o.BPF_JNE) | o.BPF_K, 1, 0, n + 1);
+    this.jump(fail, o.BPF_JMP | (anchor === 'full' ? o.BPF_JNE : o.BPF_JLT) | o.BPF_K, 1, 0, n + 1);
+    const base = anchor === 'end' ? slot.tailEnd! - n : slot.head;
     let k = 0;
     while (k < n) {
       const run = literalRun(elems, k);
       if (run > 0) {
-        const size = [8, 4, 2, 1].find((s) => k % s === 0 && s <= run)!;
+        // the widest load aligned at its (8-aligned record's) offset that stays in the run
+        const size = [8, 4, 2, 1].find((s) => (base + k) % s === 0 && s <= run)!;
         this.bytesEqual(base + k, elems.slice(k, k + size) as number[], fail);
         k += size;
       } else {
@@ -171,6 +183,17 @@ class Emitter {
       this.jump(l, o.BPF_JMP | o.BPF_JA);
       this.place(fail);
     }
+  }
+
+  /** The field's slot (made on first use), with a tail copy when `tail`; E2BIG when the record is full. */
+  private slot(f: FieldLayout, tail: boolean): StringSlot {
+    let slot = this.strings.find((x) => x.field === f);
+    if (!slot) this.strings.push((slot = { field: f, head: this.tp.layout.size + this.strings.length * STRING_SLOT, size: STRING_SLOT }));
+    if (tail && slot.tailEnd === undefined) slot.tailEnd = MAX_RECORD_SIZE - STRING_SLOT * this.tails++;
+    if (this.tp.layout.size + this.strings.length * STRING_SLOT > MAX_RECORD_SIZE - STRING_SLOT * this.tails) {
+      throw new BpfError('E2BIG', `filter on ${this.tp.name}: its strings do not fit in one record (${MAX_RECORD_SIZE} bytes)`);
+    }
+    return slot;
   }
 
   private bytesEqual(off: number, bytes: number[], fail: Label): void {
@@ -254,22 +277,28 @@ export function compileFilter(tree: FilterNode, tp: Tracepoint, env: EventEnv): 
 const encoder = new TextEncoder();
 
 /**
- * The positions of a pattern that needs no search, and whether it matches a
- * prefix only (`foo*`, `b?[ab]*`); ENOTSUPP for one that needs a search (a
- * `*` anywhere but at the end).
+ * The positions of a pattern that needs no search, and where it is
+ * anchored: the whole string, its start (`foo*`, `b?[ab]*`) or its end
+ * (`*foo`, `*f?o`); ENOTSUPP for one that needs a search (`*foo*`, a `*`
+ * inside).
  */
-function patternElements(node: Extract<FilterNode, { op: 'str' }>): { elems: Exclude<GlobElem, 'star'>[]; front: boolean } {
-  let elems: readonly GlobElem[] = node.match === 'full' || node.match === 'front' ? [...encoder.encode(node.pattern)] : node.match === 'glob' ? node.glob! : ['star'];
-  let front = node.match === 'front';
-  while (node.match === 'glob' && elems.at(-1) === 'star') {
-    elems = elems.slice(0, -1);
-    front = true;
+function patternElements(node: Extract<FilterNode, { op: 'str' }>): { elems: Exclude<GlobElem, 'star'>[]; anchor: 'full' | 'front' | 'end' } {
+  const literal = (): GlobElem[] => [...encoder.encode(node.pattern)];
+  let elems: readonly GlobElem[] = node.match === 'glob' ? node.glob! : node.match === 'middle' ? ['star', ...literal(), 'star'] : literal();
+  let anchor: 'full' | 'front' | 'end' = node.match === 'front' ? 'front' : node.match === 'end' ? 'end' : 'full';
+  if (node.match === 'glob') {
+    const lead = elems[0] === 'star';
+    const trail = elems.length > 0 && elems.at(-1) === 'star';
+    while (elems[0] === 'star') elems = elems.slice(1);
+    while (elems.at(-1) === 'star') elems = elems.slice(0, -1);
+    if (lead && trail) elems = ['star', ...elems, 'star'];
+    else anchor = lead ? 'end' : trail ? 'front' : 'full';
   }
   if (elems.includes('star')) {
-    const what = node.match === 'end' ? '*suffix' : node.match === 'middle' ? '*infix*' : 'a glob with * inside';
+    const what = node.match === 'middle' ? '*infix*' : 'a glob with * inside';
     throw new BpfError('ENOTSUPP', `filter: the pattern at column ${node.col} ('${node.pattern}', ${what}) needs a search through the string, which compiled filters do not do yet`);
   }
-  return { elems: elems as Exclude<GlobElem, 'star'>[], front };
+  return { elems: elems as Exclude<GlobElem, 'star'>[], anchor };
 }
 
 /** How many literal bytes start at `k`. */

@@ -27,7 +27,10 @@ export function evaluateFilter(node: FilterNode, values: Record<string, unknown>
       const s = node.field.kind === 'comm' ? env.comm : stringOf(read((node.field as { f: FieldLayout }).f, values));
       return matchString(node, s) !== node.negate;
     }
-    case 'num': return compareNumber(node.cmp, numberOf(node.field, values, env), node.value);
+    case 'num': {
+      const v = numberOf(node.field, values, env);
+      return typeof v === 'number' ? compareSmall(node.cmp, v, node.small) : compareBig(node.cmp, v, node.value);
+    }
   }
 }
 
@@ -45,18 +48,29 @@ function numberOf(ref: FieldRef, values: Record<string, unknown>, env: EventEnv)
   }
 }
 
-function compareNumber(cmp: string, a: number | bigint, b: bigint): boolean {
-  // 32-bit values and the constant compare as numbers (exact below 2^53); 64-bit ones as BigInts
-  const x = typeof a === 'number' ? a : a;
-  const y = typeof a === 'number' ? Number(b) : b;
+/** A field of up to 32 bits: its value and the constant are exact as numbers. */
+function compareSmall(cmp: string, a: number, b: number): boolean {
   switch (cmp) {
-    case '==': return x === y;
-    case '!=': return x !== y;
-    case '<': return x < y;
-    case '<=': return x <= y;
-    case '>': return x > y;
-    case '>=': return x >= y;
-    default: return typeof a === 'number' ? (a & Number(b)) !== 0 : (a & b) !== 0n;
+    case '==': return a === b;
+    case '!=': return a !== b;
+    case '<': return a < b;
+    case '<=': return a <= b;
+    case '>': return a > b;
+    case '>=': return a >= b;
+    default: return (a & b) !== 0; // ToInt32 keeps the low 32 bits of both
+  }
+}
+
+/** A 64-bit field: BigInts. */
+function compareBig(cmp: string, a: bigint, b: bigint): boolean {
+  switch (cmp) {
+    case '==': return a === b;
+    case '!=': return a !== b;
+    case '<': return a < b;
+    case '<=': return a <= b;
+    case '>': return a > b;
+    case '>=': return a >= b;
+    default: return (a & b) !== 0n;
   }
 }
 

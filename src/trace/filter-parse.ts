@@ -44,7 +44,7 @@ export type MatchKind = 'full' | 'front' | 'end' | 'middle' | 'glob';
 export type FilterNode =
   | { op: '&&' | '||'; left: FilterNode; right: FilterNode }
   | { op: '!'; expr: FilterNode }
-  | { op: 'num'; field: FieldRef; cmp: NumOp; value: bigint; col: number }
+  | { op: 'num'; field: FieldRef; cmp: NumOp; value: bigint; col: number; /** value as a number, for fields of up to 32 bits */ small: number }
   | { op: 'str'; field: FieldRef; negate: boolean; match: MatchKind; pattern: string; col: number; glob?: readonly GlobElem[] };
 
 /** MAX_FILTER_STR_VAL: the longest string operand */
@@ -175,7 +175,7 @@ export function parseFilter(text: string, tp: Tracepoint): FilterNode {
     if (n === undefined) fail(val.col, 'Illegal integer value');
     const { size, signed } = refWidth(field);
     const value = signed ? BigInt.asIntN(size * 8, n!) : BigInt.asUintN(size * 8, n!);
-    return { op: 'num', field, cmp: cmp.v as NumOp, value, col: cmp.col };
+    return { op: 'num', field, cmp: cmp.v as NumOp, value, col: cmp.col, small: Number(value) };
   };
 
   const tree = or();

@@ -3,7 +3,7 @@ import { Insn } from '../isa/instruction.js';
 import { verify } from '../verifier/index.js';
 import type { AddressSpace } from '../vm/memory.js';
 import { ContextWriter } from './context.js';
-import { STRING_SLOT, compileFilter } from './filter-compile.js';
+import { compileFilter } from './filter-compile.js';
 import { EventEnv, evaluateFilter } from './filter-eval.js';
 import { FilterHost } from './filter-host.js';
 import { FilterNode, parseFilter } from './filter-parse.js';
@@ -15,7 +15,7 @@ import type { Tracepoint } from './tracepoint.js';
  * TRACEPOINT program, and run by the JIT (filter-host.ts) on a record the
  * filter's own writer fills with only what it reads. `engine: 'interp'`
  * asks for the tree-walking evaluator instead (filter-eval.ts); a pattern
- * the compiler does not handle (a search: `*foo`, `*foo*`) also falls back
+ * the compiler does not handle (a search: `*foo*`) also falls back
  * to it, and `reason` says why.
  */
 
@@ -54,7 +54,7 @@ export class TraceFilter {
         const compiled = compileFilter(this.tree, tp, env);
         insns = compiled.insns;
         checkVerified(text, insns);
-        const writer = new ContextWriter(options.space, tp, [...compiled.scalars, ...compiled.strings], env.pid, STRING_SLOT);
+        const writer = new ContextWriter(options.space, tp, [...compiled.scalars, ...compiled.strings.map((x) => x.field)], env.pid, compiled.strings);
         const host = new FilterHost(insns, options.space, writer);
         test = (values) => host.run(values);
       } catch (e) {

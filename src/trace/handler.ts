@@ -105,7 +105,7 @@ interface HandlerContext {
 }
 
 function recordContext(rt: Runtime, tp: Tracepoint, program: Program): HandlerContext {
-  const writer = new ContextWriter(rt.space, tp, neededLeaves(tp, ctxReads(program.insns)), rt.host.pid);
+  const writer = new ContextWriter(rt.space, tp, neededLeaves(tp, ctxReads(program.insns, (id) => rt.helpers.get(id)?.proto?.args.length)), rt.host.pid);
   const write = writer.hasDynamic
     ? (values: Record<string, unknown>): void => {
         writer.writeFixed(values);

@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AddressSpace } from '../src/vm/memory.js';
+import { ContextWriter, neededLeaves } from '../src/trace/context.js';
+import { MAX_RECORD_SIZE } from '../src/trace/layout.js';
+import { TraceRegistry } from '../src/trace/tracepoint.js';
+
+const tp = new TraceRegistry(42).define('net:send', { port: 'u16', host: 'string', len: 's64', data: 'bytes', note: 'string' });
+
+/** The record Linux would hold, built by hand: header, fields at their offsets, strings (with NUL) and bytes after the fixed part in field order. */
+function expected(pid: number, v: { port: number; host: string; len: bigint; data: Uint8Array; note: string }): Uint8Array {
+  const out = new Uint8Array(MAX_RECORD_SIZE);
+  const dv = new DataView(out.buffer);
+  dv.setUint16(0, 42, true);
+  dv.setInt32(4, pid, true);
+  dv.setUint16(8, v.port, true);
+  dv.setBigInt64(16, v.len, true);
+  let at = tp.layout.size;
+  const dyn = (off: number, bytes: Uint8Array): void => {
+    out.set(bytes, at);
+    dv.setUint32(off, at | (bytes.length << 16), true);
+    at += bytes.length;
+  };
+  const cstr = (s: string): Uint8Array => new Uint8Array([...new TextEncoder().encode(s), 0]);
+  dyn(12, cstr(v.host));
+  dyn(24, v.data);
+  dyn(28, cstr(v.note));
+  return out;
+}
+
+test('the layout puts the fields where a C compiler would (checked by hand here: u16 at 8, __data_loc at 12, s64 at 16)', () => {
+  assert.deepEqual(tp.layout.leaves.map((f) => [f.name, f.offset]), [['port', 8], ['host', 12], ['len', 16], ['data', 24], ['note', 28]]);
+  assert.equal(tp.layout.size, 32);
+});
+
+test('a writer of every field writes the record Linux would hold, ASCII or not, again and again', () => {
+  const space = new AddressSpace();
+  const w = new ContextWriter(space, tp, tp.layout.leaves, 99);
+  const events = [
+    { port: 80, host: 'example.org', len: -5n, data: new Uint8Array([1, 2, 3]), note: 'ok' },
+    { port: 443, host: 'exämple.org', len: 1n << 40n, data: new Uint8Array([]), note: 'ok' },
+    { port: 443, host: 'exämple.org', len: 7n, data: new Uint8Array([9]), note: 'ok' },
+    { port: 65535, host: '', len: 0n, data: new Uint8Array([4, 5]), note: '日本' },
+  ];
+  for (const v of events) {
+    w.writeFixed(v);
+    w.writeDynamic(v);
+    const want = expected(99, v);
+    const used = want.length - [...want].reverse().findIndex((b) => b !== 0);
+    assert.deepEqual(space.bytes.slice(w.base, w.base + used), want.subarray(0, used), JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? String(x) : x)));
+  }
+});
+
+test('neededLeaves: the fields whose bytes the loads touch', () => {
+  assert.deepEqual(neededLeaves(tp, [{ off: 8, size: 2 }, { off: 28, size: 4 }]).map((f) => f.name), ['port', 'note']);
+  assert.deepEqual(neededLeaves(tp, [{ off: 16, size: 1 }]).map((f) => f.name), ['len']);
+  assert.deepEqual(neededLeaves(tp, 'all').map((f) => f.name), ['port', 'host', 'len', 'data', 'note']);
+});
+
+test('a string longer than the record is cut short and keeps its NUL', () => {
+  const space = new AddressSpace();
+  const one = new TraceRegistry().define('a:b', { s: 'string' });
+  const w = new ContextWriter(space, one, one.layout.leaves, 1);
+  w.writeDynamic({ s: 'y'.repeat(10000) });
+  const loc = new DataView(space.memory.buffer).getUint32(w.base + 8, true);
+  const [off, len] = [loc & 0xffff, loc >>> 16];
+  assert.equal(off + len, MAX_RECORD_SIZE);
+  assert.equal(space.bytes[w.base + off + len - 1], 0);
+  assert.equal(space.bytes[w.base + off + len - 2], 'y'.charCodeAt(0));
+});
