@@ -144,3 +144,19 @@ test('--prog: a clang-compiled handler counts requests per route; its map is pri
   const text = tsbpf('trace', '--prog', obj, '--', process.execPath, app);
   assert.match(text.stdout, /^map routes \(hash\):\n(key: 2f .*  value: .*\n){3}Found 3 elements\n$/);
 });
+
+test('process lifecycle: an uncaught error and an unhandled rejection are traced and still end the program as before', () => {
+  for (const [code, want] of [
+    ['throw new TypeError("boom")', 'uncaught_exception: error=TypeError code= message=boom origin=uncaughtException'],
+    ['Promise.reject(new RangeError("late"))', 'unhandled_rejection: error=RangeError code= message=late'],
+  ] as const) {
+    const plain = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
+    const r = tsbpf('trace', 'node_process:*', '--', process.execPath, '-e', code);
+    assert.equal(r.status, plain.status, 'the same exit code as untraced');
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, new RegExp(want.includes('TypeError') ? 'TypeError: boom' : 'RangeError: late'), 'Node still reports the error');
+    const events = r.stdout.trim().split('\n').map((l) => { const m = LINE.exec(l)!; return `${m[6]}: ${m[7]}`; });
+    assert.ok(events.includes(want), events.join('\n'));
+    assert.equal(events.at(-1), `exit: code=${plain.status}`);
+  }
+});

@@ -136,3 +136,14 @@ test('process warnings, and garbage collections with their kind and duration', a
   assert.ok(gcs.length > 0, 'a collection was seen');
   assert.ok(gcs.every((g) => ['minor', 'major', 'incremental', 'weakcb'].includes(g.kind as string) && (g.duration_ns as number) > 0), JSON.stringify(gcs));
 });
+
+test('event-loop delay: a summary per interval while attached, its percentiles in order', async () => {
+  const c = collect('node_loop:delay');
+  const until = Date.now() + 1300;
+  while (Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+  c.detach();
+  const ev = c.events.get('node_loop:delay')!;
+  assert.equal(ev.length, 1, JSON.stringify(ev));
+  const d = ev[0] as Record<string, number>;
+  assert.ok(d.count! > 0 && d.min_ns! <= d.p50_ns! && d.p50_ns! <= d.p99_ns! && d.p99_ns! <= d.max_ns!, JSON.stringify(d));
+});

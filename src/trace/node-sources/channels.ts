@@ -14,7 +14,7 @@ import { SourceSpec, Fire, Subscribe, errorCode, errorName, errorMessage, nowNs 
  * subscribed.
  */
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- messages are Node's internal objects */
+/** A message: Node's internal objects (requests, sockets), read defensively. */
 type Msg = any;
 
 function on(channel: string, handler: (m: Msg) => void): () => void {

@@ -9,7 +9,7 @@ import { SourceSpec, errorCode, errorMessage, errorName } from './source.js';
  * exception (the default --unhandled-rejections=throw mode).
  */
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- process listeners take what each event gives
+/** process.on with a listener typed for its event (they differ per event) */
 function listen(event: string, fn: (...args: any[]) => void): () => void {
   process.on(event, fn);
   return () => void process.off(event, fn);
