@@ -92,7 +92,10 @@ test('bad programs: a type that is not a tracepoint, and one the verifier reject
   const tp = new TraceRegistry().define('test:e', { x: 'u32' });
   const xdp = rt.loadProgram({ name: 'x', type: 6, insns: assemble('r0 = 2\nexit') });
   assert.throws(() => attachProgram(rt, tp, xdp), (e: unknown) => e instanceof BpfError && e.errno === 'EINVAL' && /tracepoint \(5\) or raw_tracepoint \(17\)/.test(e.message));
-  const header = rt.loadProgram({ name: 'hdr', type: 5, license: 'GPL', insns: assemble('r0 = *(u32 *)(r1 + 0)\nexit') });
+  const insns = assemble('r0 = *(u32 *)(r1 + 0)\nexit');
+  // the Runtime refuses it at load; loaded unverified, attaching verifies it and refuses it too
+  assert.throws(() => rt.loadProgram({ name: 'hdr', type: 5, license: 'GPL', insns }), (e: unknown) => e instanceof BpfError && /invalid bpf_context access/.test(e.message));
+  const header = rt.loadProgram({ name: 'hdr', type: 5, license: 'GPL', insns, unverified: true });
   assert.throws(() => attachProgram(rt, tp, header), (e: unknown) => e instanceof BpfError && /verifier rejects it at insn 0/.test(e.message));
   assert.equal(tp.enabled, false);
 });

@@ -1,7 +1,7 @@
 import { BpfError } from '../errno.js';
 import { Insn } from '../isa/instruction.js';
 import { DEFAULT_BUDGET, MAX_CALL_FRAMES, STACK_SIZE } from '../vm/interpreter.js';
-import { RuntimeImport, SCRATCH, compileProgram } from '../vm/jit/compile.js';
+import { RuntimeImport, SCRATCH, Trap, compileProgram } from '../vm/jit/compile.js';
 import { I32, I64, ModuleBuilder, OP, Code } from '../vm/jit/wasm.js';
 import { AddressSpace, checkedRegion } from '../vm/memory.js';
 import type { ContextWriter } from './context.js';
@@ -53,15 +53,12 @@ export class FilterHost {
       throw new BpfError('EFAULT', `filter: pc ${pc}: ${what}`);
     };
     return {
-      missRead: (pc: number, base: bigint, off: number, size: number) => this.missRead(pc, base, off, size),
-      missWrite: (pc: number, base: bigint, off: number, size: number) => {
-        checkedRegion([], pc, Number(BigInt.asUintN(32, base)), Number(BigInt.asUintN(64, base) >> 32n), off, size, true);
+      // a filter never writes: a write miss faults, a read miss may map the record's strings
+      miss: (pc: number, base: bigint, off: number, sizeWrite: number) => {
+        if (sizeWrite > 0xff) checkedRegion([], pc, Number(BigInt.asUintN(32, base)), Number(BigInt.asUintN(64, base) >> 32n), off, sizeWrite & 0xff, true);
+        this.missRead(pc, base, off, sizeWrite);
       },
-      outOfBudget: fault(`instruction budget of ${DEFAULT_BUDGET} exhausted`),
-      tooDeep: fault('call stack too deep'),
-      fellOff: fault('ran past the last instruction'),
-      kfunc: fault('kfunc call'),
-      unknownHelper: fault('helper call'),
+      trap: (kind: number, pc: number) => fault(kind === Trap.OutOfBudget ? `instruction budget of ${DEFAULT_BUDGET} exhausted` : 'call, or ran past the last instruction')(pc),
       callx: fault('helper call'),
       loadPacket: fault('packet load'),
     };

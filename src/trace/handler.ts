@@ -68,8 +68,10 @@ export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, opt
   }
   const cpu = options.cpu ?? 0;
   if (!Number.isInteger(cpu) || cpu < 0 || cpu >= rt.cpus) throw new BpfError('EINVAL', `attach to ${tp.name}: cpu ${cpu} is not one of the runtime's ${rt.cpus}`);
-  if (options.verify !== false) checkProgram(rt, program, tp);
-  const engine = createEngine(program.spec.engine ?? 'jit', program.insns, { space: rt.space, helpers: rt.helpers, budget: program.spec.budget });
+  // a program the Runtime verified at load is not verified again; either way a verified program runs trusted
+  if (!program.verified && options.verify !== false) checkProgram(rt, program, tp);
+  const verified = program.verified || options.verify !== false;
+  const engine = createEngine(program.spec.engine ?? 'jit', program.insns, { space: rt.space, helpers: rt.helpers, budget: program.spec.budget, verified: verified && program.spec.budget === undefined });
   const buffer = traceBufferOf(rt);
   const kernel: KernelEnv = { ...rt.kernelEnv(cpu), trace: (line) => buffer.printk(line, cpu) };
   const ctx = type === TRACEPOINT ? recordContext(rt, tp, program) : rawContext(rt, tp);
