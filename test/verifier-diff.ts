@@ -109,4 +109,5 @@ function main(args: string[]): void {
   console.log(`${count} programs (kernel accepted ${accepted}, rejected ${rejected}): verdict differs ${by('verdict')}, error line ${by('reason')}, processed count ${by('processed')}, log (level ${level}) ${by('log')}`);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) main(process.argv.slice(2));
+// `node --test dist/test/` runs every file here: the campaign runs only when started by hand
+if (process.argv[1] === fileURLToPath(import.meta.url) && !process.env.NODE_TEST_CONTEXT) main(process.argv.slice(2));

@@ -120,4 +120,5 @@ function report(filters: string[]): void {
   console.log(`${cases.length} cases: verdict agrees ${verdict}, error line agrees ${reason}, errno agrees ${errno}`);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) report(process.argv.slice(2));
+// `node --test dist/test/` runs every file here: the report runs only when started by hand
+if (process.argv[1] === fileURLToPath(import.meta.url) && !process.env.NODE_TEST_CONTEXT) report(process.argv.slice(2));
