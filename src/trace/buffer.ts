@@ -96,10 +96,7 @@ export class TraceBuffer {
   event(tp: Tracepoint, values: Record<string, unknown>, cpu = 0): void {
     const leaves = tp.layout.leaves;
     const kept = new Array<unknown>(leaves.length);
-    for (let i = 0; i < leaves.length; i++) {
-      const p = leaves[i]!.path;
-      kept[i] = p.length === 1 ? values[p[0]!] : valueAt(values, p);
-    }
+    for (let i = 0; i < leaves.length; i++) kept[i] = valueAt(values, leaves[i]!.path);
     this.put(cpu, { kind: 'event', cpu, ts: this.now(), pid: this.pid, comm: this.comm, tp, values: kept });
   }
 

@@ -32,8 +32,8 @@ const encoder = new TextEncoder();
 /** Scalar leaf kinds, by how they are stored. */
 const enum Kind { U8, U16, U32, U64, Bool }
 
-interface Scalar { kind: Kind; at: number; path: readonly string[]; key: string }
-interface Dynamic { at: number; path: readonly string[]; key: string; string: boolean; last: unknown; lastAt: number; lastLen: number }
+interface Scalar { kind: Kind; at: number; path: readonly string[] }
+interface Dynamic { at: number; path: readonly string[]; string: boolean; last: unknown; lastAt: number; lastLen: number }
 
 /** A fixed place for a variable-length field (offsets from the record's start); see filter-compile.ts's StringSlot. */
 export interface Slot {
@@ -67,9 +67,8 @@ export class ContextWriter {
     this.base = space.alloc(MAX_RECORD_SIZE, 8);
     this.region = { start: this.base, end: this.base + MAX_RECORD_SIZE, writable: false, name: `${tp.name} record` };
     this.fixedSize = tp.layout.size;
-    const key = (f: FieldLayout): string => f.path[0]!;
-    this.scalars = leaves.filter((f) => !isDynamic(f.type)).map((f) => ({ kind: kindOf(f), at: this.base + f.offset, path: f.path, key: key(f) }));
-    this.dynamics = leaves.filter((f) => isDynamic(f.type)).map((f) => ({ at: this.base + f.offset, path: f.path, key: key(f), string: f.type === 'string', last: undefined, lastAt: -1, lastLen: 0 }));
+    this.scalars = leaves.filter((f) => !isDynamic(f.type)).map((f) => ({ kind: kindOf(f), at: this.base + f.offset, path: f.path }));
+    this.dynamics = leaves.filter((f) => isDynamic(f.type)).map((f) => ({ at: this.base + f.offset, path: f.path, string: f.type === 'string', last: undefined, lastAt: -1, lastLen: 0 }));
     this.eagerEnd = Math.min(MAX_RECORD_SIZE, ...leaves.filter((f) => isDynamic(f.type)).map((f) => f.offset));
     [this.u8, this.u16, this.i32] = this.views();
     this.u16[this.base >> 1] = tp.id;
@@ -97,7 +96,7 @@ export class ContextWriter {
     const s = this.scalars;
     for (let i = 0; i < s.length; i++) {
       const f = s[i]!;
-      const v = f.path.length === 1 ? values[f.key] : valueAt(values, f.path);
+      const v = valueAt(values, f.path);
       this.store(f.kind, f.at, v);
     }
   }
@@ -142,7 +141,7 @@ export class ContextWriter {
         at = this.base + slot.head;
         end = at + slot.size;
       }
-      const v = d.path.length === 1 ? values[d.key] : valueAt(values, d.path);
+      const v = valueAt(values, d.path);
       const same = v === d.last && at === d.lastAt;
       const len = same ? d.lastLen : d.string ? this.putString(v, at, end - at) : this.putBytes(v, at, end - at);
       if (!same && slot?.tailEnd !== undefined) this.putTail(stringOf(v), this.base + slot.tailEnd, slot.size);
@@ -236,8 +235,9 @@ export function scalarValue(f: FieldLayout, v: unknown): number | bigint {
   }
 }
 
-/** The value at a path of property names (a nested struct's member), or undefined. */
+/** The value at a path of property names (a top-level field, or a nested struct's member), or undefined. */
 export function valueAt(values: Record<string, unknown>, path: readonly string[]): unknown {
+  if (path.length === 1) return values[path[0]!];
   let v: unknown = values;
   for (const k of path) {
     if (typeof v !== 'object' || v === null) return undefined;

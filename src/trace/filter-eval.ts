@@ -24,7 +24,7 @@ export function evaluateFilter(node: FilterNode, values: Record<string, unknown>
     case '||': return evaluateFilter(node.left, values, env) || evaluateFilter(node.right, values, env);
     case '!': return !evaluateFilter(node.expr, values, env);
     case 'str': {
-      const s = node.field.kind === 'comm' ? env.comm : stringOf(read((node.field as { f: FieldLayout }).f, values));
+      const s = node.field.kind === 'comm' ? env.comm : stringOf(valueAt(values, (node.field as { f: FieldLayout }).f.path));
       return matchString(node, s) !== node.negate;
     }
     case 'num': {
@@ -34,17 +34,13 @@ export function evaluateFilter(node: FilterNode, values: Record<string, unknown>
   }
 }
 
-function read(f: FieldLayout, values: Record<string, unknown>): unknown {
-  return f.path.length === 1 ? values[f.path[0]!] : valueAt(values, f.path);
-}
-
 /** The field's value as the record holds it: wrapped to its width and signedness. */
 function numberOf(ref: FieldRef, values: Record<string, unknown>, env: EventEnv): number | bigint {
   switch (ref.kind) {
     case 'cpu': return env.cpu;
     case 'comm': return 0;
     case 'common': return ref.name === 'common_pid' ? env.pid | 0 : ref.name === 'common_type' ? env.type & 0xffff : 0;
-    case 'leaf': return scalarValue(ref.f, read(ref.f, values));
+    case 'leaf': return scalarValue(ref.f, valueAt(values, ref.f.path));
   }
 }
 

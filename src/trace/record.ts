@@ -26,6 +26,9 @@ export interface Recording {
   /** events recorded, and events the filter dropped */
   readonly recorded: number;
   readonly dropped: number;
+  /** events dropped because the filter faulted (never for a verified filter), and the last fault */
+  readonly errors: number;
+  readonly lastError: Error | undefined;
   detach(): void;
 }
 
@@ -34,11 +37,21 @@ export function recordEvents(rt: Runtime, tp: Tracepoint, options: RecordOptions
   const buffer = traceBufferOf(rt);
   const env = { pid: rt.host.pid, comm: rt.host.comm, cpu, type: tp.id };
   const filter = options.filter === undefined ? undefined : new TraceFilter(options.filter, tp, { space: rt.space, env, engine: options.engine });
-  const counts = { recorded: 0, dropped: 0 };
+  const counts = { recorded: 0, dropped: 0, errors: 0, lastError: undefined as Error | undefined };
+  // a fault must not reach the traced code: it is counted and the event dropped
+  const passes = (test: (values: Record<string, unknown>) => boolean, values: Record<string, unknown>): boolean => {
+    try {
+      return test(values);
+    } catch (e) {
+      counts.errors++;
+      counts.lastError = e as Error;
+      return false;
+    }
+  };
   const sink = filter
     ? {
         hit(values: Record<string, unknown>): void {
-          if (filter.test(values)) {
+          if (passes(filter.test, values)) {
             counts.recorded++;
             buffer.event(tp, values, cpu);
           } else counts.dropped++;
@@ -60,6 +73,12 @@ export function recordEvents(rt: Runtime, tp: Tracepoint, options: RecordOptions
     },
     get dropped() {
       return counts.dropped;
+    },
+    get errors() {
+      return counts.errors;
+    },
+    get lastError() {
+      return counts.lastError;
     },
     detach,
   };
