@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -159,4 +160,22 @@ test('process lifecycle: an uncaught error and an unhandled rejection are traced
     assert.ok(events.includes(want), events.join('\n'));
     assert.equal(events.at(-1), `exit: code=${plain.status}`);
   }
+});
+
+test('the CLI gone mid-trace ends the tracing, not the program', async () => {
+  const done = path.join(dir, 'ticks.done');
+  const app = path.join(dir, 'ticks.mjs');
+  writeFileSync(app, `import { provider } from ${JSON.stringify(path.join(DIST, 'trace/provider.js'))};
+import { writeFileSync } from 'node:fs';
+const tick = provider('app').probe('tick', { n: 'u32' });
+let n = 0;
+const t = setInterval(() => { tick(n++); if (n === 60) { clearInterval(t); writeFileSync(${JSON.stringify(done)}, String(n)); } }, 20);
+`);
+  const cli = spawn(process.execPath, [CLI, 'trace', 'app:tick', '--', process.execPath, app], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] });
+  await once(cli.stdout, 'data'); // events are streaming: the program runs, traced
+  cli.kill('SIGKILL');
+  await once(cli, 'exit');
+  const until = Date.now() + 20_000;
+  while (!existsSync(done) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(existsSync(done), 'the program ran to its end');
 });

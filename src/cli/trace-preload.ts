@@ -45,14 +45,22 @@ function start(config: TraceChildConfig): void {
     report(e);
     return;
   }
-  const flush = (): void => {
-    const text = session.read();
-    if (text) writeAll(config.fd, text);
+  let open = true;
+  const timer = setInterval(() => send(session.read()), FLUSH_MS).unref();
+  // the CLI gone (the pipe broken) ends the tracing, never the program
+  const send = (text: string): void => {
+    if (!open || !text) return;
+    try {
+      writeAll(config.fd, text);
+    } catch {
+      open = false;
+      clearInterval(timer);
+      session.close();
+    }
   };
-  setInterval(flush, FLUSH_MS).unref();
   process.on('exit', () => {
-    flush();
-    if (config.prog) writeAll(config.fd, session.dumpMaps());
+    send(session.read());
+    if (config.prog) send(session.dumpMaps());
   });
 }
 

@@ -154,9 +154,7 @@ function wrap(
   const fireReturn = (t0: number, value: unknown, error: string): void => {
     if (ret.enabled) ret.fire({ ret: error ? undefined : retText(value), error, latency_ns: Math.round((msNow() - t0) * 1e6) });
   };
-  const wrapper = function (this: unknown, ...args: unknown[]): unknown {
-    const nt = new.target as unknown;
-    if (!entry.enabled && !ret.enabled) return invoke(fn, this, args, nt, wrapper);
+  const traced = (self: unknown, args: unknown[], nt: unknown): unknown => {
     if (entry.enabled) {
       const values: Record<string, unknown> = {};
       for (let i = 0; i < n; i++) values[argNames[i]!] = asText(args[i]);
@@ -165,7 +163,7 @@ function wrap(
     const t0 = msNow();
     let result: unknown;
     try {
-      result = invoke(fn, this, args, nt, wrapper);
+      result = invoke(fn, self, args, nt, wrapper);
     } catch (e) {
       fireReturn(t0, undefined, errorName(e));
       throw e;
@@ -181,6 +179,11 @@ function wrap(
     }
     fireReturn(t0, result, '');
     return result;
+  };
+  // `arguments` passed to apply is not materialised by V8, where rest parameters are: a disabled probe stays a few ns
+  const wrapper = function (this: unknown): unknown {
+    if (!entry.enabled && !ret.enabled && new.target === undefined) return fn.apply(this, arguments as unknown as unknown[]);
+    return traced(this, Array.prototype.slice.call(arguments), new.target);
   };
   copyShape(fn, wrapper);
   return wrapper;
