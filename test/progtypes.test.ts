@@ -178,7 +178,9 @@ test('helpers per type follow the *_func_proto lists', () => {
 test('loading a program that calls a helper its type may not use is refused, as the verifier refuses it', () => {
   const rt = new Runtime({ helpers: linuxHelpers() });
   const call = (id: number) => assemble(`r2 = 0\nr3 = r10\nr3 += -8\nr4 = 4\ncall ${id}\nr0 = 0\nexit`);
-  assert.throws(() => rt.loadProgram({ type: 6, insns: call(26) }), errno('EINVAL', /insn 4: program of type xdp cannot use helper bpf_skb_load_bytes#26/));
+  assert.throws(() => rt.loadProgram({ type: 6, insns: call(26) }), errno('EINVAL', /insn 4: program of this type cannot use helper bpf_skb_load_bytes#26/));
+  // unverified, every call is checked against the type's list (the verifier checks only the paths it takes)
+  assert.throws(() => rt.loadProgram({ type: 6, insns: call(26), unverified: true }), errno('EINVAL', /insn 4: program of type xdp cannot use helper bpf_skb_load_bytes#26/));
   assert.throws(() => checkHelperCalls(byName('socket_filter'), call(212)), errno('EINVAL', /unknown helper #212/));
   rt.loadProgram({ type: 3, insns: call(26) });
   rt.loadProgram({ unverified: true, insns: call(26) }); // no type: not checked
