@@ -117,14 +117,9 @@ const jit = measure('filter, eBPF JIT (rejects all)', loopTraced, () => {
 
 const sigOff = tp.field('sig')!.offset;
 const latOff = tp.field('lat')!.offset;
-const counts = rt.createMap({ name: 'counts', type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: 64 });
-for (let k = 0; k < 8; k++) rt.updateElem(counts, new Uint8Array(new Uint32Array([k]).buffer), new Uint8Array(8));
-const count = rt.loadProgram({
-  name: 'count', type: 5, license: 'GPL', engine: 'jit',
-  insns: assemble(`
-    r2 = *(u32 *)(r1 + ${sigOff})
-    *(u32 *)(r10 - 4) = r2
-    r1 = map[fd:${counts}] ll
+/** `map[key] += 1` for the u32 key in `reg`, then return 0: the body both aggregating handlers share. */
+const bump = (reg: string, map: number): string => `*(u32 *)(r10 - 4) = ${reg}
+    r1 = map[fd:${map}] ll
     r2 = r10
     r2 += -4
     call 1
@@ -132,7 +127,14 @@ const count = rt.loadProgram({
     r1 = 1
     lock *(u64 *)(r0 + 0) += r1
     r0 = 0
-    exit`),
+    exit`;
+const counts = rt.createMap({ name: 'counts', type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: 64 });
+for (let k = 0; k < 8; k++) rt.updateElem(counts, new Uint8Array(new Uint32Array([k]).buffer), new Uint8Array(8));
+const count = rt.loadProgram({
+  name: 'count', type: 5, license: 'GPL', engine: 'jit',
+  insns: assemble(`
+    r2 = *(u32 *)(r1 + ${sigOff})
+    ${bump('r2', counts)}`),
 });
 const hist = rt.createMap({ name: 'hist', type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 64 });
 const log2 = [32, 16, 8, 4, 2, 1].map((s) => `r4 = r2\nr4 >>= ${s}\nif r4 == 0 goto +2\nr2 = r4\nr3 += ${s}`).join('\n');
@@ -142,16 +144,7 @@ const histogram = rt.loadProgram({
     r2 = *(u64 *)(r1 + ${latOff})
     r3 = 0
     ${log2}
-    *(u32 *)(r10 - 4) = r3
-    r1 = map[fd:${hist}] ll
-    r2 = r10
-    r2 += -4
-    call 1
-    if r0 == 0 goto +2
-    r1 = 1
-    lock *(u64 *)(r0 + 0) += r1
-    r0 = 0
-    exit`),
+    ${bump('r3', hist)}`),
 });
 const handler = (p: typeof count) => () => {
   const link = attachProgram(rt, tp, p);
