@@ -1,4 +1,4 @@
-import { Bounds, S32_MAX, S32_MIN, S64_MAX, S64_MIN, markKnown, markUnknown, syncBounds } from './bounds.js';
+import { Bounds, S32_MAX, S32_MIN, S64_MAX, S64_MIN, copyBounds, markKnown, markUnknown, syncBounds } from './bounds.js';
 import { TNUM_UNKNOWN, U32_MAX, U64_MAX } from './tnum.js';
 import { tnumIsConst } from './tnum.js';
 
@@ -168,15 +168,7 @@ export function cloneReg(r: Reg): Reg {
 
 /** Make `to` a copy of `from` (Linux's copy_register_state). */
 export function assignReg(to: Reg, from: Reg): void {
-  to.varOff = from.varOff;
-  to.umin = from.umin;
-  to.umax = from.umax;
-  to.smin = from.smin;
-  to.smax = from.smax;
-  to.u32min = from.u32min;
-  to.u32max = from.u32max;
-  to.s32min = from.s32min;
-  to.s32max = from.s32max;
+  copyBounds(to, from);
   to.type = from.type;
   to.maybeNull = from.maybeNull;
   to.rdonly = from.rdonly;
