@@ -424,7 +424,7 @@ function verifiedTable(v: VerifiedBench): string[] {
     `The same object (bench/kernels-xdp.c; xorshift ${XS_STEPS.toLocaleString('en-US')} steps) verified by tsbpf then test-run on the trusted JIT, and test-run by the`,
     'Linux kernel (kernel-oracle.py): medians of per-run test-run durations, each including its harness, in CPU time (the kernel stops',
     'its clock while it yields the CPU; tsbpf: process CPU time, native: thread CPU time). Native: bench/native.c, gcc -O2.',
-    `one call of the empty program (engine.run, JS → wasm → JS, trusted JIT, CPU time): ${fmtTime(v.emptyCallNs)} (target ≤ 15 ns)`,
+    `one call of the empty program (engine.runCtx as a test run or a tracing handler enters it: JS → wasm → JS, trusted JIT, CPU time): ${fmtTime(v.emptyCallNs)} (target ≤ 15 ns)`,
     ...[v.linuxUnavailable, v.nativeUnavailable].filter((x): x is string => x !== null),
   ];
 }

@@ -152,13 +152,13 @@ function tsbpfRuns(object: Uint8Array, packet: Uint8Array): { rows: Omit<Verifie
 
 /** engine.run() of the empty program alone, after the others ran: the JS → wasm → JS path every run pays. */
 function emptyCall(engine: JitEngine, rt: Runtime): number {
-  const args = [BigInt(rt.space.alloc(64))];
+  const ctx = rt.space.alloc(64);
   const regions: Region[] = [];
   const runs = 1_000_000;
   const per: number[] = [];
   for (let s = 0; s < 2 * SAMPLES; s++) {
     const t0 = cpuNs();
-    for (let i = 0; i < runs; i++) engine.run(args, regions);
+    for (let i = 0; i < runs; i++) engine.runCtx(ctx, regions);
     per.push(Number(cpuNs() - t0) / runs);
   }
   return median(per.slice(SAMPLES)); // the first half warms up

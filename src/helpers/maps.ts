@@ -58,6 +58,14 @@ export const mapLookupElem: HelperDef = {
     const key = readable(env, r2, map.spec.keySize);
     return ret(map.lookupElem(key, env.kernel!.cpu));
   },
+  numeric: {
+    arity: 2,
+    fn: (env, ptr, key) => {
+      const k = env.kernel;
+      const map = k && (k.mapAt ? k.mapAt(ptr) : k.map(BigInt(ptr)));
+      return map ? map.lookupElem(key, k!.cpu) : 0;
+    },
+  },
 };
 
 /** long bpf_map_update_elem(struct bpf_map *map, const void *key, const void *value, u64 flags) */

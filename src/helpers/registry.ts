@@ -37,6 +37,8 @@ export interface HelperEnv {
 export interface KernelEnv {
   /** the map a map pointer (from `lddw rX, map`) designates, or undefined */
   map(ptr: bigint): BpfMap | undefined;
+  /** the same, for a pointer as a number (HelperDef.numeric) */
+  mapAt?(ptr: number): BpfMap | undefined;
   /** the CPU the program runs on, 0 ≤ cpu < cpus */
   readonly cpu: number;
   readonly host: HostInfo;
@@ -140,6 +142,21 @@ export interface HelperDef {
   name: string;
   fn: HelperFn;
   proto?: HelperProto;
+  /**
+   * The same helper for a verified program, with numbers instead of BigInts:
+   * the trusted JIT calls it (r1…r<arity> as their low 32 bits, signed; r0 = the
+   * s32 it returns, sign-extended) in place of `fn`. Only for helpers whose
+   * arguments the verifier has proven to be addresses (below 2^32 here),
+   * maps or u32 values and whose result fits an s32; it need not check the
+   * memory it is given, as Linux does not for a verified program.
+   */
+  numeric?: NumericHelper;
+}
+
+/** A helper's numeric form (HelperDef.numeric): `fn` takes `arity` arguments. */
+export interface NumericHelper {
+  arity: number;
+  fn: (env: HelperEnv, a1: number, a2: number, a3: number, a4: number, a5: number) => number;
 }
 
 /**

@@ -1,5 +1,6 @@
+import type { KeyId } from './keys.js';
 interface Placed<V> {
-  id: string;
+  id: KeyId;
   value: V;
   bucket: number;
   /** the neighbours in the bucket's list, newest first */
@@ -19,7 +20,7 @@ interface Placed<V> {
  * empty buckets per step.
  */
 export class BucketIndex<V> {
-  private readonly placed = new Map<string, Placed<V>>();
+  private readonly placed = new Map<KeyId, Placed<V>>();
   /** the newest element of each bucket */
   private readonly heads: Array<Placed<V> | undefined>;
   private readonly used: Uint32Array;
@@ -34,12 +35,12 @@ export class BucketIndex<V> {
     return this.placed.size;
   }
 
-  get(id: string): V | undefined {
+  get(id: KeyId): V | undefined {
     return this.placed.get(id)?.value;
   }
 
   /** Insert at the head of the value's bucket (the id must not be present). */
-  add(id: string, value: V): void {
+  add(id: KeyId, value: V): void {
     const bucket = (this.hash(value) & (this.count - 1)) >>> 0;
     const p: Placed<V> = { id, value, bucket, prev: undefined, next: this.heads[bucket] };
     if (p.next) p.next.prev = p;
@@ -48,7 +49,7 @@ export class BucketIndex<V> {
     this.placed.set(id, p);
   }
 
-  remove(id: string): V | undefined {
+  remove(id: KeyId): V | undefined {
     const p = this.placed.get(id);
     if (!p) return undefined;
     this.placed.delete(id);
@@ -60,12 +61,12 @@ export class BucketIndex<V> {
   }
 
   /** Move `id` to the head of its bucket: Linux replaces an element by a new one added there. */
-  renew(id: string): void {
+  renew(id: KeyId): void {
     if (this.placed.has(id)) this.add(id, this.remove(id)!);
   }
 
-  snapshot(): [string, V][] {
-    const out: [string, V][] = [];
+  snapshot(): [KeyId, V][] {
+    const out: [KeyId, V][] = [];
     for (let p = this.firstPlaced(); p; p = this.nextPlaced(p)) out.push([p.id, p.value]);
     return out;
   }
@@ -75,7 +76,7 @@ export class BucketIndex<V> {
   }
 
   /** The value after `id`'s: the next in its bucket, else the first of the next non-empty bucket. */
-  after(id: string): V | undefined {
+  after(id: KeyId): V | undefined {
     const p = this.placed.get(id);
     return p && this.nextPlaced(p)?.value;
   }

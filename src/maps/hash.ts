@@ -2,7 +2,7 @@ import { ErrnoName } from '../errno.js';
 import { Region } from '../vm/memory.js';
 import { code, MapBase, updateFlagsError, updateFlagsReason } from './base.js';
 import { ElemKeys } from './elem-keys.js';
-import { keyId } from './keys.js';
+import { KeyId, keyId, keyIdAt } from './keys.js';
 import { ACCESS_MASK, checkFlags, checkNonZero, MapKind } from './kind.js';
 import { HTAB_BUCKET_SIZE, HTAB_ELEM_SIZE, KMALLOC_MAX_SIZE, PCPU_MIN_UNIT_SIZE, round8, U32_MAX } from './limits.js';
 import { LinuxLru } from './lru.js';
@@ -60,7 +60,7 @@ export class HashMap extends MapBase {
   private readonly keys: ElemKeys;
   private readonly index: OrderedIndex<Entry> | BucketIndex<Entry>;
   /** the id of the element in each slot, for eviction */
-  private readonly ids: (string | undefined)[];
+  private readonly ids: (KeyId | undefined)[];
   private readonly slots: SlotAllocator;
   private readonly lru: boolean;
   /** Linux replaces a HASH or LRU_HASH element with a new one (per-CPU values are written in place) */
@@ -121,7 +121,7 @@ export class HashMap extends MapBase {
   }
 
   lookupElem(keyAddr: number, cpu: number): number {
-    const e = this.index.get(keyId(this.keyAt(keyAddr)));
+    const e = this.index.get(keyIdAt(this.env.space.bytes, keyAddr, this.spec.keySize));
     if (!e) return 0;
     if (this.lru) this.slots.touch(e.slot);
     return this.values.addr(e.slot, cpu);
@@ -136,7 +136,7 @@ export class HashMap extends MapBase {
   }
 
   deleteElem(keyAddr: number): number {
-    return code(this.remove(keyId(this.keyAt(keyAddr))));
+    return code(this.remove(keyIdAt(this.env.space.bytes, keyAddr, this.spec.keySize)));
   }
 
   memoryUsed(): number {
@@ -158,7 +158,7 @@ export class HashMap extends MapBase {
   }
 
   /** Add or replace the element of `key` (a view: copied when kept), as htab_map_update_elem does. */
-  private put(key: Uint8Array, id: string, flags: number, cpu: number, fill: Fill): ErrnoName | undefined {
+  private put(key: Uint8Array, id: KeyId, flags: number, cpu: number, fill: Fill): ErrnoName | undefined {
     const bad = updateFlagsError(flags);
     if (bad) return bad;
     if (this.lru) return this.renewOnReplace ? this.putLru(key, id, flags, cpu, fill) : this.putLruPercpu(key, id, flags, cpu, fill);
@@ -185,7 +185,7 @@ export class HashMap extends MapBase {
    * even `key` itself), then the flags; a replaced element's node is freed
    * and the new one starts referenced.
    */
-  private putLru(key: Uint8Array, id: string, flags: number, cpu: number, fill: Fill): ErrnoName | undefined {
+  private putLru(key: Uint8Array, id: KeyId, flags: number, cpu: number, fill: Fill): ErrnoName | undefined {
     const slot = this.slots.acquire(cpu);
     if (slot < 0) return 'ENOMEM';
     const old = this.index.get(id);
@@ -214,7 +214,7 @@ export class HashMap extends MapBase {
    * BPF_EXIST; an existing element is written in place and referenced; an
    * unused node is freed.
    */
-  private putLruPercpu(key: Uint8Array, id: string, flags: number, cpu: number, fill: Fill): ErrnoName | undefined {
+  private putLruPercpu(key: Uint8Array, id: KeyId, flags: number, cpu: number, fill: Fill): ErrnoName | undefined {
     const slot = flags === UpdateFlags.EXIST ? -1 : this.slots.acquire(cpu);
     if (slot < 0 && flags !== UpdateFlags.EXIST) return 'ENOMEM';
     const old = this.index.get(id);
@@ -233,7 +233,7 @@ export class HashMap extends MapBase {
     return err;
   }
 
-  private remove(id: string): ErrnoName | undefined {
+  private remove(id: KeyId): ErrnoName | undefined {
     const e = this.index.remove(id);
     if (!e) return 'ENOENT';
     this.ids[e.slot] = undefined;

@@ -1,5 +1,6 @@
+import type { KeyId } from './keys.js';
 interface Link<V> {
-  id: string;
+  id: KeyId;
   value: V;
   prev: Link<V> | undefined;
   next: Link<V> | undefined;
@@ -10,7 +11,7 @@ interface Link<V> {
  * value after an id in O(1): what get-next-key needs.
  */
 export class OrderedIndex<V> {
-  private readonly links = new Map<string, Link<V>>();
+  private readonly links = new Map<KeyId, Link<V>>();
   private head: Link<V> | undefined;
   private tail: Link<V> | undefined;
 
@@ -18,12 +19,12 @@ export class OrderedIndex<V> {
     return this.links.size;
   }
 
-  get(id: string): V | undefined {
+  get(id: KeyId): V | undefined {
     return this.links.get(id)?.value;
   }
 
   /** Append (the id must not be present). */
-  add(id: string, value: V): void {
+  add(id: KeyId, value: V): void {
     const link: Link<V> = { id, value, prev: this.tail, next: undefined };
     if (this.tail) this.tail.next = link;
     else this.head = link;
@@ -31,7 +32,7 @@ export class OrderedIndex<V> {
     this.links.set(id, link);
   }
 
-  remove(id: string): V | undefined {
+  remove(id: KeyId): V | undefined {
     const link = this.links.get(id);
     if (!link) return undefined;
     this.links.delete(id);
@@ -43,8 +44,8 @@ export class OrderedIndex<V> {
   }
 
   /** The ids and values in order, as they are now (a copy: the index may change while it is walked). */
-  snapshot(): [string, V][] {
-    const out: [string, V][] = [];
+  snapshot(): [KeyId, V][] {
+    const out: [KeyId, V][] = [];
     for (let l = this.head; l; l = l.next) out.push([l.id, l.value]);
     return out;
   }
@@ -54,7 +55,7 @@ export class OrderedIndex<V> {
   }
 
   /** The value after `id`'s (undefined at the end); `id` must be present. */
-  after(id: string): V | undefined {
+  after(id: KeyId): V | undefined {
     return this.links.get(id)?.next?.value;
   }
 }

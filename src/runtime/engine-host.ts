@@ -28,8 +28,7 @@ export function engineTestHost(rt: Runtime, engine: EngineInstance, now: () => b
     runner: (setup) => {
       const regions = [...setup.regions, ...rt.mapRegions()];
       const extras = { kernel: { ...rt.kernelEnv(cpu), packet: setup.packet?.env }, packet: setup.packet?.ldAbs ? setup.packet.region : undefined };
-      const args = [BigInt(setup.ctx)];
-      return () => engine.run(args, regions, extras);
+      return () => engine.runCtx(setup.ctx, regions, extras);
     },
   };
 }

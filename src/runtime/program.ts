@@ -125,9 +125,10 @@ export class Program {
    * current program (TailCall unwinds its engine) and the target runs on the
    * same arguments, regions and context, at most MAX_TAIL_CALL_CNT times per
    * run. What does not change from run to run is built once, here, so that
-   * a repeated test run allocates nothing per run.
+   * a repeated test run allocates nothing per run. A context address (a
+   * number) is passed as r1 alone, the engines' cheapest entry (runCtx).
    */
-  private invoker(args: readonly bigint[], regions: readonly Region[], extras: RunExtras): () => bigint {
+  private invoker(args: readonly bigint[] | number, regions: readonly Region[], extras: RunExtras): () => bigint {
     let chained = 0;
     const tailCall = (id: number): void => {
       if (chained >= MAX_TAIL_CALL_CNT) return;
@@ -140,7 +141,7 @@ export class Program {
       let prog: Program = this;
       for (;;) {
         try {
-          return prog.vm.run(args, regions, withTailCalls);
+          return typeof args === 'number' ? prog.vm.runCtx(args, regions, withTailCalls) : prog.vm.run(args, regions, withTailCalls);
         } catch (e) {
           if (!(e instanceof TailCall)) throw prog.explainPoison(e);
           prog = this.runtime.program(e.progId);
@@ -178,7 +179,7 @@ export class Program {
     const regions = [...setup.regions, ...this.runtime.mapRegions()];
     const kernel = { ...this.runtime.kernelEnv(cpu), packet: setup.packet?.env };
     const extras = { kernel, packet: setup.packet?.ldAbs ? setup.packet.region : undefined };
-    return this.invoker([BigInt(setup.ctx)], regions, extras);
+    return this.invoker(setup.ctx, regions, extras);
   }
 
   /** `size` zeroed bytes for a test-run slot, reusing the slot's earlier buffer when it is large enough. */

@@ -493,7 +493,8 @@ export class Runtime {
   /** The kernel side of helper calls for a run on `cpu`. */
   kernelEnv(cpu = 0): KernelEnv {
     return {
-      map: (ptr) => (ptr >> 32n === 0n ? this.byPtr.get(Number(ptr))?.map : undefined),
+      map: (ptr) => (ptr <= 0xffffffffn ? this.byPtr.get(Number(ptr))?.map : undefined),
+      mapAt: (ptr) => this.byPtr.get(ptr)?.map,
       cpu,
       host: this.host,
       trace: (line) => {

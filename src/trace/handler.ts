@@ -76,7 +76,6 @@ export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, opt
   const kernel: KernelEnv = { ...rt.kernelEnv(cpu), trace: (line) => buffer.printk(line, cpu) };
   const ctx = type === TRACEPOINT ? recordContext(rt, tp, program) : rawContext(rt, tp);
   const regions = [...ctx.regions, ...rt.mapRegions()];
-  const args = [BigInt(ctx.address)];
   const extras = { kernel };
   const state = { runs: 0, errors: 0, lastError: undefined as Error | undefined };
   const detach = tp.attach({
@@ -84,7 +83,7 @@ export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, opt
       state.runs++;
       try {
         ctx.write(values);
-        engine.run(args, regions, extras);
+        engine.runCtx(ctx.address, regions, extras);
       } catch (e) {
         state.errors++;
         state.lastError = e as Error;

@@ -91,6 +91,11 @@ export class Interpreter {
     this.targets = callbackTargets(insns);
   }
 
+  /** run([r1]) with r1 a number below 2^32, as the JIT engine has it (JitEngine.runCtx). */
+  runCtx(r1: number, regions: readonly Region[], extras: RunExtras = {}): bigint {
+    return this.run([BigInt(r1)], regions, extras);
+  }
+
   /** Run with r1..r5 = args; loads and stores may touch `regions` and the stack. Returns r0. */
   run(args: readonly bigint[], regions: readonly Region[], extras: RunExtras = {}): bigint {
     this.begin(args, regions, extras);

@@ -36,7 +36,8 @@ export class AddressSpace {
 
   /** A view of the whole memory; take a new one after any allocation (growth detaches the old buffer). */
   get bytes(): Uint8Array {
-    if (this.view.buffer !== this.memory.buffer) this.view = new Uint8Array(this.memory.buffer);
+    // growth detaches the old buffer and empties its views; the memory is never empty (2 pages at least)
+    if (this.view.length === 0) this.view = new Uint8Array(this.memory.buffer);
     return this.view;
   }
 

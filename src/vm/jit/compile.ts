@@ -82,6 +82,12 @@ export interface CompileOptions {
   /** whether helper `id` may call back into the program (HelperEnv.callback); none when absent */
   callsBack?(id: number): boolean;
   /**
+   * The arity of helper `id`'s numeric form (HelperDef.numeric), if it has
+   * one; a trusted module calls that form, with i32 arguments and an i32
+   * result, instead of passing BigInts through the scratch area.
+   */
+  numericArity?(id: number): number | undefined;
+  /**
    * The program passed the verifier: compile it trusted, with no region
    * checks (WebAssembly's own bounds check on the memory remains), no
    * instruction budget (the verifier proved termination) and no frame-depth
@@ -109,7 +115,7 @@ export function compileProgram(insns: readonly Insn[], options: CompileOptions):
   const m = new ModuleBuilder();
   m.importMemory('env', 'memory');
   const helperIds = staticHelpers(insns, prog, options);
-  const imports = declareImports(m, runtimeImports(insns, prog, options), helperIds);
+  const imports = declareImports(m, runtimeImports(insns, prog, options), helperIds, (id) => numericArity(options, id));
   const globals = declareGlobals(m);
   const fnType = m.type([...Array<ValType>(11).fill(I64), I32], Array<ValType>(6).fill(I64));
   const fnIndex = new Map(cfg.entries.map((e) => [e, m.declareFunc(fnType, LOCAL_TYPES)]));
@@ -161,7 +167,12 @@ function runtimeImports(insns: readonly Insn[], prog: DecodedProgram, options: C
   return used;
 }
 
-function declareImports(m: ModuleBuilder, used: readonly RuntimeImport[], helperIds: readonly number[]): Record<string, number> {
+/** The arity of the numeric form a trusted module calls helper `id` through, if any. */
+export function numericArity(options: CompileOptions, id: number): number | undefined {
+  return options.trusted ? options.numericArity?.(id) : undefined;
+}
+
+function declareImports(m: ModuleBuilder, used: readonly RuntimeImport[], helperIds: readonly number[], arity: (id: number) => number | undefined): Record<string, number> {
   const types: Record<RuntimeImport, number> = {
     // (pc, base, off, size | write << 8)
     miss: m.type([I32, I64, I32, I32], []),
@@ -172,8 +183,12 @@ function declareImports(m: ModuleBuilder, used: readonly RuntimeImport[], helper
   };
   const out: Record<string, number> = {};
   for (const name of used) out[name] = m.importFunc('env', name, types[name]);
-  const helperType = m.type([I32], [I64]);
-  for (const id of helperIds) out[helperImport(id)] = m.importFunc('env', helperImport(id), helperType);
+  // (pc) → r0, or for a numeric form (pc, r1…r<arity> as i32) → r0 as i32
+  for (const id of helperIds) {
+    const n = arity(id);
+    const type = n === undefined ? m.type([I32], [I64]) : m.type(Array<ValType>(n + 1).fill(I32), [I32]);
+    out[helperImport(id)] = m.importFunc('env', helperImport(id), type);
+  }
   return out;
 }
 
@@ -780,6 +795,13 @@ class FunctionCompiler implements BlockHooks {
     const id = this.ctx.prog.imm[i]!;
     const imp = this.ctx.imports[helperImport(id)];
     if (imp === undefined) return this.trap(Trap.UnknownHelper, i, id);
+    const arity = numericArity(this.ctx.options, id);
+    if (arity !== undefined) {
+      this.code.i32(i);
+      for (let r = 1; r <= arity; r++) this.code.get(r).op(OP.i32_wrap_i64);
+      this.code.call(imp).op(OP.i64_extend_i32_s).set(0);
+      return;
+    }
     const callsBack = this.ctx.options.callsBack?.(id) ?? false;
     if (callsBack) this.handOver(i);
     this.spillArgs();

@@ -1,5 +1,5 @@
 import { BpfError } from '../../errno.js';
-import { HelperDef, HelperEnv, HelperExit, HelperRegistry } from '../../helpers/registry.js';
+import { HelperDef, HelperEnv, HelperExit, HelperRegistry, NumericHelper } from '../../helpers/registry.js';
 import { Insn } from '../../isa/instruction.js';
 import { DEFAULT_BUDGET, InterpreterOptions, MAX_CALL_FRAMES, RunExtras, STACK_SIZE } from '../interpreter.js';
 import { callbackIndex, callbackTargets, outOfBudget, tooDeep } from '../callback.js';
@@ -16,6 +16,14 @@ type WasmCallback = (k: number, r1: bigint, r2: bigint, r3: bigint, r4: bigint, 
 
 /** A wasm i64 (a signed BigInt) as the unsigned value the engines hand out; allocates only for negatives. */
 const u64 = (v: bigint): bigint => (v >= 0n ? v : BigInt.asUintN(64, v));
+
+const U32_MAX = 0xffffffffn;
+
+/** A helper that ends the run (bpf_tail_call's fall-through aside, HelperExit) gives r0; anything else passes on. */
+function helperExit(e: unknown): bigint {
+  if (e instanceof HelperExit) return u64(e.r0);
+  throw e;
+}
 
 /** Views of the memory for the scratch area (compile.ts SCRATCH); stale after the memory grows. */
 class Views {
@@ -120,6 +128,33 @@ export class JitEngine {
 
   /** Run with r1..r5 = args; loads and stores may touch `regions` and the stack. Returns r0. */
   run(args: readonly bigint[], regions: readonly Region[], extras: RunExtras = NO_EXTRAS): bigint {
+    this.prepare(regions, extras);
+    try {
+      if (!this.entry) return u64(this.runChecked(args));
+      // reading past the end of a short array is a slow path in V8: test the length instead
+      const n = args.length;
+      return u64(this.entry.enter(this.slot, n > 0 ? args[0]! : 0n, n > 1 ? args[1]! : 0n, n > 2 ? args[2]! : 0n, n > 3 ? args[3]! : 0n, n > 4 ? args[4]! : 0n));
+    } catch (e) {
+      return helperExit(e);
+    }
+  }
+
+  /**
+   * run([r1]) for an r1 below 2^32 (a context address, as every program type
+   * passes), as a number: a trusted program is entered without converting
+   * BigInts (entry.ts enterCtx), the cheapest way into a program.
+   */
+  runCtx(r1: number, regions: readonly Region[], extras: RunExtras = NO_EXTRAS): bigint {
+    this.prepare(regions, extras);
+    try {
+      return u64(this.entry ? this.entry.enterCtx(this.slot, r1) : this.runChecked([BigInt(r1)]));
+    } catch (e) {
+      return helperExit(e);
+    }
+  }
+
+  /** Compile on first use; take up a run's regions and extras when they are not the last run's. */
+  private prepare(regions: readonly Region[], extras: RunExtras): void {
     if (!this.runWasm && !this.entry) this.instantiate();
     if (regions !== this.given) {
       this.given = regions;
@@ -132,15 +167,6 @@ export class JitEngine {
       this.env.kernel = extras.kernel;
     }
     this.callbacks = 0;
-    try {
-      if (!this.entry) return u64(this.runChecked(args));
-      // reading past the end of a short array is a slow path in V8: test the length instead
-      const n = args.length;
-      return u64(this.entry.enter(this.slot, n > 0 ? args[0]! : 0n, n > 1 ? args[1]! : 0n, n > 2 ? args[2]! : 0n, n > 3 ? args[3]! : 0n, n > 4 ? args[4]! : 0n));
-    } catch (e) {
-      if (e instanceof HelperExit) return u64(e.r0);
-      throw e;
-    }
   }
 
   /** A checked run: the last-hit regions and the budget go in, the budget left comes out as `executed`. */
@@ -159,6 +185,7 @@ export class JitEngine {
       stackEnd: this.stack.end,
       hasHelper: (id) => this.helpers.get(id) !== undefined,
       callsBack: (id) => this.helpers.get(id)?.proto?.args.includes('PTR_TO_FUNC') ?? false,
+      numericArity: (id) => this.helpers.get(id)?.numeric?.arity,
       trusted: this.trusted,
     });
   }
@@ -182,7 +209,10 @@ export class JitEngine {
     const compiled = this.compile();
     const module = new WebAssembly.Module(compiled.bytes);
     const env: Record<string, unknown> = { memory: this.options.space.memory, ...this.runtimeImports() };
-    for (const id of compiled.helperIds) env[helperImport(id)] = this.trampoline(this.helpers.get(id)!);
+    for (const id of compiled.helperIds) {
+      const h = this.helpers.get(id)!;
+      env[helperImport(id)] = this.trusted && h.numeric ? this.numericTrampoline(h.numeric) : this.trampoline(h);
+    }
     const exports = new WebAssembly.Instance(module, { env: env as WebAssembly.ModuleImports }).exports;
     if (this.trusted) {
       this.entry = Entry.of(this.options.space.memory);
@@ -248,6 +278,15 @@ export class JitEngine {
     };
   }
 
+  /** The import through which trusted code calls a helper's numeric form: numbers both ways, no scratch area. */
+  private numericTrampoline(h: NumericHelper): (pc: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number {
+    const fn = h.fn;
+    return (pc, a1, a2, a3, a4, a5) => {
+      this.pc = pc;
+      return fn(this.env, a1, a2, a3, a4, a5);
+    };
+  }
+
   /** A load or store that missed the inline checks: find its region and make it the last hit, or fault. */
   private miss(pc: number, base: bigint, off: number, size: number, write: boolean): void {
     const u = u64(base);
@@ -257,8 +296,10 @@ export class JitEngine {
 
   private envAddress(addr: bigint, len: number, write: boolean): number {
     const u = u64(addr);
-    const lo = Number(u & 0xffffffffn);
-    checkedRegion(this.regions, this.pc, lo, Number(u >> 32n), 0, len, write);
+    // an address below 2^32 (all that can be mapped) converts without the BigInt masks
+    const low = u <= U32_MAX;
+    const lo = low ? Number(u) : Number(u & U32_MAX);
+    checkedRegion(this.regions, this.pc, lo, low ? 0 : Number(u >> 32n), 0, len, write);
     return lo;
   }
 
