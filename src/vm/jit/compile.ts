@@ -115,7 +115,7 @@ export function compileProgram(insns: readonly Insn[], options: CompileOptions):
   const m = new ModuleBuilder();
   m.importMemory('env', 'memory');
   const helperIds = staticHelpers(insns, prog, options);
-  const imports = declareImports(m, runtimeImports(insns, prog, options), helperIds, (id) => numericArity(options, id));
+  const imports = declareImports(m, runtimeImports(insns, prog, options, cfg.callbacks.length > 0), helperIds, (id) => numericArity(options, id));
   const globals = declareGlobals(m);
   const fnType = m.type([...Array<ValType>(11).fill(I64), I32], Array<ValType>(6).fill(I64));
   const fnIndex = new Map(cfg.entries.map((e) => [e, m.declareFunc(fnType, LOCAL_TYPES)]));
@@ -154,14 +154,24 @@ function staticHelpers(insns: readonly Insn[], prog: DecodedProgram, options: Co
   return [...ids].sort((a, b) => a - b);
 }
 
-/** The runtime imports a program's code calls: `trap` always (its faults need no analysis), the others when their instructions occur. */
-function runtimeImports(insns: readonly Insn[], prog: DecodedProgram, options: CompileOptions): RuntimeImport[] {
+/**
+ * The runtime imports a program's code calls, each when its instructions
+ * occur. Checked code always has `trap` (its faults need no analysis);
+ * trusted code only for a kfunc, an unknown helper or a callback's depth
+ * check: each import signature costs V8 a wrapper per module (measured
+ * ~0.25 ms), the larger part of compiling a small program.
+ */
+function runtimeImports(insns: readonly Insn[], prog: DecodedProgram, options: CompileOptions, callbacks: boolean): RuntimeImport[] {
   const ops = new Set<Op>();
-  for (let i = 0; i < insns.length; i += insns[i]!.code === o.LDDW ? 2 : 1) ops.add(prog.op[i] as Op);
+  let unknownHelper = false;
+  for (let i = 0; i < insns.length; i += insns[i]!.code === o.LDDW ? 2 : 1) {
+    ops.add(prog.op[i] as Op);
+    if (prog.op[i] === Op.CALL && !options.hasHelper(prog.imm[i]!)) unknownHelper = true;
+  }
   const memory = [...ops].some((op) => LOADS[op] !== undefined || STORES[op] !== undefined || op === Op.ATOMIC);
   const used: RuntimeImport[] = [];
   if (memory && !options.trusted) used.push('miss');
-  used.push('trap');
+  if (!options.trusted || callbacks || unknownHelper || ops.has(Op.KFUNC)) used.push('trap');
   if (ops.has(Op.CALLX)) used.push('callx');
   if (ops.has(Op.LDPKT)) used.push('loadPacket');
   return used;
@@ -472,9 +482,15 @@ class FunctionCompiler implements BlockHooks {
     this.reloadCache();
   }
 
-  /** Call the trap import, which throws; the code after it is unreachable. */
+  /**
+   * Call the trap import, which throws; the code after it is unreachable.
+   * Trusted code without the import (runtimeImports) reaches no trap but
+   * fell-off blocks the verifier ruled out: WebAssembly's own trap serves.
+   */
   private trap(kind: Trap, pc: number, arg = 0): void {
-    this.code.i32(kind).i32(pc).i32(arg).call(this.ctx.imports.trap!).op(OP.unreachable);
+    const imp = this.ctx.imports.trap;
+    if (imp !== undefined) this.code.i32(kind).i32(pc).i32(arg).call(imp);
+    this.code.op(OP.unreachable);
   }
 
   // ---- operands ----
