@@ -158,7 +158,8 @@ test('the seccomp program type: struct seccomp_data as a read-only context, no p
     buffer: (_slot, size) => space.alloc(size),
     runner: (setup) => {
       regions = setup.regions;
-      return () => BigInt(new DataView(space.memory.buffer).getUint32(setup.ctx, true)) | 0x50000n;
+      const r0 = (): bigint => BigInt(new DataView(space.memory.buffer).getUint32(setup.ctx, true)) | 0x50000n;
+      return Object.assign(() => Number(r0()), { r0 });
     },
     now: () => 0n,
   };

@@ -126,11 +126,25 @@ test('map_lookup_elem through its numeric form (trusted) finds what the interpre
     const absent = Uint8Array.from({ length: keySize }, (_, i) => 0x5a + i);
     [...present, absent].forEach((key, i) => {
       rt.space.bytes.set(key, ctx + 8);
-      const [interp, got] = engines.map((e) => e.runCtx(ctx, [region, ...rt.mapRegions()], { kernel: rt.kernelEnv() }));
+      const [interp, got] = engines.map((e) => {
+        e.runCtx(ctx, [region, ...rt.mapRegions()], { kernel: rt.kernelEnv() });
+        return e.lastR0();
+      });
       const stored = i < present.length ? BigInt(i + 1) : 0n;
       assert.equal(interp, stored, `interpreter, key ${key}`);
       assert.equal(got, stored, `trusted JIT, key ${key}`);
     });
     assert.ok(jit.listing().text.includes('(param i32 i32 i32) (result i32)'), 'the trusted module imports the numeric form');
+  }
+});
+
+test('runCtx gives r0\'s low 32 bits and lastR0() the whole r0, on every engine', () => {
+  const space = new AddressSpace();
+  const ctx = space.alloc(8);
+  const insns = assemble('r0 = 0x89abcdef01234567 ll\nexit');
+  const engines = [new Interpreter(insns, { space }), new JitEngine(insns, { space }), new JitEngine(insns, { space, verified: true })];
+  for (const e of engines) {
+    assert.equal(e.runCtx(ctx, []), 0x01234567);
+    assert.equal(e.lastR0(), 0x89abcdef01234567n);
   }
 });

@@ -7,7 +7,7 @@ import {
   seccomp as seccompType,
   seccompAction,
 } from '../progtypes/seccomp.js';
-import type { TestRunHost } from '../progtypes/progtype.js';
+import { TestRunHost, engineRunner } from '../progtypes/progtype.js';
 import { Engine, createEngine } from '../vm/execute.js';
 import { AddressSpace } from '../vm/memory.js';
 import { prepareSeccomp } from './check.js';
@@ -115,7 +115,7 @@ function engineHost(f: SeccompFilter, engine: Engine): TestRunHost {
   return {
     space,
     buffer: (_slot, size) => space.alloc(size),
-    runner: (setup) => () => vm.run([BigInt(setup.ctx)], setup.regions),
+    runner: (setup) => engineRunner(vm, setup.ctx, setup.regions),
     now: () => 0n,
   };
 }

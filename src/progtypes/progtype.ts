@@ -1,5 +1,6 @@
 import { BpfError } from '../errno.js';
 import type { PacketEnv } from '../helpers/registry.js';
+import type { RunExtras } from '../vm/interpreter.js';
 import type { AddressSpace, Region } from '../vm/memory.js';
 
 /**
@@ -101,6 +102,27 @@ export interface RunSetup {
 }
 
 /**
+ * One run of a program with a test run's setup: returns r0's low 32 bits
+ * (the u32 `test.retval`, a number, so that repeated runs allocate nothing);
+ * `r0()` is the whole r0 of the last run.
+ */
+export interface Runner {
+  (): number;
+  r0(): bigint;
+}
+
+/** What runs a program with r1 = a context: the engines of vm/ (runCtx, lastR0). */
+export interface CtxEngine {
+  runCtx(r1: number, regions: readonly Region[], extras?: RunExtras): number;
+  lastR0(): bigint;
+}
+
+/** The runner of an engine on a context (no tail calls: the Program's runner follows those). */
+export function engineRunner(vm: CtxEngine, ctx: number, regions: readonly Region[], extras?: RunExtras): Runner {
+  return Object.assign(() => vm.runCtx(ctx, regions, extras), { r0: () => vm.lastR0() });
+}
+
+/**
  * What a test run needs from the Program running it (implemented in
  * runtime/program.ts, so program types stay in the core).
  */
@@ -108,8 +130,8 @@ export interface TestRunHost {
   readonly space: AddressSpace;
   /** `size` zeroed bytes for `slot` ('ctx', 'packet' …), reused from one test run to the next */
   buffer(slot: string, size: number): number;
-  /** a function that runs the program once with this setup and returns r0 */
-  runner(setup: RunSetup): () => bigint;
+  /** a function that runs the program once with this setup */
+  runner(setup: RunSetup): Runner;
   /** the host's monotonic clock, ns */
   now(): bigint;
 }
@@ -176,17 +198,12 @@ export function runCount(name: string, repeat: number | undefined): number {
  * bpf_test_run does: the duration is the total divided by the runs
  * (rounded down), capped at U32_MAX.
  */
-export function timedRuns(host: TestRunHost, repeat: number, once: () => bigint): { r0: bigint; durationNs: number } {
-  let r0 = 0n;
+export function timedRuns(host: TestRunHost, repeat: number, once: Runner): { retval: number; r0: bigint; durationNs: number } {
+  let retval = 0;
   const start = host.now();
-  for (let i = 0; i < repeat; i++) r0 = once();
+  for (let i = 0; i < repeat; i++) retval = once();
   const avg = (host.now() - start) / BigInt(repeat);
-  return { r0, durationNs: Number(avg > 0xffffffffn ? 0xffffffffn : avg < 0n ? 0n : avg) };
-}
-
-/** The u32 `test.retval` of a run's r0. */
-export function retval(r0: bigint): number {
-  return Number(r0 & 0xffffffffn);
+  return { retval, r0: once.r0(), durationNs: Number(avg > 0xffffffffn ? 0xffffffffn : avg < 0n ? 0n : avg) };
 }
 
 /** The context bytes given, zero-extended to `size`; E2BIG when a longer one has non-zero bytes past it (bpf_check_uarg_tail_zero). */

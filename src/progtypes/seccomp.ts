@@ -1,6 +1,6 @@
 import { BpfError } from '../errno.js';
 import type { Region } from '../vm/memory.js';
-import { ProgramType, TestRunHost, TestRunInput, TestRunResult, ctxIn, f, refuse, retval, runCount, timedRuns } from './progtype.js';
+import { ProgramType, TestRunHost, TestRunInput, TestRunResult, ctxIn, f, refuse, runCount, timedRuns } from './progtype.js';
 
 /**
  * seccomp filters: classic BPF programs that see one system call as a
@@ -142,8 +142,8 @@ function seccompTestRun(host: TestRunHost, input: TestRunInput): TestRunResult {
   const ctx = host.buffer('ctx', SECCOMP_DATA_SIZE);
   host.space.bytes.set(cin, ctx);
   const region: Region = { start: ctx, end: ctx + SECCOMP_DATA_SIZE, writable: false, name: 'ctx (struct seccomp_data)' };
-  const { r0, durationNs } = timedRuns(host, runs, host.runner({ ctx, regions: [region] }));
-  return { retval: retval(r0), r0, durationNs };
+  const { retval, r0, durationNs } = timedRuns(host, runs, host.runner({ ctx, regions: [region] }));
+  return { retval, r0, durationNs };
 }
 
 export const seccomp: ProgramType = {

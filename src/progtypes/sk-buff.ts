@@ -8,12 +8,12 @@ import {
   CtxField,
   FieldYield,
   NARROW32,
+  Runner,
   TestRunHost,
   TestRunInput,
   TestRunResult,
   ctxIn,
   f,
-  retval,
   runCount,
   timedRuns,
   view,
@@ -209,9 +209,9 @@ export function skbTestRun(name: string, fields: readonly CtxField[], l2: boolea
     fillCtx(view(host.space, s.ctx, SK_BUFF_SIZE), s, cin && new DataView(cin.buffer), eth, wireLen);
     const initial = host.space.bytes.slice(s.ctx, s.ctx + SK_BUFF_SIZE);
     const { run, env } = prepare(host, fields, s);
-    const { r0, durationNs } = timedRuns(host, runs, run);
+    const { retval, r0, durationNs } = timedRuns(host, runs, run);
     const after = host.space.bytes.slice(s.ctx, s.ctx + SK_BUFF_SIZE);
-    return { retval: retval(r0), r0, durationNs, dataOut: dataOut(env, l2), ctxOut: cin && ctxOut(fields, cin, initial, after) };
+    return { retval, r0, durationNs, dataOut: dataOut(env, l2), ctxOut: cin && ctxOut(fields, cin, initial, after) };
   };
 }
 
@@ -248,7 +248,7 @@ function layout(host: TestRunHost, packet: Uint8Array, l2: boolean): SkbState {
  * packet is no region: it reads the packet with LD_ABS / LD_IND and
  * skb_load_bytes only.
  */
-function prepare(host: TestRunHost, fields: readonly CtxField[], s: SkbState): { run: () => bigint; env: PacketEnv } {
+function prepare(host: TestRunHost, fields: readonly CtxField[], s: SkbState): { run: Runner; env: PacketEnv } {
   const ctxRegion: Region = { start: s.ctx, end: s.ctx + SK_BUFF_SIZE, writable: true, name: `ctx (struct __sk_buff)` };
   const region: PacketRegion = { start: s.data, end: s.dataEnd, writable: true, name: 'packet', mac: s.buf + HEADROOM, net: s.buf + HEADROOM + ETH_HLEN, head: s.buf };
   const bounds = { data: s.data, dataEnd: s.dataEnd, dataMeta: s.data, hardStart: s.buf, hardEnd: s.dataEnd };

@@ -1,6 +1,6 @@
 import { BpfError } from '../errno.js';
 import type { Region } from '../vm/memory.js';
-import { TestRunHost, TestRunInput, TestRunResult, ctxIn, refuse, retval, runCount, timedRuns } from './progtype.js';
+import { TestRunHost, TestRunInput, TestRunResult, ctxIn, refuse, runCount, timedRuns } from './progtype.js';
 
 /** How a tracing type's test run takes its context. */
 export interface CtxRun {
@@ -34,8 +34,8 @@ export function ctxTestRun(spec: CtxRun) {
       host.space.bytes.set(ctx, addr);
       regions.push({ start: addr, end: addr + ctx.length, writable: false, name: `ctx (${spec.ctxType})` });
     }
-    const { r0, durationNs } = timedRuns(host, runs, host.runner({ ctx: addr, regions }));
-    return { retval: retval(r0), r0, durationNs };
+    const { retval, r0, durationNs } = timedRuns(host, runs, host.runner({ ctx: addr, regions }));
+    return { retval, r0, durationNs };
   };
 }
 

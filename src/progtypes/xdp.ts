@@ -3,7 +3,7 @@ import type { PacketEnv } from '../helpers/registry.js';
 import type { Region } from '../vm/memory.js';
 import { XDP_HELPERS } from './helper-lists.js';
 import { packetEnv } from './packet.js';
-import { ProgramType, TestRunHost, TestRunInput, TestRunResult, ctxIn, f, retval, runCount, timedRuns, view } from './progtype.js';
+import { ProgramType, Runner, TestRunHost, TestRunInput, TestRunResult, ctxIn, f, runCount, timedRuns, view } from './progtype.js';
 import { ETH_HLEN } from './sk-buff.js';
 
 /**
@@ -105,9 +105,9 @@ function layout(host: TestRunHost, packet: Uint8Array, meta: number): Frame {
 function testRun(host: TestRunHost, input: TestRunInput): TestRunResult {
   const { packet, runs, cin, meta } = checkInput(input);
   const { run, env } = prepare(host, layout(host, packet, meta));
-  const { r0, durationNs } = timedRuns(host, runs, run);
+  const { retval, r0, durationNs } = timedRuns(host, runs, run);
   const dataOut = env.bytes().slice(env.dataMeta, env.dataEnd);
-  return { retval: retval(r0), r0, durationNs, dataOut, ctxOut: cin && ctxOut(cin, env.data - env.dataMeta, env.dataEnd - env.dataMeta) };
+  return { retval, r0, durationNs, dataOut, ctxOut: cin && ctxOut(cin, env.data - env.dataMeta, env.dataEnd - env.dataMeta) };
 }
 
 /** The checks of bpf_prog_test_run_xdp, in its order. */
@@ -127,7 +127,7 @@ function checkInput(input: TestRunInput) {
 }
 
 /** The read-only context, the packet region [data_meta, data_end) and the packet helpers' view of the frame. */
-function prepare(host: TestRunHost, fr: Frame): { run: () => bigint; env: PacketEnv } {
+function prepare(host: TestRunHost, fr: Frame): { run: Runner; env: PacketEnv } {
   const region: Region = { start: fr.dataMeta, end: fr.dataEnd, writable: true, name: 'packet' };
   const bounds = { data: fr.data, dataEnd: fr.dataEnd, dataMeta: fr.dataMeta, hardStart: fr.hardStart, hardEnd: fr.hardStart + FRAME_SZ - TAILROOM };
   const env = packetEnv(host.space, 'xdp', fr.ctx, region, bounds, { data: XDP_MD.data, dataEnd: XDP_MD.data_end, dataMeta: XDP_MD.data_meta });

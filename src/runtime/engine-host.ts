@@ -1,4 +1,4 @@
-import { TestRunHost } from '../progtypes/progtype.js';
+import { TestRunHost, engineRunner } from '../progtypes/progtype.js';
 import { EngineInstance } from '../vm/execute.js';
 import { Region } from '../vm/memory.js';
 import type { Runtime } from './runtime.js';
@@ -28,7 +28,7 @@ export function engineTestHost(rt: Runtime, engine: EngineInstance, now: () => b
     runner: (setup) => {
       const regions = [...setup.regions, ...rt.mapRegions()];
       const extras = { kernel: { ...rt.kernelEnv(cpu), packet: setup.packet?.env }, packet: setup.packet?.ldAbs ? setup.packet.region : undefined };
-      return () => engine.runCtx(setup.ctx, regions, extras);
+      return engineRunner(engine, setup.ctx, regions, extras);
     },
   };
 }

@@ -2,7 +2,7 @@ import { BpfError } from '../errno.js';
 import { Insn } from '../isa/instruction.js';
 import * as o from '../isa/opcodes.js';
 import { validate } from '../isa/validate.js';
-import { PROGRAM_TYPES, ProgramType, RunSetup, TestRunHost, TestRunInput, TestRunResult, checkHelperCalls, programType } from '../progtypes/index.js';
+import { PROGRAM_TYPES, ProgramType, RunSetup, Runner, TestRunHost, TestRunInput, TestRunResult, checkHelperCalls, programType } from '../progtypes/index.js';
 import { Engine, EngineInstance, createEngine } from '../vm/execute.js';
 import { Region } from '../vm/memory.js';
 import type { Runtime } from './runtime.js';
@@ -104,7 +104,8 @@ export class Program {
     const mem = options.mem ?? new Uint8Array(0);
     const region = this.inputRegion(mem);
     const regions = [region, ...this.runtime.mapRegions()];
-    const r0 = this.invoker([BigInt(region.start), BigInt(mem.length)], regions, { kernel: this.runtime.kernelEnv(cpu) })();
+    const args = [BigInt(region.start), BigInt(mem.length)];
+    const r0 = this.invoker({ kernel: this.runtime.kernelEnv(cpu) }, (vm, extras) => vm.run(args, regions, extras))();
     return { r0, mem: this.runtime.space.bytes.slice(region.start, region.end) };
   }
 
@@ -121,14 +122,13 @@ export class Program {
   }
 
   /**
-   * A function doing one run, following tail calls: a tail call ends the
-   * current program (TailCall unwinds its engine) and the target runs on the
-   * same arguments, regions and context, at most MAX_TAIL_CALL_CNT times per
-   * run. What does not change from run to run is built once, here, so that
-   * a repeated test run allocates nothing per run. A context address (a
-   * number) is passed as r1 alone, the engines' cheapest entry (runCtx).
+   * A function doing one run (`once` on an engine), following tail calls: a
+   * tail call ends the current program (TailCall unwinds its engine) and the
+   * target runs on the same arguments, regions and context, at most
+   * MAX_TAIL_CALL_CNT times per run. What does not change from run to run is
+   * built once, here, so that a repeated test run allocates nothing per run.
    */
-  private invoker(args: readonly bigint[] | number, regions: readonly Region[], extras: RunExtras): () => bigint {
+  private invoker<T>(extras: RunExtras, once: (vm: EngineInstance, extras: RunExtras) => T): () => T {
     let chained = 0;
     const tailCall = (id: number): void => {
       if (chained >= MAX_TAIL_CALL_CNT) return;
@@ -141,7 +141,7 @@ export class Program {
       let prog: Program = this;
       for (;;) {
         try {
-          return typeof args === 'number' ? prog.vm.runCtx(args, regions, withTailCalls) : prog.vm.run(args, regions, withTailCalls);
+          return once(prog.vm, withTailCalls);
         } catch (e) {
           if (!(e instanceof TailCall)) throw prog.explainPoison(e);
           prog = this.runtime.program(e.progId);
@@ -175,11 +175,17 @@ export class Program {
   }
 
   /** One run with this setup: r1 = the context; the packet, if any, for LD_ABS and the packet helpers. */
-  private runner(setup: RunSetup, cpu: number): () => bigint {
+  private runner(setup: RunSetup, cpu: number): Runner {
     const regions = [...setup.regions, ...this.runtime.mapRegions()];
     const kernel = { ...this.runtime.kernelEnv(cpu), packet: setup.packet?.env };
     const extras = { kernel, packet: setup.packet?.ldAbs ? setup.packet.region : undefined };
-    return this.invoker(setup.ctx, regions, extras);
+    // the engine of the last program run (a tail call's target) holds r0
+    let last: EngineInstance = this.vm;
+    const once = this.invoker(extras, (vm, x) => {
+      last = vm;
+      return vm.runCtx(setup.ctx, regions, x);
+    });
+    return Object.assign(once, { r0: () => last.lastR0() });
   }
 
   /** `size` zeroed bytes for a test-run slot, reusing the slot's earlier buffer when it is large enough. */

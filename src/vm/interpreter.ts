@@ -61,6 +61,8 @@ export class Interpreter {
   private kernel: KernelEnv | undefined;
   private readonly env: HelperEnv = this.makeEnv();
   private helperPc = 0;
+  /** r0 of the last runCtx */
+  private r0 = 0n;
   // Run state the dispatch loop keeps in locals, stored here across a helper
   // call so that a callback (a nested loop()) shares it.
   private left = 0;
@@ -91,9 +93,15 @@ export class Interpreter {
     this.targets = callbackTargets(insns);
   }
 
-  /** run([r1]) with r1 a number below 2^32, as the JIT engine has it (JitEngine.runCtx). */
-  runCtx(r1: number, regions: readonly Region[], extras: RunExtras = {}): bigint {
-    return this.run([BigInt(r1)], regions, extras);
+  /** run([r1]) with r1 a number below 2^32, r0's low 32 bits as the result, as the JIT engine has it (JitEngine.runCtx). */
+  runCtx(r1: number, regions: readonly Region[], extras: RunExtras = {}): number {
+    this.r0 = this.run([BigInt(r1)], regions, extras);
+    return Number(this.r0 & 0xffffffffn);
+  }
+
+  /** The whole r0 of the last runCtx. */
+  lastR0(): bigint {
+    return this.r0;
   }
 
   /** Run with r1..r5 = args; loads and stores may touch `regions` and the stack. Returns r0. */

@@ -98,6 +98,9 @@ export class JitEngine {
   private pc = 0;
   private readonly env: HelperEnv;
   private readonly views: Views;
+  /** r0 of the last runCtx: its low 32 bits, and the whole when it was made as a BigInt (else the entry keeps the high bits) */
+  private r0Low = 0;
+  private r0: bigint | undefined;
 
   constructor(readonly insns: readonly Insn[], readonly options: JitOptions) {
     this.trusted = options.verified ?? false;
@@ -140,17 +143,31 @@ export class JitEngine {
   }
 
   /**
-   * run([r1]) for an r1 below 2^32 (a context address, as every program type
-   * passes), as a number: a trusted program is entered without converting
-   * BigInts (entry.ts enterCtx), the cheapest way into a program.
+   * run([r1]) for an r1 below 2^32 (a context address, as every program
+   * type passes), with r0's low 32 bits as the result (a u32: what Linux
+   * hands back of a program's r0 — test.retval, a filter's or an action's
+   * verdict); lastR0() has the whole of it. A trusted program is entered
+   * with numbers only (entry.ts enterCtx): nothing is allocated.
    */
-  runCtx(r1: number, regions: readonly Region[], extras: RunExtras = NO_EXTRAS): bigint {
+  runCtx(r1: number, regions: readonly Region[], extras: RunExtras = NO_EXTRAS): number {
     this.prepare(regions, extras);
     try {
-      return u64(this.entry ? this.entry.enterCtx(this.slot, r1) : this.runChecked([BigInt(r1)]));
+      if (!this.entry) return this.keep(u64(this.runChecked([BigInt(r1)])));
+      this.r0 = undefined;
+      return (this.r0Low = this.entry.enterCtx(this.slot, r1) >>> 0);
     } catch (e) {
-      return helperExit(e);
+      return this.keep(helperExit(e));
     }
+  }
+
+  /** The whole r0 of the last runCtx (read it before another program runs on this memory). */
+  lastR0(): bigint {
+    return this.r0 ?? ((BigInt(this.entry!.high() >>> 0) << 32n) | BigInt(this.r0Low));
+  }
+
+  private keep(r0: bigint): number {
+    this.r0 = r0;
+    return (this.r0Low = Number(r0 & 0xffffffffn));
   }
 
   /** Compile on first use; take up a run's regions and extras when they are not the last run's. */
