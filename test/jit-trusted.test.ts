@@ -24,6 +24,8 @@ import { GEN_MAPS, Rng, randomProgram } from './verifier-gen.js';
  * interpreter gives — r0, the packet and every map byte — on random XDP
  * programs of verifier-gen.ts (scalar bounds, branches, spills, map values,
  * packets, ring buffers, calls, loops) with random packets and map contents.
+ * The trusted side knows the Runtime's maps, so its array lookups compile
+ * inline (BpfMap.inlineLookup).
  */
 const WANT = 1000;
 /** verified programs run unbudgeted, as in Linux */
@@ -64,7 +66,7 @@ test(`trusted JIT = interpreter on ${WANT} verifier-accepted random programs (r0
     if (!verify({ insns, type: 6 }, { mapsByIndex: GEN_MAPS, logLevel: 0 }).accepted) continue;
     accepted++;
     const interp = side(insns, seed, (i, rt) => new Interpreter(i, { space: rt.space, helpers: rt.helpers, budget: UNBUDGETED }));
-    const jit = side(insns, seed, (i, rt) => new JitEngine(i, { space: rt.space, helpers: rt.helpers, verified: true }));
+    const jit = side(insns, seed, (i, rt) => new JitEngine(i, { space: rt.space, helpers: rt.helpers, verified: true, mapAt: (ptr) => rt.mapAt(ptr) }));
     const rng = new Rng(seed * 7919);
     for (let run = 0; run < 3; run++) {
       const values = Array.from({ length: GEN_MAPS[0]!.maxEntries }, () => randomBytes(rng, GEN_MAPS[0]!.valueSize));
@@ -147,4 +149,16 @@ test('runCtx gives r0\'s low 32 bits and lastR0() the whole r0, on every engine'
     assert.equal(e.runCtx(ctx, []), 0x01234567);
     assert.equal(e.lastR0(), 0x89abcdef01234567n);
   }
+});
+
+test('a verified lookup in an array map compiles inline (no call), one in a per-CPU array or a hash map calls the helper', () => {
+  const rt = new Runtime({ helpers: linuxHelpers(), cpus: 2 });
+  const lookup = (map: number): JitEngine => {
+    const { insns } = rt.loadProgram({ type: 6, insns: assemble(`*(u32 *)(r10 - 4) = 0\nr1 = map[fd:${map}] ll\nr2 = r10\nr2 += -4\ncall 1\nr0 = 0\nexit`) });
+    return new JitEngine(insns, { space: rt.space, helpers: rt.helpers, verified: true, mapAt: (ptr) => rt.mapAt(ptr) });
+  };
+  const imports = (e: JitEngine): number => (e.listing().text.match(/\(import "env" "helper1"/g) ?? []).length;
+  assert.equal(imports(lookup(rt.createMap({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 }))), 0);
+  assert.equal(imports(lookup(rt.createMap({ type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 }))), 1);
+  assert.equal(imports(lookup(rt.createMap({ type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: 4 }))), 1);
 });

@@ -7,31 +7,13 @@
  * ports come from small pools so that filters on them match a fair share.
  */
 import { PacketRecord } from '../src/pcap/record.js';
+import { XorShift32 } from './rng.js';
 
-/** xorshift32: the same packets for the same seed on every run. */
-export class Rng {
-  private s: number;
-
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 0x9e3779b9;
-  }
-
-  u32(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x >>> 0;
-    return this.s;
-  }
-
+/** The same packets for the same seed on every run. */
+export class Rng extends XorShift32 {
   /** 0 <= n < max */
   int(max: number): number {
-    return this.u32() % max;
-  }
-
-  chance(p: number): boolean {
-    return this.u32() / 0x1_0000_0000 < p;
+    return this.next() % max;
   }
 
   pick<T>(items: readonly T[]): T {
@@ -73,16 +55,16 @@ function transport(r: Rng, proto: number): number[] {
     case 6: {
       const doff = r.chance(0.8) ? 5 : 5 + r.int(11);
       const flags = r.pick([0x02, 0x12, 0x10, 0x18, 0x11, 0x04, 0x01, 0x29, 0xc2, r.int(256)]);
-      return [...be16(port()), ...be16(port()), ...be32(r.u32()), ...be32(r.u32()), doff << 4, flags, ...be16(r.int(65536)), 0, 0, 0, 0, ...r.bytes((doff - 5) * 4), ...payload];
+      return [...be16(port()), ...be16(port()), ...be32(r.next()), ...be32(r.next()), doff << 4, flags, ...be16(r.int(65536)), 0, 0, 0, 0, ...r.bytes((doff - 5) * 4), ...payload];
     }
     case 17:
       return [...be16(port()), ...be16(port()), ...be16(8 + payload.length), 0, 0, ...payload];
     case 132:
-      return [...be16(port()), ...be16(port()), ...be32(r.u32()), ...be32(0), ...payload];
+      return [...be16(port()), ...be16(port()), ...be32(r.next()), ...be32(0), ...payload];
     case 1:
-      return [r.pick([0, 3, 8, 11, 5, 13, r.int(256)]), r.int(4), 0, 0, ...be32(r.u32()), ...payload];
+      return [r.pick([0, 3, 8, 11, 5, 13, r.int(256)]), r.int(4), 0, 0, ...be32(r.next()), ...payload];
     case 58:
-      return [r.pick([128, 129, 135, 136, 133, 134, 1, 2, 3, r.int(256)]), r.int(4), 0, 0, ...be32(r.u32()), ...payload];
+      return [r.pick([128, 129, 135, 136, 133, 134, 1, 2, 3, r.int(256)]), r.int(4), 0, 0, ...be32(r.next()), ...payload];
     default:
       return [...r.bytes(8 + r.int(20))];
   }
@@ -111,7 +93,7 @@ function ipv6(r: Rng): number[] {
   const ext: number[] = [];
   chain.forEach((h, i) => {
     const next = chain[i + 1] ?? final;
-    if (h === 44) ext.push(next, 0, ...be16(r.pick([0, 1, 8 << 3, (8 << 3) | 1])), ...be32(r.u32()));
+    if (h === 44) ext.push(next, 0, ...be16(r.pick([0, 1, 8 << 3, (8 << 3) | 1])), ...be32(r.next()));
     else ext.push(next, 0, ...r.bytes(6));
   });
   const body = transport(r, final);

@@ -12,6 +12,7 @@
  * main program.
  */
 import fc from 'fast-check';
+import { XorShift32 } from './rng.js';
 
 export const GEN_MAP = { type: 2, typeName: 'array', keySize: 4, valueSize: 16, maxEntries: 4, flags: 0 };
 export const GEN_RINGBUF = { type: 27, typeName: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0 };
@@ -19,26 +20,12 @@ export const GEN_RINGBUF = { type: 27, typeName: 'ringbuf', keySize: 0, valueSiz
 export const GEN_MAPS = [GEN_MAP, GEN_RINGBUF];
 
 /** A tiny deterministic PRNG (xorshift32), so that a seed gives a program. */
-export class Rng {
-  constructor(private s: number) {
-    if (this.s === 0) this.s = 0x9e3779b9;
-  }
-  next(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x >>> 0;
-    return this.s;
-  }
+export class Rng extends XorShift32 {
   int(lo: number, hi: number): number {
     return lo + (this.next() % (hi - lo + 1));
   }
   pick<T>(xs: readonly T[]): T {
     return xs[this.next() % xs.length]!;
-  }
-  chance(p: number): boolean {
-    return this.next() / 0x100000000 < p;
   }
 }
 

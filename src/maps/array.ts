@@ -5,7 +5,7 @@ import { ElemKeys } from './elem-keys.js';
 import { readU32, writeU32 } from './keys.js';
 import { ACCESS_MASK, checkExactly, checkFlags, checkNonZero, MapKind } from './kind.js';
 import { INT_MAX, PCPU_MIN_UNIT_SIZE, round8 } from './limits.js';
-import { MapEnv, MapFlags, MapType, UpdateFlags } from './map.js';
+import { InlineLookup, MapEnv, MapFlags, MapType, UpdateFlags } from './map.js';
 import { need, NormalSpec } from './spec.js';
 import { ValueSlots } from './values.js';
 
@@ -62,6 +62,12 @@ export class ArrayMap extends MapBase {
   lookupElem(keyAddr: number, cpu: number): number {
     const i = readU32(this.env.space.bytes, keyAddr);
     return i < this.spec.maxEntries ? this.values.addr(i, cpu) : 0;
+  }
+
+  /** A per-CPU array's value depends on the CPU of the run: not inline. */
+  inlineLookup(): InlineLookup | undefined {
+    const v = this.values;
+    return v.copies === 1 ? { values: v.addr(0, 0), stride: v.stride, maxEntries: this.spec.maxEntries } : undefined;
   }
 
   updateElem(keyAddr: number, valueAddr: number, flags: number, cpu: number): number {

@@ -99,6 +99,13 @@ export interface MapEnv {
  * program side works on addresses in the address space, as the helpers do,
  * and returns 0 or a negative errno.
  */
+/** BpfMap.inlineLookup: an array's values as the JIT indexes them. */
+export interface InlineLookup {
+  values: number;
+  stride: number;
+  maxEntries: number;
+}
+
 export interface BpfMap {
   readonly spec: Readonly<Required<MapSpec>>;
   /** regions holding element storage: a run may load and store there */
@@ -112,6 +119,13 @@ export interface BpfMap {
 
   /** address of this CPU's value for the key at `keyAddr`, or 0 */
   lookupElem(keyAddr: number, cpu: number): number;
+  /**
+   * For a map whose lookupElem is index arithmetic (ARRAY): where values
+   * are, so that a verified program's lookup can be compiled inline, as
+   * Linux's map_gen_lookup emits it: the value of u32 key k < maxEntries is
+   * at `values + k * stride`, any other key has none.
+   */
+  inlineLookup?(): InlineLookup | undefined;
   updateElem(keyAddr: number, valueAddr: number, flags: number, cpu: number): number;
   deleteElem(keyAddr: number, cpu: number): number;
 

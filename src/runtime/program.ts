@@ -90,7 +90,7 @@ export class Program {
     if (this.type && !this.verification) checkHelperCalls(this.type, spec.insns);
     this.insns = relocate(spec, runtime);
     const budget = spec.budget ?? (this.verification ? UNBOUNDED : undefined);
-    this.vm = createEngine(spec.engine ?? 'jit', this.insns, { space: runtime.space, helpers: runtime.helpers, budget, verified: this.verification !== undefined && spec.budget === undefined });
+    this.vm = createEngine(spec.engine ?? 'jit', this.insns, { space: runtime.space, helpers: runtime.helpers, budget, verified: this.verification !== undefined && spec.budget === undefined, mapAt: (ptr) => runtime.mapAt(ptr) });
     claimProgArrays(usedMaps(spec).map((mapId) => runtime.map(mapId)), spec.type ?? 0, `program '${spec.name ?? ''}' (id ${id})`);
   }
 

@@ -326,6 +326,11 @@ export class Runtime {
     return { id, type: s.type, name: s.name, keySize: s.keySize, valueSize: s.valueSize, maxEntries: s.maxEntries, flags, memoryUsed: map.memoryUsed() };
   }
 
+  /** The live map a program's map pointer designates, if any. */
+  mapAt(ptr: number): BpfMap | undefined {
+    return this.byPtr.get(ptr)?.map;
+  }
+
   /** The address a program uses for map `id` (what `lddw rX, map` loads). */
   mapPointer(id: number): number {
     return this.entry(id).ptr;
@@ -493,8 +498,8 @@ export class Runtime {
   /** The kernel side of helper calls for a run on `cpu`. */
   kernelEnv(cpu = 0): KernelEnv {
     return {
-      map: (ptr) => (ptr <= 0xffffffffn ? this.byPtr.get(Number(ptr))?.map : undefined),
-      mapAt: (ptr) => this.byPtr.get(ptr)?.map,
+      map: (ptr) => (ptr <= 0xffffffffn ? this.mapAt(Number(ptr)) : undefined),
+      mapAt: (ptr) => this.mapAt(ptr),
       cpu,
       host: this.host,
       trace: (line) => {

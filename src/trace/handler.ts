@@ -71,7 +71,7 @@ export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, opt
   // a program the Runtime verified at load is not verified again; either way a verified program runs trusted
   if (!program.verified && options.verify !== false) checkProgram(rt, program, tp);
   const verified = program.verified || options.verify !== false;
-  const engine = createEngine(program.spec.engine ?? 'jit', program.insns, { space: rt.space, helpers: rt.helpers, budget: program.spec.budget, verified: verified && program.spec.budget === undefined });
+  const engine = createEngine(program.spec.engine ?? 'jit', program.insns, { space: rt.space, helpers: rt.helpers, budget: program.spec.budget, verified: verified && program.spec.budget === undefined, mapAt: (ptr) => rt.mapAt(ptr) });
   const buffer = traceBufferOf(rt);
   const kernel: KernelEnv = { ...rt.kernelEnv(cpu), trace: (line) => buffer.printk(line, cpu) };
   const ctx = type === TRACEPOINT ? recordContext(rt, tp, program) : rawContext(rt, tp);

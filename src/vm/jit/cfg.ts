@@ -70,7 +70,8 @@ function endsBlock(op: Op): boolean {
   return JUMPS.has(op) || op === Op.EXIT || op === Op.CALL_LOCAL;
 }
 
-const width = (insns: readonly Insn[], i: number): number => (insns[i]!.code === LDDW ? 2 : 1);
+/** Slots of the instruction at `i`: 2 for an lddw. */
+export const width = (insns: readonly Insn[], i: number): number => (insns[i]!.code === LDDW ? 2 : 1);
 
 export function buildCfg(insns: readonly Insn[], prog: DecodedProgram): ProgramCfg {
   const n = insns.length;

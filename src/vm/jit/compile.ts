@@ -2,8 +2,9 @@ import { Insn } from '../../isa/instruction.js';
 import * as o from '../../isa/opcodes.js';
 import { DecodedProgram, Op, decodeOps } from '../decode-ops.js';
 import { MAX_CALL_FRAMES, MAY_GOTO_BUDGET, STACK_SIZE } from '../interpreter.js';
-import { Block, FunctionCfg, buildCfg, functionCfg } from './cfg.js';
+import { Block, FunctionCfg, ProgramCfg, buildCfg, functionCfg, width } from './cfg.js';
 import { BlockHooks, emitDispatch, emitStructured } from './structure.js';
+import type { InlineLookup } from '../../maps/map.js';
 import { Code, I32, I64, ModuleBuilder, OP, Opcode, ValType } from './wasm.js';
 
 /**
@@ -88,6 +89,12 @@ export interface CompileOptions {
    */
   numericArity?(id: number): number | undefined;
   /**
+   * For a call of helper `id` with the constant map pointer `mapPtr` in r1:
+   * the array layout when the call is map_lookup_elem on a map whose lookup
+   * a trusted module computes inline (BpfMap.inlineLookup), else undefined.
+   */
+  inlineLookup?(id: number, mapPtr: number): InlineLookup | undefined;
+  /**
    * The program passed the verifier: compile it trusted, with no region
    * checks (WebAssembly's own bounds check on the memory remains), no
    * instruction budget (the verifier proved termination) and no frame-depth
@@ -114,12 +121,13 @@ export function compileProgram(insns: readonly Insn[], options: CompileOptions):
   const cfg = buildCfg(insns, prog);
   const m = new ModuleBuilder();
   m.importMemory('env', 'memory');
-  const helperIds = staticHelpers(insns, prog, options);
+  const inlined = inlineLookups(insns, prog, cfg, options);
+  const helperIds = staticHelpers(insns, prog, options, inlined);
   const imports = declareImports(m, runtimeImports(insns, prog, options, cfg.callbacks.length > 0), helperIds, (id) => numericArity(options, id));
   const globals = declareGlobals(m);
   const fnType = m.type([...Array<ValType>(11).fill(I64), I32], Array<ValType>(6).fill(I64));
   const fnIndex = new Map(cfg.entries.map((e) => [e, m.declareFunc(fnType, LOCAL_TYPES)]));
-  const ctx: Context = { insns, prog, options, imports, globals, fnIndex };
+  const ctx: Context = { insns, prog, options, imports, globals, fnIndex, inlined };
   let structured = 0;
   for (const [entry, index] of fnIndex) {
     const f = new FunctionCompiler(ctx, functionCfg(cfg, entry));
@@ -144,14 +152,55 @@ interface Context {
   imports: Record<string, number>;
   globals: Record<'budget' | 'mayGoto' | 'rdStart' | 'rdEnd' | 'wrStart' | 'wrEnd' | 'depth', number>;
   fnIndex: Map<number, number>;
+  /** helper calls compiled inline, by pc (inlineLookups) */
+  inlined: ReadonlyMap<number, InlineLookup>;
 }
 
-function staticHelpers(insns: readonly Insn[], prog: DecodedProgram, options: CompileOptions): number[] {
+/** The helpers the code calls (not counting calls compiled inline): one import each. */
+function staticHelpers(insns: readonly Insn[], prog: DecodedProgram, options: CompileOptions, inlined: ReadonlyMap<number, unknown>): number[] {
   const ids = new Set<number>();
-  for (let i = 0; i < insns.length; i += insns[i]!.code === o.LDDW ? 2 : 1) {
-    if (prog.op[i] === Op.CALL && options.hasHelper(prog.imm[i]!)) ids.add(prog.imm[i]!);
+  for (let i = 0; i < insns.length; i += width(insns, i)) {
+    if (prog.op[i] === Op.CALL && options.hasHelper(prog.imm[i]!) && !inlined.has(i)) ids.add(prog.imm[i]!);
   }
   return [...ids].sort((a, b) => a - b);
+}
+
+/**
+ * The helper calls a trusted module computes inline: map_lookup_elem on an
+ * array map (options.inlineLookup) whose pointer r1 holds as a constant, as
+ * Linux's fixups inline a lookup whose map the verifier knows.
+ */
+function inlineLookups(insns: readonly Insn[], prog: DecodedProgram, cfg: ProgramCfg, options: CompileOptions): Map<number, InlineLookup> {
+  const out = new Map<number, InlineLookup>();
+  if (!options.trusted || !options.inlineLookup) return out;
+  for (let i = 0; i < insns.length; i += width(insns, i)) {
+    if (prog.op[i] !== Op.CALL) continue;
+    const ptr = constantR1(insns, prog, cfg, i);
+    const layout = ptr === undefined ? undefined : options.inlineLookup(prog.imm[i]!, ptr);
+    if (layout) out.set(i, layout);
+  }
+  return out;
+}
+
+/** What r1 holds at `pc` when an `lddw r1` earlier in pc's block set it and nothing since wrote r1. */
+function constantR1(insns: readonly Insn[], prog: DecodedProgram, cfg: ProgramCfg, pc: number): number | undefined {
+  let start = pc;
+  while (!cfg.blockAt[start]) start--;
+  let value: number | undefined;
+  for (let k = start; k < pc; k += width(insns, k)) {
+    if (prog.op[k] === Op.LDDW && prog.dst[k] === 1) value = prog.imm2[k] === 0 ? prog.imm[k]! >>> 0 : undefined;
+    else if (mayWriteR1(prog, k)) value = undefined;
+  }
+  return value;
+}
+
+function mayWriteR1(prog: DecodedProgram, k: number): boolean {
+  const op = prog.op[k] as Op;
+  if (STORES[op] !== undefined) return false;
+  if (op === Op.ATOMIC) return prog.src[k] === 1;
+  // calls and legacy packet loads clobber r1–r5
+  if (op === Op.CALL || op === Op.CALLX || op === Op.KFUNC || op === Op.LDPKT) return true;
+  return prog.dst[k] === 1;
 }
 
 /**
@@ -164,7 +213,7 @@ function staticHelpers(insns: readonly Insn[], prog: DecodedProgram, options: Co
 function runtimeImports(insns: readonly Insn[], prog: DecodedProgram, options: CompileOptions, callbacks: boolean): RuntimeImport[] {
   const ops = new Set<Op>();
   let unknownHelper = false;
-  for (let i = 0; i < insns.length; i += insns[i]!.code === o.LDDW ? 2 : 1) {
+  for (let i = 0; i < insns.length; i += width(insns, i)) {
     ops.add(prog.op[i] as Op);
     if (prog.op[i] === Op.CALL && !options.hasHelper(prog.imm[i]!)) unknownHelper = true;
   }
@@ -396,7 +445,7 @@ class FunctionCompiler implements BlockHooks {
     const { insns } = this.ctx;
     if (b.term.kind === 'felloff') return this.trap(Trap.FellOff, b.start);
     this.charged = b.start;
-    for (let i = b.start; i < b.end; i += insns[i]!.code === o.LDDW ? 2 : 1) {
+    for (let i = b.start; i < b.end; i += width(insns, i)) {
       if (i === b.last && b.term.kind !== 'fall') break;
       this.code.mark(i);
       this.insn(i);
@@ -808,6 +857,8 @@ class FunctionCompiler implements BlockHooks {
   // ---- calls ----
 
   private helperCall(i: number): void {
+    const layout = this.ctx.inlined.get(i);
+    if (layout) return this.inlineLookup(layout);
     const id = this.ctx.prog.imm[i]!;
     const imp = this.ctx.imports[helperImport(id)];
     if (imp === undefined) return this.trap(Trap.UnknownHelper, i, id);
@@ -824,6 +875,14 @@ class FunctionCompiler implements BlockHooks {
     this.code.i32(i).call(imp).set(0);
     if (callsBack) this.takeBack();
     this.forgetCache();
+  }
+
+  /** r0 = the value of the u32 key at r2 in the array `l`, or 0 past its end (Linux's array_map_gen_lookup). */
+  private inlineLookup(l: InlineLookup): void {
+    const c = this.code;
+    c.get(2).op(OP.i32_wrap_i64).mem(OP.i64_load32_u).set(T0);
+    c.get(T0).i64(l.stride).op(OP.i64_mul).i64(l.values).op(OP.i64_add).i64(0);
+    c.get(T0).i64(l.maxEntries).op(OP.i64_lt_u).op(OP.select).set(0);
   }
 
   /**

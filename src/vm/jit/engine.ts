@@ -1,5 +1,7 @@
 import { BpfError } from '../../errno.js';
 import { HelperDef, HelperEnv, HelperExit, HelperRegistry, NumericHelper } from '../../helpers/registry.js';
+import { mapLookupElem } from '../../helpers/maps.js';
+import type { BpfMap } from '../../maps/map.js';
 import { Insn } from '../../isa/instruction.js';
 import { DEFAULT_BUDGET, InterpreterOptions, MAX_CALL_FRAMES, RunExtras, STACK_SIZE } from '../interpreter.js';
 import { callbackIndex, callbackTargets, outOfBudget, tooDeep } from '../callback.js';
@@ -57,6 +59,8 @@ export interface JitOptions extends InterpreterOptions {
    * the interpreter's checks, errors and counts.
    */
   verified?: boolean;
+  /** the Runtime's map for a map pointer: a verified program's lookups in an array map then compile inline (BpfMap.inlineLookup) */
+  mapAt?(ptr: number): BpfMap | undefined;
 }
 
 /** The extras of a run that gives none, shared so a run allocates nothing for them. */
@@ -203,6 +207,7 @@ export class JitEngine {
       hasHelper: (id) => this.helpers.get(id) !== undefined,
       callsBack: (id) => this.helpers.get(id)?.proto?.args.includes('PTR_TO_FUNC') ?? false,
       numericArity: (id) => this.helpers.get(id)?.numeric?.arity,
+      inlineLookup: (id, ptr) => (this.helpers.get(id) === mapLookupElem ? this.options.mapAt?.(ptr)?.inlineLookup?.() : undefined),
       trusted: this.trusted,
     });
   }
