@@ -1,3 +1,4 @@
+import { KeyTable } from './key-table.js';
 import type { KeyId } from './keys.js';
 interface Placed<V> {
   id: KeyId;
@@ -20,7 +21,7 @@ interface Placed<V> {
  * empty buckets per step.
  */
 export class BucketIndex<V> {
-  private readonly placed = new Map<KeyId, Placed<V>>();
+  private readonly placed = new KeyTable<Placed<V>>();
   /** the newest element of each bucket */
   private readonly heads: Array<Placed<V> | undefined>;
   private readonly used: Uint32Array;

@@ -1,3 +1,4 @@
+import { KeyTable } from './key-table.js';
 import type { KeyId } from './keys.js';
 interface Link<V> {
   id: KeyId;
@@ -11,7 +12,7 @@ interface Link<V> {
  * value after an id in O(1): what get-next-key needs.
  */
 export class OrderedIndex<V> {
-  private readonly links = new Map<KeyId, Link<V>>();
+  private readonly links = new KeyTable<Link<V>>();
   private head: Link<V> | undefined;
   private tail: Link<V> | undefined;
 
