@@ -1,4 +1,5 @@
 import { BpfError } from '../errno.js';
+import { KMALLOC_MAX_SIZE } from '../maps/limits.js';
 import { Insn, decode } from '../isa/instruction.js';
 import * as o from '../isa/opcodes.js';
 import { MapFlags, MapSpec, MapType } from '../maps/map.js';
@@ -417,6 +418,10 @@ class MapTable {
     for (const section of this.elf.sections) {
       const kind = dataKind(section);
       if (!kind || section.size === 0) continue;
+      // the section becomes one array value; Linux refuses a larger one (array_map_alloc_check), and a .bss's size is not bounded by the file
+      if (section.size > KMALLOC_MAX_SIZE) {
+        throw new BpfError('E2BIG', `${this.elf.fileName}: section ${section.name} (${section.size} bytes) is larger than a map value may be (KMALLOC_MAX_SIZE, ${KMALLOC_MAX_SIZE} bytes)`);
+      }
       const rodata = kind === '.rodata';
       this.add({
         name: internalMapName(this.objName, section.name),
