@@ -309,6 +309,12 @@ export function scalarAlu(op: number, dst: Bounds, src: Bounds, alu32: boolean):
     markUnknown(dst);
     return;
   }
+  if (alu32 ? isConst32(dst) && isConst32(src) : isConst(dst) && isConst(src)) {
+    // Known operands give a known result: the range arithmetic and syncBounds
+    // would arrive at exactly this value (their bounds are sound), only slower.
+    markKnown(dst, concreteAlu(op, dst.varOff.value, src.varOff.value, alu32));
+    return;
+  }
   switch (op) {
     case BPF_ADD:
     case BPF_SUB:
