@@ -26,21 +26,24 @@ import { tnumIn } from './tnum.js';
  * (Linux's check_ids); `tmp` numbers the ids given to unlinked scalars.
  */
 export interface IdMap {
-  map: Map<number, number>;
-  used: Set<number>;
+  /** made at the first id compared: most comparisons meet none, and end sooner */
+  map: Map<number, number> | undefined;
+  used: Set<number> | undefined;
   tmp: number;
 }
 
-export const newIdMap = (): IdMap => ({ map: new Map(), used: new Set(), tmp: 0 });
+export const newIdMap = (): IdMap => ({ map: undefined, used: undefined, tmp: 0 });
 
 function sameId(oldId: number, curId: number, m: IdMap): boolean {
   if (!oldId && !curId) return true;
   if (!oldId || !curId) return false;
-  const mapped = m.map.get(oldId);
+  const map = (m.map ??= new Map());
+  const used = (m.used ??= new Set());
+  const mapped = map.get(oldId);
   if (mapped !== undefined) return mapped === curId;
-  if (m.used.has(curId)) return false;
-  m.map.set(oldId, curId);
-  m.used.add(curId);
+  if (used.has(curId)) return false;
+  map.set(oldId, curId);
+  used.add(curId);
   return true;
 }
 
