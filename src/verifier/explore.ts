@@ -50,6 +50,8 @@ interface Checkpoint {
   misses: number;
   /** dropped from the comparisons but still counted as alive (Linux's free list) until fully explored */
   evicted?: boolean;
+  /** the loop the state is in (fixed for its life: looked up at every comparison with it) */
+  chain: CallChain | undefined;
 }
 
 /**
@@ -268,19 +270,20 @@ export class Verifier implements Ctx {
     for (const l of locs) bt.set(l);
     // the current instruction itself is not walked: the request is about its inputs
     const own = this.hist.length && this.hist[this.hist.length - 1]!.idx === this.insnIdx ? 1 : 0;
-    this.backtrack(bt, this.hist.slice(0, this.hist.length - own), this.parent, this.insnIdx);
+    this.backtrack(bt, this.hist, this.parent, this.insnIdx, this.hist.length - own);
   }
 
-  private backtrack(bt: Backtrack, hist: HistEntry[], cp: Checkpoint | undefined, last: number): void {
+  /** Walk back over `hist` (its first `end` entries: the current instruction may be left out), then the checkpoints before it. */
+  private backtrack(bt: Backtrack, hist: HistEntry[], cp: Checkpoint | undefined, last: number, end = hist.length): void {
     const log2 = this.log.level >= 2;
     const first = cp;
     let subseq = -1;
     try {
       for (;;) {
-        const first = hist.length ? hist[0]!.idx : last;
+        const first = end ? hist[0]!.idx : last;
         if (log2) this.log.write(`mark_precise: frame${bt.frame}: last_idx ${last} first_idx ${first} subseq_idx ${subseq} \n`);
         subseq = first;
-        for (let i = hist.length - 1; i >= 0; i--) {
+        for (let i = end - 1; i >= 0; i--) {
           const e = hist[i]!;
           if (log2) this.log.write(`mark_precise: frame${bt.frame}: regs=${bt.regList()} stack=${bt.stackList()} before ${e.idx}: ${formatInsnLog(this.insns, e.idx, this.opts.lddwNames)}\n`);
           backtrackInsn(this.insns, e, bt);
@@ -291,8 +294,9 @@ export class Verifier implements Ctx {
         if (log2) this.logParent(cp.state, bt);
         if (bt.empty()) return;
         hist = cp.hist;
+        end = hist.length;
         cp = cp.parent;
-        last = hist.length ? hist[hist.length - 1]!.idx : subseq;
+        last = end ? hist[end - 1]!.idx : subseq;
       }
     } catch (e) {
       if (!(e instanceof GiveUp)) throw e;
@@ -608,7 +612,10 @@ export class Verifier implements Ctx {
     this.stats.peakStates = Math.max(this.stats.peakStates, this.curStates);
     this.prevJmps = this.jmps;
     this.prevInsns = this.stats.insnsProcessed;
-    const cp: Checkpoint = { state: cloneState(cur), insn: idx, branches: 1, parent: this.parent, hist: this.hist, read: new Set(), written: this.written, reset: this.reset, hits: 0, misses: 0 };
+    const cp: Checkpoint = {
+      state: cloneState(cur), insn: idx, branches: 1, parent: this.parent, hist: this.hist, read: new Set(), written: this.written, reset: this.reset, hits: 0, misses: 0,
+      chain: callChain(this.opts.scc, cur, idx),
+    };
     this.hist = [];
     this.written = new Set();
     this.reset = Infinity;
@@ -621,7 +628,7 @@ export class Verifier implements Ctx {
   }
 
   private visitOf(cp: Checkpoint, create: boolean): SccVisit | undefined {
-    const chain = callChain(this.opts.scc, cp.state, cp.insn);
+    const chain = cp.chain;
     if (!chain) return undefined;
     let v = this.visits.get(chain.key);
     if (!v && create) this.visits.set(chain.key, (v = { chain, backedges: [] }));
