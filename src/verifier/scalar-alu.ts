@@ -343,10 +343,9 @@ export function scalarAlu(op: number, dst: Bounds, src: Bounds, alu32: boolean):
 /** The concrete result of an ALU op on 64-bit values, for tests: what the ISA computes. */
 export function concreteAlu(op: number, a: bigint, b: bigint, alu32: boolean): bigint {
   const bits = alu32 ? 32 : 64;
-  const u = (v: bigint): bigint => BigInt.asUintN(bits, v);
-  const x = u(a);
-  const y = u(b);
-  const sh = y & BigInt(bits - 1);
+  const x = BigInt.asUintN(bits, a);
+  const y = BigInt.asUintN(bits, b);
+  const sh = y & (alu32 ? 31n : 63n);
   let r: bigint;
   switch (op) {
     case BPF_ADD: r = x + y; break;
@@ -361,7 +360,7 @@ export function concreteAlu(op: number, a: bigint, b: bigint, alu32: boolean): b
     case BPF_ARSH: r = BigInt.asIntN(bits, x) >> sh; break;
     default: throw new RangeError(`op ${op}`);
   }
-  return BigInt.asUintN(64, u(r));
+  return BigInt.asUintN(bits, r);
 }
 
 export { isConst32 };
