@@ -17,7 +17,7 @@ import { Exact, regsIdentical, statesEqual } from './prune.js';
 import { checkRefLeak } from './refs.js';
 import { VerifierMap, pointer } from './reg.js';
 import { FuncState, Slot, VerifierState, cloneState, curFrame, newFrame } from './state.js';
-import { Backtrack, GiveUp, HistEntry, Loc, backtrackInsn } from './precision.js';
+import { Backtrack, GiveUp, HistEntry, Loc, backtrackInsn, histEntry } from './precision.js';
 import { CallChain, callChain } from './scc.js';
 import { sameCallsites, widenImprecise } from './widen.js';
 
@@ -216,7 +216,7 @@ export class Verifier implements Ctx {
     }
     this.logInsn(idx);
     this.prevInsnIdx = idx;
-    this.hist.push({ idx, frame: this.state.frames.length - 1 });
+    this.hist.push(histEntry(idx, this.state.frames.length - 1));
     return this.exec(this.insns[idx]!);
   }
 
