@@ -193,6 +193,18 @@ function frameSafe(old: FuncState, cur: FuncState, live: number, map: IdMap, exa
 }
 
 /**
+ * One id map for every comparison, emptied before each: a state is compared
+ * with many kept ones at every prune point, and comparisons do not nest.
+ */
+const scratch = newIdMap();
+function scratchIds(): IdMap {
+  scratch.map?.clear();
+  scratch.used?.clear();
+  scratch.tmp = 0;
+  return scratch;
+}
+
+/**
  * Whether `old` includes `cur`. `liveAt(state, frame)` gives the live
  * registers of each frame: before the current instruction for the
  * innermost, before the call it made for a caller (Linux's
@@ -208,7 +220,7 @@ export function statesEqual(
   read?: ReadonlySet<number>,
 ): boolean {
   if (old.frames.length !== cur.frames.length || old.refs.length !== cur.refs.length) return false;
-  const map = newIdMap();
+  const map = scratchIds();
   for (let i = 0; i < old.refs.length; i++) if (!sameId(old.refs[i]!.id * 4, cur.refs[i]!.id * 4, map)) return false;
   for (let i = old.frames.length - 1; i >= 0; i--) {
     const live = liveAt(cur, i);
