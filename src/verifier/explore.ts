@@ -269,12 +269,28 @@ export class Verifier implements Ctx {
     const bt = new Backtrack(this.state.frames.length - 1);
     for (const l of locs) bt.set(l);
     // the current instruction itself is not walked: the request is about its inputs
-    const own = this.hist.length && this.hist[this.hist.length - 1]!.idx === this.insnIdx ? 1 : 0;
-    this.backtrack(bt, this.hist, this.parent, this.insnIdx, this.hist.length - own);
+    const end = this.hist.length - (this.hist.length && this.hist[this.hist.length - 1]!.idx === this.insnIdx ? 1 : 0);
+    // (the level-2 log shows every step: then every walk goes all the way)
+    const done = this.log.level < 2 && this.walked?.hist === this.hist ? this.walked : undefined;
+    this.walked = { hist: this.hist, end, bt: bt.copy() };
+    this.backtrack(bt, this.hist, this.parent, this.insnIdx, end, done);
   }
 
-  /** Walk back over `hist` (its first `end` entries: the current instruction may be left out), then the checkpoints before it. */
-  private backtrack(bt: Backtrack, hist: HistEntry[], cp: Checkpoint | undefined, last: number, end = hist.length): void {
+  /**
+   * The last walk markPrecise made over the current history: where it began
+   * and what it wanted there. A bounded loop asks for its counter at every
+   * iteration, and each walk would go back over all the iterations since the
+   * last checkpoint; but marks only grow, so a walk that reaches where the
+   * previous one began, wanting no more than it did, would mark nothing new.
+   */
+  private walked: { hist: HistEntry[]; end: number; bt: Backtrack } | undefined;
+
+  /**
+   * Walk back over `hist` (its first `end` entries: the current instruction
+   * may be left out), then the checkpoints before it; stop early where the
+   * walk `done` began in `hist` if it wanted all that is wanted there.
+   */
+  private backtrack(bt: Backtrack, hist: HistEntry[], cp: Checkpoint | undefined, last: number, end = hist.length, done?: { end: number; bt: Backtrack }): void {
     const log2 = this.log.level >= 2;
     const first = cp;
     let subseq = -1;
@@ -283,12 +299,15 @@ export class Verifier implements Ctx {
         const first = end ? hist[0]!.idx : last;
         if (log2) this.log.write(`mark_precise: frame${bt.frame}: last_idx ${last} first_idx ${first} subseq_idx ${subseq} \n`);
         subseq = first;
-        for (let i = end - 1; i >= 0; i--) {
-          const e = hist[i]!;
+        for (let i = end; ; i--) {
+          if (done && i === done.end && bt.within(done.bt)) return;
+          if (i === 0) break;
+          const e = hist[i - 1]!;
           if (log2) this.log.write(`mark_precise: frame${bt.frame}: regs=${bt.regList()} stack=${bt.stackList()} before ${e.idx}: ${formatInsnLog(this.insns, e.idx, this.opts.lddwNames)}\n`);
           backtrackInsn(this.insns, e, bt);
           if (bt.empty()) return;
         }
+        done = undefined;
         if (!cp) return;
         if (markInState(cp.state, bt)) this.marked = true;
         if (log2) this.logParent(cp.state, bt);

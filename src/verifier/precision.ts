@@ -71,6 +71,19 @@ export class Backtrack {
   hasSlots(f: number): boolean {
     return this.slotsOf(f).length > 0;
   }
+  copy(): Backtrack {
+    const c = new Backtrack(this.frame);
+    for (let f = 0; f < this.regs.length; f++) c.regs[f] = this.regs[f]!;
+    if (this.slots) c.slots = new Set(this.slots);
+    return c;
+  }
+  /** Whether everything wanted here is wanted by `b` too, in the same frame. */
+  within(b: Backtrack): boolean {
+    if (this.frame !== b.frame) return false;
+    for (let f = 0; f < this.regs.length; f++) if (this.regs[f]! & ~b.regs[f]!) return false;
+    if (this.slots) for (const k of this.slots) if (!b.slots?.has(k)) return false;
+    return true;
+  }
   empty(): boolean {
     // asked after every instruction walked back: a plain loop
     for (const m of this.regs) if (m) return false;
