@@ -5,6 +5,7 @@ import {
   U64_MAX,
   s32,
   s64,
+  tnum,
   tnumClearSubreg,
   tnumConst,
   tnumIntersect,
@@ -72,7 +73,7 @@ export function copyBounds(to: Bounds, from: Bounds): void {
 /** The register holds exactly `v` (taken modulo 2^64). */
 export function markKnown(b: Bounds, v: bigint): void {
   const x = u64(v);
-  b.varOff = tnumConst(x);
+  b.varOff = tnum(x, 0n);
   b.umin = b.umax = x;
   b.smin = b.smax = s64(x);
   b.u32min = b.u32max = u32(x);
