@@ -69,9 +69,13 @@ function regsRead(ins: Insn, useSrc: boolean): string | undefined {
 }
 
 function reserved(what: string, fields: Partial<Record<'dst' | 'src' | 'off' | 'imm', number>>): string | undefined {
-  const set = Object.entries(fields).filter(([, v]) => v !== 0);
-  if (set.length === 0) return undefined;
-  return `${what} uses reserved fields (${set.map(([k, v]) => `${k}=${v}`).join(', ')})`;
+  // runs for every instruction the verifier loads: no arrays unless a field is set
+  let set: string[] | undefined;
+  for (const k in fields) {
+    const v = fields[k as keyof typeof fields];
+    if (v) (set ??= []).push(`${k}=${v}`);
+  }
+  return set && `${what} uses reserved fields (${set.join(', ')})`;
 }
 
 function checkAlu(ins: Insn): string | undefined {

@@ -5,6 +5,7 @@ import {
   U64_MAX,
   s32,
   s64,
+  tnum,
   tnumClearSubreg,
   tnumConst,
   tnumIntersect,
@@ -72,7 +73,7 @@ export function copyBounds(to: Bounds, from: Bounds): void {
 /** The register holds exactly `v` (taken modulo 2^64). */
 export function markKnown(b: Bounds, v: bigint): void {
   const x = u64(v);
-  b.varOff = tnumConst(x);
+  b.varOff = tnum(x, 0n);
   b.umin = b.umax = x;
   b.smin = b.smax = s64(x);
   b.u32min = b.u32max = u32(x);
@@ -252,8 +253,31 @@ function boundOffset(b: Bounds): void {
   b.varOff = tnumOr(tnumClearSubreg(v64), v32);
 }
 
+/**
+ * A known value that every bound allows: the full sync would narrow every
+ * bound to it and change nothing else. Returns whether that was the case.
+ */
+function syncKnown(b: Bounds): boolean {
+  const v = b.varOff.value;
+  const sv = s64(v);
+  const lo = u32(v);
+  const slo = s32(v);
+  if (v < b.umin || v > b.umax || sv < b.smin || sv > b.smax || lo < b.u32min || lo > b.u32max || slo < b.s32min || slo > b.s32max) return false;
+  b.umin = b.umax = v;
+  b.smin = b.smax = sv;
+  b.u32min = b.u32max = lo;
+  b.s32min = b.s32max = slo;
+  return true;
+}
+
+/** Nothing known of any view: no view can teach another anything. */
+const allUnknown = (b: Bounds): boolean =>
+  b.varOff.mask === U64_MAX && b.umin === 0n && b.umax === U64_MAX && b.smin === S64_MIN && b.smax === S64_MAX &&
+  b.u32min === 0n && b.u32max === U32_MAX && b.s32min === S32_MIN && b.s32max === S32_MAX;
+
 /** Bring every view in agreement with the others (Linux's reg_bounds_sync). */
 export function syncBounds(b: Bounds): void {
+  if (b.varOff.mask === 0n ? syncKnown(b) : allUnknown(b)) return;
   updateBounds(b);
   // Linux deduces three times; once nothing changes, more rounds change nothing
   for (let i = 0; i < 3; i++) {

@@ -92,17 +92,32 @@ const lddwTails = (insns: readonly Insn[]): Uint8Array => {
   return tails;
 };
 
-/** Where control may go from `i`: [successors, of which targets of jumps, calls or function references]. */
-function edges(insns: readonly Insn[], i: number): { next: number[]; jumps: number[] } {
+/** The instruction after `i` when control may go on there. */
+function fallThrough(insns: readonly Insn[], i: number): number | undefined {
   const ins = insns[i]!;
-  if (ins.code === o.LDDW) return isPseudoFunc(ins) ? { next: [i + 2, i + 1 + ins.imm], jumps: [i + 1 + ins.imm] } : { next: [i + 2], jumps: [] };
-  if (!isJmpClass(ins)) return { next: [i + 1], jumps: [] };
+  if (ins.code === o.LDDW) return i + 2;
+  if (!isJmpClass(ins)) return i + 1;
   const op = o.op(ins.code);
-  if (op === o.BPF_EXIT) return { next: [], jumps: [] };
-  if (op === o.BPF_CALL) return isPseudoCall(ins) ? { next: [i + 1, i + 1 + ins.imm], jumps: [i + 1 + ins.imm] } : { next: [i + 1], jumps: [] };
-  const t = jumpTarget(ins, i);
-  if (op === o.BPF_JA) return { next: [t], jumps: [t] };
-  return { next: [i + 1, t], jumps: [t] };
+  return op === o.BPF_EXIT || op === o.BPF_JA ? undefined : i + 1;
+}
+
+/** The target of a jump, of a call of a function, or of a function reference at `i`. */
+function targetOf(insns: readonly Insn[], i: number): number | undefined {
+  const ins = insns[i]!;
+  if (isPseudoFunc(ins) || isPseudoCall(ins)) return i + 1 + ins.imm;
+  if (!isJmpClass(ins)) return undefined;
+  const op = o.op(ins.code);
+  return op === o.BPF_EXIT || op === o.BPF_CALL ? undefined : jumpTarget(ins, i);
+}
+
+/**
+ * The k-th place control may go from `i`, fall-through first, or undefined
+ * past the last (computed, not listed: programs run to a million instructions).
+ */
+function successor(insns: readonly Insn[], i: number, k: number): number | undefined {
+  const fall = fallThrough(insns, i);
+  if (fall === undefined) return k === 0 ? targetOf(insns, i) : undefined;
+  return k === 0 ? fall : k === 1 ? targetOf(insns, i) : undefined;
 }
 
 /**
@@ -140,27 +155,33 @@ function walk(insns: readonly Insn[], tails: Uint8Array, priv: boolean): { loopH
   const state = new Uint8Array(n); // 0 unseen, 1 on the DFS stack, 2 done
   const loopHeads = new Uint8Array(n);
   const prunePoints = new Uint8Array(n);
-  const stack: { i: number; k: number; succ: number[] }[] = [];
+  // the DFS stack: instructions, and how many of each one's successors were taken
+  const stack: number[] = [];
+  const taken: number[] = [];
   const mark = (i: number): void => {
     if (i >= 0 && i < n) prunePoints[i] = 1;
   };
   const enter = (i: number): void => {
     state[i] = 1;
     markPrunePoints(insns, i, mark);
-    stack.push({ i, k: 0, succ: edges(insns, i).next });
+    stack.push(i);
+    taken.push(0);
   };
   enter(0);
   while (stack.length) {
-    const top = stack[stack.length - 1]!;
-    if (top.k >= top.succ.length) {
-      state[top.i] = 2;
+    const top = stack.length - 1;
+    const i = stack[top]!;
+    const w = successor(insns, i, taken[top]!);
+    if (w === undefined) {
+      state[i] = 2;
       stack.pop();
+      taken.pop();
       continue;
     }
-    const w = top.succ[top.k++]!;
-    if (w < 0 || w >= n) reject('EINVAL', `jump out of range from insn ${top.i} to ${w}`);
+    taken[top]!++;
+    if (w < 0 || w >= n) reject('EINVAL', `jump out of range from insn ${i} to ${w}`);
     if (state[w] === 1) {
-      if (!priv) reject('EINVAL', `back-edge from insn ${top.i} to ${w}`, 'loops need a privileged loader (CAP_BPF)');
+      if (!priv) reject('EINVAL', `back-edge from insn ${i} to ${w}`, 'loops need a privileged loader (CAP_BPF)');
       loopHeads[w] = 1;
     } else if (state[w] === 0) {
       enter(w);
@@ -171,9 +192,8 @@ function walk(insns: readonly Insn[], tails: Uint8Array, priv: boolean): { loopH
   }
   for (let i = 0; i < n; i++) {
     if (state[i] !== 2) continue;
-    for (const t of edges(insns, i).jumps) {
-      if (tails[t]) reject('EINVAL', `jump into the middle of ldimm64 insn ${t - 1}`);
-    }
+    const t = targetOf(insns, i);
+    if (t !== undefined && tails[t]) reject('EINVAL', `jump into the middle of ldimm64 insn ${t - 1}`);
   }
   return { loopHeads, prunePoints };
 }

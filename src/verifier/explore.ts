@@ -17,7 +17,7 @@ import { Exact, regsIdentical, statesEqual } from './prune.js';
 import { checkRefLeak } from './refs.js';
 import { VerifierMap, pointer } from './reg.js';
 import { FuncState, Slot, VerifierState, cloneState, curFrame, newFrame } from './state.js';
-import { Backtrack, GiveUp, HistEntry, Loc, backtrackInsn } from './precision.js';
+import { Backtrack, GiveUp, HistEntry, Loc, backtrackInsn, histEntry } from './precision.js';
 import { CallChain, callChain } from './scc.js';
 import { sameCallsites, widenImprecise } from './widen.js';
 
@@ -50,6 +50,8 @@ interface Checkpoint {
   misses: number;
   /** dropped from the comparisons but still counted as alive (Linux's free list) until fully explored */
   evicted?: boolean;
+  /** the loop the state is in (fixed for its life: looked up at every comparison with it) */
+  chain: CallChain | undefined;
 }
 
 /**
@@ -214,7 +216,7 @@ export class Verifier implements Ctx {
     }
     this.logInsn(idx);
     this.prevInsnIdx = idx;
-    this.hist.push({ idx, frame: this.state.frames.length - 1 });
+    this.hist.push(histEntry(idx, this.state.frames.length - 1));
     return this.exec(this.insns[idx]!);
   }
 
@@ -267,32 +269,53 @@ export class Verifier implements Ctx {
     const bt = new Backtrack(this.state.frames.length - 1);
     for (const l of locs) bt.set(l);
     // the current instruction itself is not walked: the request is about its inputs
-    const own = this.hist.length && this.hist[this.hist.length - 1]!.idx === this.insnIdx ? 1 : 0;
-    this.backtrack(bt, this.hist.slice(0, this.hist.length - own), this.parent, this.insnIdx);
+    const end = this.hist.length - (this.hist.length && this.hist[this.hist.length - 1]!.idx === this.insnIdx ? 1 : 0);
+    // (the level-2 log shows every step: then every walk goes all the way)
+    const done = this.log.level < 2 && this.walked?.hist === this.hist ? this.walked : undefined;
+    this.walked = { hist: this.hist, end, bt: bt.copy() };
+    this.backtrack(bt, this.hist, this.parent, this.insnIdx, end, done);
   }
 
-  private backtrack(bt: Backtrack, hist: HistEntry[], cp: Checkpoint | undefined, last: number): void {
+  /**
+   * The last walk markPrecise made over the current history: where it began
+   * and what it wanted there. A bounded loop asks for its counter at every
+   * iteration, and each walk would go back over all the iterations since the
+   * last checkpoint; but marks only grow, so a walk that reaches where the
+   * previous one began, wanting no more than it did, would mark nothing new.
+   */
+  private walked: { hist: HistEntry[]; end: number; bt: Backtrack } | undefined;
+
+  /**
+   * Walk back over `hist` (its first `end` entries: the current instruction
+   * may be left out), then the checkpoints before it; stop early where the
+   * walk `done` began in `hist` if it wanted all that is wanted there.
+   */
+  private backtrack(bt: Backtrack, hist: HistEntry[], cp: Checkpoint | undefined, last: number, end = hist.length, done?: { end: number; bt: Backtrack }): void {
     const log2 = this.log.level >= 2;
     const first = cp;
     let subseq = -1;
     try {
       for (;;) {
-        const first = hist.length ? hist[0]!.idx : last;
+        const first = end ? hist[0]!.idx : last;
         if (log2) this.log.write(`mark_precise: frame${bt.frame}: last_idx ${last} first_idx ${first} subseq_idx ${subseq} \n`);
         subseq = first;
-        for (let i = hist.length - 1; i >= 0; i--) {
-          const e = hist[i]!;
+        for (let i = end; ; i--) {
+          if (done && i === done.end && bt.within(done.bt)) return;
+          if (i === 0) break;
+          const e = hist[i - 1]!;
           if (log2) this.log.write(`mark_precise: frame${bt.frame}: regs=${bt.regList()} stack=${bt.stackList()} before ${e.idx}: ${formatInsnLog(this.insns, e.idx, this.opts.lddwNames)}\n`);
           backtrackInsn(this.insns, e, bt);
           if (bt.empty()) return;
         }
+        done = undefined;
         if (!cp) return;
         if (markInState(cp.state, bt)) this.marked = true;
         if (log2) this.logParent(cp.state, bt);
         if (bt.empty()) return;
         hist = cp.hist;
+        end = hist.length;
         cp = cp.parent;
-        last = hist.length ? hist[hist.length - 1]!.idx : subseq;
+        last = end ? hist[end - 1]!.idx : subseq;
       }
     } catch (e) {
       if (!(e instanceof GiveUp)) throw e;
@@ -608,7 +631,10 @@ export class Verifier implements Ctx {
     this.stats.peakStates = Math.max(this.stats.peakStates, this.curStates);
     this.prevJmps = this.jmps;
     this.prevInsns = this.stats.insnsProcessed;
-    const cp: Checkpoint = { state: cloneState(cur), insn: idx, branches: 1, parent: this.parent, hist: this.hist, read: new Set(), written: this.written, reset: this.reset, hits: 0, misses: 0 };
+    const cp: Checkpoint = {
+      state: cloneState(cur), insn: idx, branches: 1, parent: this.parent, hist: this.hist, read: new Set(), written: this.written, reset: this.reset, hits: 0, misses: 0,
+      chain: callChain(this.opts.scc, cur, idx),
+    };
     this.hist = [];
     this.written = new Set();
     this.reset = Infinity;
@@ -621,7 +647,7 @@ export class Verifier implements Ctx {
   }
 
   private visitOf(cp: Checkpoint, create: boolean): SccVisit | undefined {
-    const chain = callChain(this.opts.scc, cp.state, cp.insn);
+    const chain = cp.chain;
     if (!chain) return undefined;
     let v = this.visits.get(chain.key);
     if (!v && create) this.visits.set(chain.key, (v = { chain, backedges: [] }));
@@ -704,6 +730,8 @@ export class Verifier implements Ctx {
     if (old.frames.length !== cur.frames.length) return false;
     const a = curFrame(old).regs;
     const b = curFrame(cur).regs;
+    // the values first: in a loop, some register's (the counter's) differs, and that is cheap to see
+    for (let r = 0; r < a.length; r++) if (a[r]!.varOff.value !== b[r]!.varOff.value) return false;
     for (let r = 0; r < a.length; r++) if (!regsIdentical(a[r]!, b[r]!)) return false;
     return statesEqual(old, cur, this.liveAt, Exact.EXACT, this.priv);
   }

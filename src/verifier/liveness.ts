@@ -70,29 +70,40 @@ function jmpUseDef(ins: Insn, helpers: HelperRegistry, d: number, s: number, x: 
   }
 }
 
-function successors(insns: readonly Insn[], i: number): number[] {
+/** Where control goes after `i`: up to two instructions (-1 for none). */
+function successors(insns: readonly Insn[], i: number): [number, number] {
   const ins = insns[i]!;
-  if (ins.code === o.LDDW) return [i + 2];
+  if (ins.code === o.LDDW) return [i + 2, -1];
   const c = o.cls(ins.code);
-  if (c !== o.BPF_JMP && c !== o.BPF_JMP32) return [i + 1];
+  if (c !== o.BPF_JMP && c !== o.BPF_JMP32) return [i + 1, -1];
   const op = o.op(ins.code);
-  if (op === o.BPF_EXIT) return [];
-  if (op === o.BPF_CALL) return [i + 1];
-  if (op === o.BPF_JA) return [jumpTarget(ins, i)];
+  if (op === o.BPF_EXIT) return [-1, -1];
+  if (op === o.BPF_CALL) return [i + 1, -1];
+  if (op === o.BPF_JA) return [jumpTarget(ins, i), -1];
   return [i + 1, jumpTarget(ins, i)];
 }
 
 export function liveRegisters(insns: readonly Insn[], helpers: HelperRegistry): Uint16Array {
   const n = insns.length;
-  const ud = insns.map((_, i) => useDef(insns, i, helpers));
-  const succ = insns.map((_, i) => successors(insns, i).filter((t) => t >= 0 && t < n));
+  // flat tables (programs run to a million instructions): uses, defs, two successors each
+  const use = new Uint16Array(n);
+  const def = new Uint16Array(n);
+  const succ = new Int32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const ud = useDef(insns, i, helpers);
+    use[i] = ud.use;
+    def[i] = ud.def;
+    const [a, b] = successors(insns, i);
+    succ[2 * i] = a >= 0 && a < n ? a : -1;
+    succ[2 * i + 1] = b >= 0 && b < n ? b : -1;
+  }
   const live = new Uint16Array(n);
+  const at = (t: number): number => (t >= 0 ? live[t]! : 0);
   for (let changed = true; changed; ) {
     changed = false;
     for (let i = n - 1; i >= 0; i--) {
-      let out = 0;
-      for (const t of succ[i]!) out |= live[t]!;
-      const v = (ud[i]!.use | (out & ~ud[i]!.def)) & 0x7ff;
+      const out = at(succ[2 * i]!) | at(succ[2 * i + 1]!);
+      const v = (use[i]! | (out & ~def[i]!)) & 0x7ff;
       if (v !== live[i]) {
         live[i] = v;
         changed = true;

@@ -12,18 +12,24 @@ import * as o from '../isa/opcodes.js';
  * wanted outputs depend on.
  */
 
-/** One instruction executed on a path: where it ran and which stack slot it read or wrote. */
+/**
+ * One instruction executed on a path: where it ran and which stack slot it
+ * read or wrote. Every field is set when the entry is made (histEntry), so
+ * that all entries share one shape: backtracking reads millions of them.
+ */
 export interface HistEntry {
   idx: number;
   /** the call frame it ran in */
   frame: number;
   /** a load or store at a constant stack offset: the slot and whose frame it is */
-  stack?: { frame: number; spi: number };
+  stack: { frame: number; spi: number } | undefined;
   /** a conditional jump: the scalars linked (same id) to its operands, which it narrowed together */
-  linked?: Loc[];
+  linked: Loc[] | undefined;
   /** the exit of a callback, back to the helper that calls it (no value passes back) */
-  cbExit?: boolean;
+  cbExit: boolean;
 }
+
+export const histEntry = (idx: number, frame: number): HistEntry => ({ idx, frame, stack: undefined, linked: undefined, cbExit: false });
 
 /** A register (regno) or a spilled stack slot (spi) of a frame. */
 export interface Loc {
@@ -65,8 +71,23 @@ export class Backtrack {
   hasSlots(f: number): boolean {
     return this.slotsOf(f).length > 0;
   }
+  copy(): Backtrack {
+    const c = new Backtrack(this.frame);
+    for (let f = 0; f < this.regs.length; f++) c.regs[f] = this.regs[f]!;
+    if (this.slots) c.slots = new Set(this.slots);
+    return c;
+  }
+  /** Whether everything wanted here is wanted by `b` too, in the same frame. */
+  within(b: Backtrack): boolean {
+    if (this.frame !== b.frame) return false;
+    for (let f = 0; f < this.regs.length; f++) if (this.regs[f]! & ~b.regs[f]!) return false;
+    if (this.slots) for (const k of this.slots) if (!b.slots?.has(k)) return false;
+    return true;
+  }
   empty(): boolean {
-    return this.regs.every((m) => m === 0) && !this.slots?.size;
+    // asked after every instruction walked back: a plain loop
+    for (const m of this.regs) if (m) return false;
+    return !this.slots?.size;
   }
   has(l: Loc): boolean {
     return l.regno !== undefined ? this.hasReg(l.regno, l.frame) : this.hasSlot(l.frame, l.spi!);

@@ -26,21 +26,24 @@ import { tnumIn } from './tnum.js';
  * (Linux's check_ids); `tmp` numbers the ids given to unlinked scalars.
  */
 export interface IdMap {
-  map: Map<number, number>;
-  used: Set<number>;
+  /** made at the first id compared: most comparisons meet none, and end sooner */
+  map: Map<number, number> | undefined;
+  used: Set<number> | undefined;
   tmp: number;
 }
 
-export const newIdMap = (): IdMap => ({ map: new Map(), used: new Set(), tmp: 0 });
+export const newIdMap = (): IdMap => ({ map: undefined, used: undefined, tmp: 0 });
 
 function sameId(oldId: number, curId: number, m: IdMap): boolean {
   if (!oldId && !curId) return true;
   if (!oldId || !curId) return false;
-  const mapped = m.map.get(oldId);
+  const map = (m.map ??= new Map());
+  const used = (m.used ??= new Set());
+  const mapped = map.get(oldId);
   if (mapped !== undefined) return mapped === curId;
-  if (m.used.has(curId)) return false;
-  m.map.set(oldId, curId);
-  m.used.add(curId);
+  if (used.has(curId)) return false;
+  map.set(oldId, curId);
+  used.add(curId);
   return true;
 }
 
@@ -178,15 +181,40 @@ function stackSafe(old: FuncState, cur: FuncState, map: IdMap, exact: Exact, pri
   return true;
 }
 
+/**
+ * Two scalars regSafe compares by value whose known bits already show that
+ * `old` does not include `cur` (regSafe would say so too, after more work).
+ */
+const bitsExclude = (old: Reg, cur: Reg, exact: Exact, priv: boolean): boolean =>
+  old.type === 'scalar' && cur.type === 'scalar' && (old.precise || !priv || exact !== Exact.NOT) && !tnumIn(old.varOff, cur.varOff);
+
 function frameSafe(old: FuncState, cur: FuncState, live: number, map: IdMap, exact: Exact, priv: boolean, frame: number, read: ReadonlySet<number> | undefined): boolean {
   if (old.callsite !== cur.callsite || old.inCallback !== cur.inCallback || old.subprog !== cur.subprog) return false;
   // more callback runs simulated before `old` than now: `old` proved fewer runs ahead
   if (old.callbackDepth > cur.callbackDepth) return false;
+  // a cheap necessary condition first, on every register compared: most
+  // comparisons fail, and most fail there, before any range is compared
+  for (let r = 0; r < 10; r++) {
+    if (exact !== Exact.EXACT && !(live & (1 << r))) continue;
+    if (bitsExclude(old.regs[r]!, cur.regs[r]!, exact, priv)) return false;
+  }
   for (let r = 0; r < 10; r++) {
     if (exact !== Exact.EXACT && !(live & (1 << r))) continue;
     if (!regSafe(old.regs[r]!, cur.regs[r]!, map, exact, priv)) return false;
   }
   return stackSafe(old, cur, map, exact, priv, frame, read);
+}
+
+/**
+ * One id map for every comparison, emptied before each: a state is compared
+ * with many kept ones at every prune point, and comparisons do not nest.
+ */
+const scratch = newIdMap();
+function scratchIds(): IdMap {
+  scratch.map?.clear();
+  scratch.used?.clear();
+  scratch.tmp = 0;
+  return scratch;
 }
 
 /**
@@ -205,7 +233,7 @@ export function statesEqual(
   read?: ReadonlySet<number>,
 ): boolean {
   if (old.frames.length !== cur.frames.length || old.refs.length !== cur.refs.length) return false;
-  const map = newIdMap();
+  const map = scratchIds();
   for (let i = 0; i < old.refs.length; i++) if (!sameId(old.refs[i]!.id * 4, cur.refs[i]!.id * 4, map)) return false;
   for (let i = old.frames.length - 1; i >= 0; i--) {
     const live = liveAt(cur, i);

@@ -141,15 +141,17 @@ function sub(ctx: Ctx, dst: Reg, ptr: Reg, off: Reg, known: boolean): void {
   }
 }
 
+const VAR_OFF_LIM = BigInt(MAX_VAR_OFF);
+const VAR_OFF_NEG_LIM = -VAR_OFF_LIM;
+
 /** Linux's check_reg_sane_offset: offsets the later checks can compute without overflow. */
 function saneOffset(r: Reg, ptr: Reg): void {
-  const t = typeStr(ptr);
+  // (the pointer's type is named only in a rejection: this runs at every pointer move)
   const val = BigInt.asIntN(64, r.varOff.value);
-  const lim = BigInt(MAX_VAR_OFF);
-  if (tnumIsConst(r.varOff) && (val >= lim || val <= -lim)) reject('EINVAL', `math between ${t} pointer and ${val} is not allowed`);
-  if (r.off >= MAX_VAR_OFF || r.off <= -MAX_VAR_OFF) reject('EINVAL', `${t} pointer offset ${r.off} is not allowed`);
+  if (tnumIsConst(r.varOff) && (val >= VAR_OFF_LIM || val <= VAR_OFF_NEG_LIM)) reject('EINVAL', `math between ${typeStr(ptr)} pointer and ${val} is not allowed`);
+  if (r.off >= MAX_VAR_OFF || r.off <= -MAX_VAR_OFF) reject('EINVAL', `${typeStr(ptr)} pointer offset ${r.off} is not allowed`);
   if (r.smin === S64_MIN) {
-    reject('EINVAL', `math between ${t} pointer and register with unbounded min value is not allowed`, 'bound the value added to the pointer first, e.g. with `if (x > N) return` or `x &= MASK`');
+    reject('EINVAL', `math between ${typeStr(ptr)} pointer and register with unbounded min value is not allowed`, 'bound the value added to the pointer first, e.g. with `if (x > N) return` or `x &= MASK`');
   }
-  if (r.smin >= lim || r.smin <= -lim) reject('EINVAL', `value ${r.smin} makes ${t} pointer be out of bounds`);
+  if (r.smin >= VAR_OFF_LIM || r.smin <= VAR_OFF_NEG_LIM) reject('EINVAL', `value ${r.smin} makes ${typeStr(ptr)} pointer be out of bounds`);
 }

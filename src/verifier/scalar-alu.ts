@@ -309,6 +309,12 @@ export function scalarAlu(op: number, dst: Bounds, src: Bounds, alu32: boolean):
     markUnknown(dst);
     return;
   }
+  if (alu32 ? isConst32(dst) && isConst32(src) : isConst(dst) && isConst(src)) {
+    // Known operands give a known result: the range arithmetic and syncBounds
+    // would arrive at exactly this value (their bounds are sound), only slower.
+    markKnown(dst, concreteAlu(op, dst.varOff.value, src.varOff.value, alu32));
+    return;
+  }
   switch (op) {
     case BPF_ADD:
     case BPF_SUB:
@@ -334,28 +340,32 @@ export function scalarAlu(op: number, dst: Bounds, src: Bounds, alu32: boolean):
   syncBounds(dst);
 }
 
-/** The concrete result of an ALU op on 64-bit values, for tests: what the ISA computes. */
+/**
+ * The concrete result of an ALU op on unsigned 64-bit values, as the ISA
+ * computes it (for known operands, and for tests). Only the results that
+ * can leave the unsigned range are wrapped: this runs for every instruction
+ * on known values.
+ */
 export function concreteAlu(op: number, a: bigint, b: bigint, alu32: boolean): bigint {
   const bits = alu32 ? 32 : 64;
-  const u = (v: bigint): bigint => BigInt.asUintN(bits, v);
-  const x = u(a);
-  const y = u(b);
-  const sh = y & BigInt(bits - 1);
-  let r: bigint;
+  const x = alu32 ? BigInt.asUintN(32, a) : a;
+  const y = alu32 ? BigInt.asUintN(32, b) : b;
   switch (op) {
-    case BPF_ADD: r = x + y; break;
-    case BPF_SUB: r = x - y; break;
-    case BPF_MUL: r = x * y; break;
-    case BPF_NEG: r = -x; break;
-    case BPF_AND: r = x & y; break;
-    case BPF_OR: r = x | y; break;
-    case BPF_XOR: r = x ^ y; break;
-    case BPF_LSH: r = x << sh; break;
-    case BPF_RSH: r = x >> sh; break;
-    case BPF_ARSH: r = BigInt.asIntN(bits, x) >> sh; break;
+    case BPF_ADD: return BigInt.asUintN(bits, x + y);
+    case BPF_SUB: return BigInt.asUintN(bits, x - y);
+    case BPF_MUL: return BigInt.asUintN(bits, x * y);
+    case BPF_NEG: return BigInt.asUintN(bits, -x);
+    case BPF_AND: return x & y;
+    case BPF_OR: return x | y;
+    case BPF_XOR: return x ^ y;
+    case BPF_LSH: return BigInt.asUintN(bits, x << shiftBy(y, alu32));
+    case BPF_RSH: return x >> shiftBy(y, alu32);
+    case BPF_ARSH: return BigInt.asUintN(bits, BigInt.asIntN(bits, x) >> shiftBy(y, alu32));
     default: throw new RangeError(`op ${op}`);
   }
-  return BigInt.asUintN(64, u(r));
 }
+
+/** The ISA masks a shift amount to the operation's width. */
+const shiftBy = (y: bigint, alu32: boolean): bigint => y & (alu32 ? 31n : 63n);
 
 export { isConst32 };

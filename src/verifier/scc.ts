@@ -17,19 +17,27 @@ import { VerifierState } from './state.js';
  * through every backedge until nothing changes.
  */
 
-/** The successors of an instruction within its function, fall-through first (Linux's bpf_insn_successors). */
-function successors(insns: readonly Insn[], i: number): number[] {
-  const ins = insns[i]!;
-  const c = o.cls(ins.code);
-  const jmp = c === o.BPF_JMP || c === o.BPF_JMP32;
-  const op = o.op(ins.code);
-  const out: number[] = [];
-  if ((!jmp || (op !== o.BPF_EXIT && op !== o.BPF_JA)) && i + 1 < insns.length) out.push(i + (ins.code === o.LDDW ? 2 : 1));
-  if (jmp && op !== o.BPF_EXIT && op !== o.BPF_CALL) {
-    const t = jumpTarget(ins, i);
-    if (!out.length || out[0] !== t) out.push(t);
+/**
+ * The successors of every instruction within its function, fall-through
+ * first (Linux's bpf_insn_successors), those inside the program only: two
+ * entries per instruction, -1 for none (flat, as programs run to a million
+ * instructions).
+ */
+function successors(insns: readonly Insn[]): Int32Array {
+  const n = insns.length;
+  const succ = new Int32Array(2 * n).fill(-1);
+  const inside = (t: number): number => (t >= 0 && t < n ? t : -1);
+  for (let i = 0; i < n; i++) {
+    const ins = insns[i]!;
+    const c = o.cls(ins.code);
+    const jmp = c === o.BPF_JMP || c === o.BPF_JMP32;
+    const op = o.op(ins.code);
+    const fall = (!jmp || (op !== o.BPF_EXIT && op !== o.BPF_JA)) && i + 1 < n ? inside(i + (ins.code === o.LDDW ? 2 : 1)) : -1;
+    const t = jmp && op !== o.BPF_EXIT && op !== o.BPF_CALL ? inside(jumpTarget(ins, i)) : -1;
+    if (fall >= 0) succ[2 * i] = fall;
+    if (t >= 0 && t !== fall) succ[fall >= 0 ? 2 * i + 1 : 2 * i] = t;
   }
-  return out;
+  return succ;
 }
 
 /**
@@ -43,7 +51,7 @@ export function computeScc(insns: readonly Insn[]): Uint32Array {
   const scc = new Uint32Array(n);
   const pre = new Float64Array(n);
   const low = new Float64Array(n);
-  const succ = insns.map((_, i) => successors(insns, i).filter((t) => t >= 0 && t < n));
+  const succ = successors(insns);
   const stack: number[] = [];
   let nextPre = 1;
   let nextScc = 1;
@@ -56,7 +64,9 @@ export function computeScc(insns: readonly Insn[]): Uint32Array {
         pre[w] = low[w] = nextPre++;
         stack.push(w);
       }
-      for (const t of succ[w]!) {
+      for (let k = 2 * w; k < 2 * w + 2; k++) {
+        const t = succ[k]!;
+        if (t < 0) break;
         if (!pre[t]) {
           dfs.push(t);
           continue walk;
@@ -66,7 +76,7 @@ export function computeScc(insns: readonly Insn[]): Uint32Array {
       dfs.pop();
       // some instruction still on the stack is reachable from w: w belongs to its component
       if (low[w]! < pre[w]!) continue;
-      const real = stack[stack.length - 1] !== w || succ[w]!.includes(w);
+      const real = stack[stack.length - 1] !== w || succ[2 * w] === w || succ[2 * w + 1] === w;
       let t: number;
       do {
         t = stack.pop()!;

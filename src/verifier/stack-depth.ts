@@ -19,7 +19,7 @@ export function checkStackDepth(insns: readonly Insn[], subprogs: readonly numbe
     if (here > MAX_BPF_STACK) {
       reject('EACCES', `combined stack size of ${frames} calls is ${here}. Too large`, 'use less stack in the functions of this call chain (move buffers to a per-CPU array map)');
     }
-    for (let i = s; i < end(s); i++) {
+    for (let i = s, stop = end(s); i < stop; i++) {
       const ins = insns[i]!;
       const call = ins.code === (o.BPF_JMP | o.BPF_CALL) && ins.src === o.BPF_PSEUDO_CALL;
       const func = ins.code === o.LDDW && ins.src === o.BPF_PSEUDO_FUNC;

@@ -70,14 +70,21 @@ export function newSlot(): StackSlot {
 export function newFrame(frameno: number, callsite: number, subprog: number): FuncState {
   const regs = Array.from({ length: 11 }, () => notInit());
   regs[10] = pointer('stack', { frameno });
-  return { regs, stack: [], frameno, callsite, subprog, inCallback: false, depth: 0, callbackDepth: 0 };
+  return { regs, stack: [], frameno, callsite, subprog, inCallback: false, depth: 0, callbackDepth: 0, callbackRet: undefined };
 }
 
+/** Field by field, in newFrame's order: one shape for every frame, and no spread (states are copied at every branch). */
 export function cloneFrame(f: FuncState): FuncState {
   return {
-    ...f,
     regs: f.regs.map(cloneReg),
     stack: f.stack.map((s) => ({ types: s.types.slice(), spilled: cloneReg(s.spilled) })),
+    frameno: f.frameno,
+    callsite: f.callsite,
+    subprog: f.subprog,
+    inCallback: f.inCallback,
+    depth: f.depth,
+    callbackDepth: f.callbackDepth,
+    callbackRet: f.callbackRet,
   };
 }
 

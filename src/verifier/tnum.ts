@@ -151,8 +151,12 @@ export function tnumIsAligned(a: Tnum, size: number): boolean {
 
 /** Whether every value of `b` is a value of `a`. */
 export function tnumIn(a: Tnum, b: Tnum): boolean {
-  if (b.mask & ~a.mask) return false;
-  return a.value === (b.value & ~a.mask & U64_MAX);
+  // the common cases without BigInt arithmetic: the same unknown bits, or all of them
+  if (a.mask === b.mask) return a.value === b.value;
+  if (a.mask === U64_MAX) return a.value === 0n;
+  if ((b.mask & a.mask) !== b.mask) return false;
+  // a.value has no bit of a.mask: b's known bits outside a.mask must be a.value
+  return (b.value | a.mask) === (a.value | a.mask);
 }
 
 /** Whether the concrete value `v` is one of the tnum's values. */
