@@ -80,6 +80,7 @@ export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, opt
   const extras = { kernel };
   const state = { runs: 0, errors: 0, lastError: undefined as Error | undefined };
   const detach = tp.attach({
+    byName: true, // the context writers read fields by path (valueAt)
     hit(values) {
       state.runs++;
       try {

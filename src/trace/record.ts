@@ -38,8 +38,10 @@ export function recordEvents(rt: Runtime, tp: Tracepoint, options: RecordOptions
   const env = { pid: rt.host.pid, comm: rt.host.comm, cpu, type: tp.id };
   const filter = options.filter === undefined ? undefined : new TraceFilter(options.filter, tp, { space: rt.space, env, engine: options.engine });
   const counts = { recorded: 0, dropped: 0, errors: 0, lastError: undefined as Error | undefined };
+  // both read fields by name: the filter's, and the buffer's copy of an event's leaves (valueAt)
   const sink = filter
     ? {
+        byName: true,
         hit(values: Record<string, unknown>): void {
           // a fault must not reach the traced code: it is counted and the event dropped
           let pass = false;
@@ -56,6 +58,7 @@ export function recordEvents(rt: Runtime, tp: Tracepoint, options: RecordOptions
         },
       }
     : {
+        byName: true,
         hit(values: Record<string, unknown>): void {
           counts.recorded++;
           buffer.event(tp, values, cpu);

@@ -15,8 +15,8 @@ export interface NodeSource {
 /** Fires the tracepoint with the values of one event. */
 export type Fire = (values: Record<string, unknown>) => void;
 
-/** Subscribes to the source, delivering each event through `fire`; returns the unsubscribe function. */
-export type Subscribe = (fire: Fire) => () => void;
+/** Subscribes to the source, delivering each event of `tp` through `fire`; returns the unsubscribe function. */
+export type Subscribe = (fire: Fire, tp: Tracepoint) => () => void;
 
 export interface SourceSpec {
   name: string;
@@ -28,7 +28,7 @@ export interface SourceSpec {
 /** Define the tracepoint of `spec` in `registry`, subscribed to its source only while something is attached. */
 export function defineSource(registry: TraceRegistry, spec: SourceSpec): NodeSource {
   const tp = registry.define(spec.name, spec.fields);
-  whenAttached(tp, () => spec.subscribe((values) => tp.fire(values)));
+  whenAttached(tp, () => spec.subscribe((values) => tp.fire(values), tp));
   return { tracepoint: tp, origin: spec.origin };
 }
 
