@@ -1,4 +1,5 @@
 import { BpfError } from '../errno.js';
+import { nowNs } from './clock.js';
 import type { FieldType, Tracepoint, TraceRegistry } from './tracepoint.js';
 import { tracepoints } from './tracepoint.js';
 
@@ -138,9 +139,6 @@ function valueText(v: unknown): unknown {
 function errorName(e: unknown): string {
   return e instanceof Error ? e.name : e === null ? 'null' : typeof e;
 }
-
-/** ns of the monotonic clock: of Node's clocks the cheapest per call here (performance.now ~85 ns, hrtime() ~100 ns with its array, hrtime.bigint() ~115 ns with its BigInt) */
-const nowNs = (): number => Math.round(performance.now() * 1e6);
 
 /**
  * The values objects of a probe's events, one of each kept and refilled per

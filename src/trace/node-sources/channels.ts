@@ -1,6 +1,7 @@
 import dc from 'node:diagnostics_channel';
 import type { Tracepoint } from '../tracepoint.js';
-import { SourceSpec, Fire, Subscribe, errorCode, errorName, errorMessage, nowNs } from './source.js';
+import { SourceSpec, Fire, Subscribe, errorCode, errorName, errorMessage } from './source.js';
+import { nowNs } from '../clock.js';
 
 /**
  * The diagnostics_channel channels Node 20 publishes on (http, net, dgram,

@@ -32,11 +32,6 @@ export function defineSource(registry: TraceRegistry, spec: SourceSpec): NodeSou
   return { tracepoint: tp, origin: spec.origin };
 }
 
-/** ns of the monotonic clock (performance.now() is in ms, with sub-µs resolution in Node) */
-export function nowNs(): number {
-  return Math.round(performance.now() * 1e6);
-}
-
 /** The name of a thrown value (TypeError, AbortError, …), or its type when it is no Error. */
 export function errorName(e: unknown): string {
   if (e instanceof Error) return e.name;
