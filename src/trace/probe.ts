@@ -150,18 +150,8 @@ class EventValues {
   private busy = false;
   private readonly shared: Record<string, unknown>;
 
-  constructor(private readonly tp: Tracepoint, private readonly names: readonly string[]) {
+  constructor(private readonly tp: Tracepoint, names: readonly string[]) {
     this.shared = Object.fromEntries(names.map((n) => [n, undefined]));
-  }
-
-  /** Fire a tracepoint of three fields (a return probe's ret, error, latency_ns) with these values. */
-  fire(a: unknown, b: unknown, c: unknown): void {
-    const v = this.take();
-    const names = this.names;
-    v[names[0]!] = a;
-    v[names[1]!] = b;
-    v[names[2]!] = c;
-    this.deliver(v);
   }
 
   /** The object to fill for a firing (the shared one, unless it is being delivered). */
@@ -196,7 +186,12 @@ function wrap(
   const entryValues = new EventValues(entry, argNames);
   const retValues = new EventValues(ret, ['ret', 'error', 'latency_ns']);
   const fireReturn = (t0: number, value: unknown, error: string): void => {
-    if (ret.enabled) retValues.fire(error ? undefined : retText(value), error, nowNs() - t0);
+    if (!ret.enabled) return;
+    const v = retValues.take();
+    v.ret = error ? undefined : retText(value);
+    v.error = error;
+    v.latency_ns = nowNs() - t0;
+    retValues.deliver(v);
   };
   const settle = (t0: number, promise: Promise<unknown>): Promise<unknown> =>
     promise.then(
