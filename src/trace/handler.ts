@@ -31,7 +31,8 @@ import type { Tracepoint } from './tracepoint.js';
  * bpf_trace_printk writes to the Runtime's trace buffer. Each link runs the
  * program's instructions in its own engine instance (the program's engine,
  * the JIT by default), with its context, regions and kernel side built once:
- * an event is one engine call. Tail calls are not followed from a handler
+ * an event is one engine call — or, for a verified JIT program that calls
+ * no helper, one direct call of its code (direct-run.ts). Tail calls are not followed from a handler
  * (bpf_tail_call returns an error, as for a missing target).
  *
  * A fault in a run (impossible for a verified program, but a handler must
