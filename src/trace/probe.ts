@@ -150,7 +150,7 @@ class EventValues {
   private busy = false;
   private readonly shared: Record<string, unknown>;
 
-  constructor(private readonly tp: Tracepoint, names: readonly string[]) {
+  constructor(private readonly tp: Tracepoint, private readonly names: readonly string[]) {
     this.shared = Object.fromEntries(names.map((n) => [n, undefined]));
   }
 
@@ -159,7 +159,7 @@ class EventValues {
     return this.busy ? {} : this.shared;
   }
 
-  /** Fire the tracepoint with `v` (from take()). */
+  /** Fire the tracepoint with `v` (from take()); the shared object then lets go of the values (a probe must not keep a call's arguments alive). */
   deliver(v: Record<string, unknown>): void {
     const was = this.busy;
     this.busy = true;
@@ -167,6 +167,7 @@ class EventValues {
       this.tp.fire(v);
     } finally {
       this.busy = was;
+      if (v === this.shared) for (let i = 0; i < this.names.length; i++) v[this.names[i]!] = undefined;
     }
   }
 }
