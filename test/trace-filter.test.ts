@@ -27,6 +27,20 @@ test('the seed filter keeps exactly the events it describes, on both engines', (
   }
 });
 
+test('a compiled filter copies a string only for an event whose integers let it reach the string', () => {
+  const own = new AddressSpace();
+  const f = new TraceFilter('sig == 3 && comm == "bash"', tp, { space: own, env });
+  assert.equal(f.engine, 'jit');
+  const copied = (s: string): boolean => Buffer.from(own.bytes).includes(Buffer.from(`${s}\0`));
+  assert.equal(f.test({ sig: 1, comm: 'qqqq' }), false);
+  assert.equal(copied('qqqq'), false, 'rejected on sig alone: comm is never written');
+  assert.equal(f.test({ sig: 3, comm: 'qqqq' }), false);
+  assert.equal(copied('qqqq'), true);
+  assert.equal(f.test({ sig: 3, comm: 'bash' }), true);
+  assert.equal(f.test({ sig: 1, comm: 'bash' }), false, 'the last event\'s string does not decide this one');
+  assert.equal(f.test({ sig: 3, comm: 'bash' }), true, 'the same string again');
+});
+
 test('numbers are cut to the field width and compared signed or unsigned as the field is', () => {
   const f = (text: string, values: Record<string, unknown>): boolean => {
     const a = filter(text).test(values);

@@ -133,3 +133,33 @@ test('raw tracepoint: the fields as u64 arguments, signed ones sign-extended, st
   assert.equal(val(1), BigInt('Z'.charCodeAt(0)));
   assert.equal(val(2), 0xfffffffen);
 });
+
+test('a program that calls no helper (it runs directly on its record) sums a field into a map value, as the interpreter does', () => {
+  const sums = (engine: 'jit' | 'interp'): bigint => {
+    const rt = new Runtime({ helpers: linuxHelpers() });
+    const tp = new TraceRegistry().define('test:add', { n: 's32', label: 'string', big: 'u64' });
+    const map = rt.createMap({ name: 'sum', type: 2, keySize: 4, valueSize: 16, maxEntries: 1 });
+    // value[0] += n (sign-extended), value[1] += 1, through the map value's address: no helper call
+    const prog = rt.loadProgram({
+      name: 'sum', type: 5, license: 'GPL', engine,
+      insns: assemble(`
+        r2 = *(s32 *)(r1 + ${tp.field('n')!.offset})
+        r1 = map[fd:${map}][0]+0 ll
+        lock *(u64 *)(r1 + 0) += r2
+        r2 = 1
+        lock *(u64 *)(r1 + 8) += r2
+        r0 = 0
+        exit`),
+    });
+    const link = attachProgram(rt, tp, prog);
+    for (const n of [5, -3, 1000, 7]) tp.fire({ n, label: 'x', big: 1n });
+    link.detach();
+    tp.fire({ n: 1, label: 'x', big: 1n });
+    assert.equal(link.errors, 0, String(link.lastError));
+    const v = new DataView(rt.lookupElem(map, u32le(0))!.slice().buffer);
+    assert.equal(v.getBigUint64(8, true), 4n, 'four runs, none after detach');
+    return v.getBigInt64(0, true);
+  };
+  assert.equal(sums('jit'), 5n - 3n + 1000n + 7n);
+  assert.equal(sums('interp'), sums('jit'));
+});

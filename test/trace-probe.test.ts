@@ -37,6 +37,24 @@ test('entry and return events: untyped arguments as text, the return value, a th
   p.detach();
 });
 
+test('a sink that calls the probed function sees its own event, and the sinks after it still see the outer one', () => {
+  const registry = new TraceRegistry();
+  const obj = { echo(s: string) { return s; } };
+  const p = probe(obj, 'echo', { registry, args: { s: 'string' } });
+  const seen: unknown[] = [];
+  const first = p.entry.attach({ hit: (v) => void (v.s === 'outer' && obj.echo('inner')) });
+  const second = p.entry.attach({ hit: (v) => void seen.push(v.s) });
+  const rets: unknown[] = [];
+  const r = p.ret.attach({ hit: (v) => void rets.push(v.ret) });
+  assert.equal(obj.echo('outer'), 'outer');
+  first();
+  second();
+  r();
+  p.detach();
+  assert.deepEqual(seen, ['inner', 'outer']);
+  assert.deepEqual(rets, ['inner', 'outer']);
+});
+
 test('a declared signature types the fields', () => {
   const registry = new TraceRegistry();
   const db = { find(id: number, table: string) { return id * 2 + table.length; } };

@@ -44,6 +44,30 @@ test('every source has a tracepoint with its origin; a diagnostics channel is su
   assert.equal(dc.hasSubscribers('http.server.request.start'), false);
 });
 
+test('sinks that read fields by name get only the fields they read computed; other sinks get every field as data', () => {
+  const touched: string[] = [];
+  const spy = (name: string, value: unknown) => ({ get: () => (touched.push(name), value), enumerable: true });
+  const request = Object.defineProperties({}, {
+    method: spy('method', 'GET'), url: spy('url', '/x'), httpVersion: spy('httpVersion', '1.1'),
+    rawHeaders: spy('rawHeaders', ['Host', 'h:1']), headers: spy('headers', { host: 'h:1' }),
+  });
+  const socket = Object.defineProperties({}, { remoteAddress: spy('remoteAddress', '::1'), remotePort: spy('remotePort', 9) });
+  const tp = reg.named('node_http:server_request_start');
+  const paths: unknown[] = [];
+  const detach = tp.attach({ byName: true, hit: (v) => void paths.push(v.path) });
+  dc.channel('http.server.request.start').publish({ request, socket, response: {}, server: {} });
+  assert.deepEqual(paths, ['/x']);
+  assert.deepEqual(touched, ['url'], 'only the path was read from the message');
+  touched.length = 0;
+  const copies: Record<string, unknown>[] = [];
+  const detachCopy = tp.attach({ hit: (v) => void copies.push({ ...v }) });
+  dc.channel('http.server.request.start').publish({ request, socket, response: {}, server: {} });
+  detach();
+  detachCopy();
+  assert.deepEqual(copies, [{ method: 'GET', path: '/x', host: 'h:1', remote_addr: '::1', remote_port: 9, http_version: '1.1' }]);
+  assert.equal(touched.includes('headers'), false, 'the host comes from the raw headers: the headers object is never built');
+});
+
 test('HTTP server and client on loopback: methods, paths, ports, status codes and durations', async () => {
   const c = collect('node_http:server_request_start', 'node_http:server_response_finish', 'node_http:client_request_start', 'node_http:client_response_finish', 'node_net:server_socket', 'node_net:client_socket', 'node_net:server_listen');
   const server = http.createServer((req, res) => {

@@ -12,8 +12,9 @@ import type { Tracepoint } from './tracepoint.js';
  * and preempt count 0, the host's pid), so it is written once. Per event,
  * `writeFixed` stores the scalar fields the programs read; `writeDynamic`
  * stores the variable-length ones they read (their `__data_loc` words and
- * their bytes after the fixed part). Callers decide when: eagerly for a
- * program handler, or only when a filter's load reaches them (filter-host.ts).
+ * their bytes after the fixed part), and `clearDynamic` marks them unwritten
+ * again. Callers decide when: eagerly for a program handler, or only when a
+ * filter reaches them (filter-host.ts).
  *
  * Strings are the expensive part, so: an ASCII fast path (charCodeAt into
  * the bytes, no encoder call), and a string equal to the one this field
@@ -32,7 +33,8 @@ const encoder = new TextEncoder();
 /** Scalar leaf kinds, by how they are stored. */
 const enum Kind { U8, U16, U32, U64, Bool }
 
-interface Scalar { kind: Kind; at: number; path: readonly string[] }
+/** `key`: the property of a top-level field, read without walking its path */
+interface Scalar { kind: Kind; at: number; key: string | undefined; path: readonly string[] }
 interface Dynamic { at: number; path: readonly string[]; string: boolean; last: unknown; lastAt: number; lastLen: number }
 
 /** A fixed place for a variable-length field (offsets from the record's start); see filter-compile.ts's StringSlot. */
@@ -48,8 +50,6 @@ export class ContextWriter {
   readonly base: number;
   /** the record as a read-only region of the run */
   readonly region: Region;
-  /** bytes from the start the fixed scalars cover before the first variable-length field: what a lazy reader maps at first */
-  readonly eagerEnd: number;
   private readonly scalars: Scalar[];
   private readonly dynamics: Dynamic[];
   private readonly fixedSize: number;
@@ -67,9 +67,8 @@ export class ContextWriter {
     this.base = space.alloc(MAX_RECORD_SIZE, 8);
     this.region = { start: this.base, end: this.base + MAX_RECORD_SIZE, writable: false, name: `${tp.name} record` };
     this.fixedSize = tp.layout.size;
-    this.scalars = leaves.filter((f) => !isDynamic(f.type)).map((f) => ({ kind: kindOf(f), at: this.base + f.offset, path: f.path }));
+    this.scalars = leaves.filter((f) => !isDynamic(f.type)).map((f) => ({ kind: kindOf(f), at: this.base + f.offset, key: f.path.length === 1 ? f.path[0] : undefined, path: f.path }));
     this.dynamics = leaves.filter((f) => isDynamic(f.type)).map((f) => ({ at: this.base + f.offset, path: f.path, string: f.type === 'string', last: undefined, lastAt: -1, lastLen: 0 }));
-    this.eagerEnd = Math.min(MAX_RECORD_SIZE, ...leaves.filter((f) => isDynamic(f.type)).map((f) => f.offset));
     [this.u8, this.u16, this.i32] = this.views();
     this.u16[this.base >> 1] = tp.id;
     this.i32[(this.base + 4) >> 2] = pid;
@@ -96,8 +95,7 @@ export class ContextWriter {
     const s = this.scalars;
     for (let i = 0; i < s.length; i++) {
       const f = s[i]!;
-      const v = valueAt(values, f.path);
-      this.store(f.kind, f.at, v);
+      this.store(f.kind, f.at, f.key !== undefined ? values[f.key] : valueAt(values, f.path));
     }
   }
 
@@ -151,6 +149,13 @@ export class ContextWriter {
       this.i32[d.at >> 2] = (at - this.base) | (len << 16);
       at += len;
     }
+  }
+
+  /** Zero the variable-length fields' `__data_loc` words: length 0, which no written string has (its NUL counts). */
+  clearDynamic(): void {
+    this.fresh();
+    const d = this.dynamics;
+    for (let i = 0; i < d.length; i++) this.i32[d[i]!.at >> 2] = 0;
   }
 
   /** The string (or '' for a non-string) and its NUL at `at`: bytes written. ASCII is copied by hand. */

@@ -32,7 +32,17 @@ import type { Tracepoint } from './tracepoint.js';
  * string (`*foo*`, a glob with `*` inside) would need loads at a variable
  * offset: compileFilter refuses it with ENOTSUPP, and the caller evaluates
  * that filter by walking the tree instead (filter.ts).
+ *
+ * Strings are written only when a filter reaches them: a string whose
+ * `__data_loc` length is 0 (never so for a written string, whose length
+ * counts its NUL) has not been written yet, and the program returns
+ * UNWRITTEN; its host writes the strings and runs it again (filter-host.ts).
+ * A filter has no side effects, so the second run decides as one run on the
+ * whole record would.
  */
+
+/** r0 of a filter that reached a string not written yet */
+export const UNWRITTEN = 2;
 
 /** bytes of the place of each string a filter reads: the longest operand and its NUL, rounded up to 8 */
 export const STRING_SLOT = MAX_FILTER_STR_VAL + 8;
@@ -67,14 +77,15 @@ const JMP_OF: Record<Exclude<NumOp, '&'>, [number, number]> = {
 const INVERSE: Record<Exclude<NumOp, '&'>, Exclude<NumOp, '&'>> = { '==': '!=', '!=': '==', '<': '>=', '>=': '<', '>': '<=', '<=': '>' };
 
 class Emitter {
+  private readonly labels: Label[] = [];
   readonly out: Insn[] = [];
   readonly scalars: FieldLayout[] = [];
   readonly strings: StringSlot[] = [];
+  /** where a string not written yet leads (placed by compileFilter when used) */
+  readonly unwritten: Label = this.label();
   private tails = 0;
 
   constructor(private readonly tp: Tracepoint) {}
-
-  private readonly labels: Label[] = [];
 
   label(): Label {
     const l: Label = { at: -1, uses: [] };
@@ -163,6 +174,7 @@ class Emitter {
     const fail = onMatch ? this.label() : l;
     // r1 = length with the NUL, from the __data_loc's high half
     this.emit(insn(o.BPF_LDX | o.BPF_MEM | o.BPF_W, 1, CTX, f.offset), insn(o.BPF_ALU64 | o.BPF_RSH | o.BPF_K, 1, 0, 0, 16));
+    this.jump(this.unwritten, o.BPF_JMP | o.BPF_JEQ | o.BPF_K, 1, 0, 0);
     const n = elems.length;
     this.jump(fail, o.BPF_JMP | (anchor === 'full' ? o.BPF_JNE : o.BPF_JLT) | o.BPF_K, 1, 0, n + 1);
     const base = anchor === 'end' ? slot.tailEnd! - n : slot.head;
@@ -271,6 +283,10 @@ export function compileFilter(tree: FilterNode, tp: Tracepoint, env: EventEnv): 
   e.emit(insn(o.BPF_ALU64 | o.BPF_MOV | o.BPF_K, 0, 0, 0, 1), insn(o.BPF_JMP | o.BPF_EXIT));
   e.place(drop);
   e.emit(insn(o.BPF_ALU64 | o.BPF_MOV | o.BPF_K, 0, 0, 0, 0), insn(o.BPF_JMP | o.BPF_EXIT));
+  if (e.strings.length) {
+    e.place(e.unwritten);
+    e.emit(insn(o.BPF_ALU64 | o.BPF_MOV | o.BPF_K, 0, 0, 0, UNWRITTEN), insn(o.BPF_JMP | o.BPF_EXIT));
+  }
   return { insns: e.finish(), scalars: e.scalars, strings: e.strings };
 }
 

@@ -8,6 +8,7 @@ import { AddressSpace, Region } from '../vm/memory.js';
 import { traceBufferOf } from './buffer.js';
 import { ContextWriter, neededLeaves, scalarValue, valueAt } from './context.js';
 import { ctxReads } from './ctx-reads.js';
+import { callsNothing, compileDirect } from './direct-run.js';
 import { isDynamic } from './layout.js';
 import type { Tracepoint } from './tracepoint.js';
 
@@ -30,7 +31,8 @@ import type { Tracepoint } from './tracepoint.js';
  * bpf_trace_printk writes to the Runtime's trace buffer. Each link runs the
  * program's instructions in its own engine instance (the program's engine,
  * the JIT by default), with its context, regions and kernel side built once:
- * an event is one engine call. Tail calls are not followed from a handler
+ * an event is one engine call — or, for a verified JIT program that calls
+ * no helper, one direct call of its code (direct-run.ts). Tail calls are not followed from a handler
  * (bpf_tail_call returns an error, as for a missing target).
  *
  * A fault in a run (impossible for a verified program, but a handler must
@@ -71,19 +73,18 @@ export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, opt
   // a program the Runtime verified at load is not verified again; either way a verified program runs trusted
   if (!program.verified && options.verify !== false) checkProgram(rt, program, tp);
   const verified = program.verified || options.verify !== false;
-  const engine = createEngine(program.spec.engine ?? 'jit', program.insns, { space: rt.space, helpers: rt.helpers, budget: program.spec.budget, verified: verified && program.spec.budget === undefined, mapAt: (ptr) => rt.mapAt(ptr) });
   const buffer = traceBufferOf(rt);
   const kernel: KernelEnv = { ...rt.kernelEnv(cpu), trace: (line) => buffer.printk(line, cpu) };
   const ctx = type === TRACEPOINT ? recordContext(rt, tp, program) : rawContext(rt, tp);
-  const regions = [...ctx.regions, ...rt.mapRegions()];
-  const extras = { kernel };
+  const run = runner(rt, program, verified, ctx, kernel);
   const state = { runs: 0, errors: 0, lastError: undefined as Error | undefined };
   const detach = tp.attach({
+    byName: true, // the context writers read fields by path (valueAt)
     hit(values) {
       state.runs++;
       try {
         ctx.write(values);
-        engine.runCtx(ctx.address, regions, extras);
+        run();
       } catch (e) {
         state.errors++;
         state.lastError = e as Error;
@@ -96,6 +97,21 @@ export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, opt
     get errors() { return state.errors; },
     get lastError() { return state.lastError; },
   };
+}
+
+/**
+ * One run of the program on its context: directly when it is verified JIT
+ * code that calls nothing (direct-run.ts: no BigInt registers in or out),
+ * else through its engine with the regions and kernel side of the run.
+ */
+function runner(rt: Runtime, program: Program, verified: boolean, ctx: HandlerContext, kernel: KernelEnv): () => unknown {
+  const engineName = program.spec.engine ?? 'jit';
+  const trusted = verified && program.spec.budget === undefined;
+  if (trusted && engineName === 'jit' && callsNothing(program.insns)) return compileDirect(program.insns, rt.space, ctx.address, `program ${program.id}`);
+  const engine = createEngine(engineName, program.insns, { space: rt.space, helpers: rt.helpers, budget: program.spec.budget, verified: trusted, mapAt: (ptr) => rt.mapAt(ptr) });
+  const regions = [...ctx.regions, ...rt.mapRegions()];
+  const extras = { kernel };
+  return () => engine.runCtx(ctx.address, regions, extras);
 }
 
 /** What one run is given: r1, the regions it may read, and how an event is written there. */

@@ -1,4 +1,5 @@
 import { BpfError } from '../errno.js';
+import { nowNs } from './clock.js';
 import type { FieldType, Tracepoint, TraceRegistry } from './tracepoint.js';
 import { tracepoints } from './tracepoint.js';
 
@@ -139,59 +140,97 @@ function errorName(e: unknown): string {
   return e instanceof Error ? e.name : e === null ? 'null' : typeof e;
 }
 
-const msNow = (): number => performance.now();
+/**
+ * The values objects of a probe's events, one of each kept and refilled per
+ * call (a sink must not keep values past its hit) so a call allocates
+ * nothing; a call made while its event is being delivered (a sink that
+ * calls the probed function) gets fresh ones.
+ */
+class EventValues {
+  private busy = false;
+  private readonly shared: Record<string, unknown>;
+
+  constructor(private readonly tp: Tracepoint, private readonly names: readonly string[]) {
+    this.shared = Object.fromEntries(names.map((n) => [n, undefined]));
+  }
+
+  /** The object to fill for a firing (the shared one, unless it is being delivered). */
+  take(): Record<string, unknown> {
+    return this.busy ? {} : this.shared;
+  }
+
+  /** Fire the tracepoint with `v` (from take()); the shared object then lets go of the values (a probe must not keep a call's arguments alive). */
+  deliver(v: Record<string, unknown>): void {
+    const was = this.busy;
+    this.busy = true;
+    try {
+      this.tp.fire(v);
+    } finally {
+      this.busy = was;
+      if (v === this.shared) for (let i = 0; i < this.names.length; i++) v[this.names[i]!] = undefined;
+    }
+  }
+}
 
 /**
  * The wrapper: a plain function (not a Proxy — its calls are cheaper) with the
  * original's name, length, prototype chain and own properties copied, that
- * passes `this`, the arguments and `new` through unchanged.
+ * passes `this`, the arguments and `new` through unchanged. A call reads the
+ * clock only while the return probe is attached (a return probe attached
+ * during a call does not see that call's return, as a uretprobe does not).
  */
 function wrap(
   fn: (...a: unknown[]) => unknown, entry: Tracepoint, ret: Tracepoint, argNames: readonly string[],
   asText: (v: unknown) => unknown, retText: (v: unknown) => unknown,
 ): (...args: unknown[]) => unknown {
   const n = argNames.length;
+  const entryValues = new EventValues(entry, argNames);
+  const retValues = new EventValues(ret, ['ret', 'error', 'latency_ns']);
   const fireReturn = (t0: number, value: unknown, error: string): void => {
-    if (ret.enabled) ret.fire({ ret: error ? undefined : retText(value), error, latency_ns: Math.round((msNow() - t0) * 1e6) });
+    if (!ret.enabled) return;
+    const v = retValues.take();
+    v.ret = error ? undefined : retText(value);
+    v.error = error;
+    v.latency_ns = nowNs() - t0;
+    retValues.deliver(v);
   };
-  const traced = (self: unknown, args: unknown[], nt: unknown): unknown => {
+  const settle = (t0: number, promise: Promise<unknown>): Promise<unknown> =>
+    promise.then(
+      (v) => (fireReturn(t0, v, ''), v),
+      (e) => {
+        fireReturn(t0, undefined, errorName(e));
+        throw e;
+      },
+    );
+  // `arguments` read by index and passed to apply is not materialised by V8, where rest parameters are: a call allocates nothing
+  const wrapper = function (this: unknown): unknown {
+    const nt = new.target;
+    if (!entry.enabled && !ret.enabled) return nt === undefined ? fn.apply(this, arguments as unknown as unknown[]) : construct(fn, arguments, nt, wrapper);
     if (entry.enabled) {
-      const values: Record<string, unknown> = {};
-      for (let i = 0; i < n; i++) values[argNames[i]!] = asText(args[i]);
-      entry.fire(values);
+      // filled here, not in a function given `arguments`, which would make V8 build the arguments object
+      const v = entryValues.take();
+      for (let i = 0; i < n; i++) v[argNames[i]!] = asText(arguments[i]);
+      entryValues.deliver(v);
     }
-    const t0 = msNow();
+    const t0 = ret.enabled ? nowNs() : -1;
     let result: unknown;
     try {
-      result = invoke(fn, self, args, nt, wrapper);
+      result = nt === undefined ? fn.apply(this, arguments as unknown as unknown[]) : construct(fn, arguments, nt, wrapper);
     } catch (e) {
-      fireReturn(t0, undefined, errorName(e));
+      if (t0 >= 0) fireReturn(t0, undefined, errorName(e));
       throw e;
     }
-    if (result instanceof Promise && ret.enabled) {
-      return result.then(
-        (v) => (fireReturn(t0, v, ''), v),
-        (e) => {
-          fireReturn(t0, undefined, errorName(e));
-          throw e;
-        },
-      );
-    }
+    if (t0 < 0) return result;
+    if (result instanceof Promise) return settle(t0, result);
     fireReturn(t0, result, '');
     return result;
-  };
-  // `arguments` passed to apply is not materialised by V8, where rest parameters are: a disabled probe stays a few ns
-  const wrapper = function (this: unknown): unknown {
-    if (!entry.enabled && !ret.enabled && new.target === undefined) return fn.apply(this, arguments as unknown as unknown[]);
-    return traced(this, Array.prototype.slice.call(arguments), new.target);
   };
   copyShape(fn, wrapper);
   return wrapper;
 }
 
-/** Call `fn` as the wrapper was called: with `this`, or with `new` (a subclass's new.target kept). */
-function invoke(fn: (...a: unknown[]) => unknown, self: unknown, args: unknown[], newTarget: unknown, wrapper: unknown): unknown {
-  if (newTarget === undefined) return Reflect.apply(fn, self, args);
+/** `new fn(...args)` as the wrapper was called with `new` (a subclass's new.target kept). */
+function construct(fn: (...a: unknown[]) => unknown, args: ArrayLike<unknown>, newTarget: unknown, wrapper: unknown): unknown {
   return Reflect.construct(fn, args, (newTarget === wrapper ? fn : newTarget) as new (...a: unknown[]) => unknown);
 }
 

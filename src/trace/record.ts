@@ -38,26 +38,27 @@ export function recordEvents(rt: Runtime, tp: Tracepoint, options: RecordOptions
   const env = { pid: rt.host.pid, comm: rt.host.comm, cpu, type: tp.id };
   const filter = options.filter === undefined ? undefined : new TraceFilter(options.filter, tp, { space: rt.space, env, engine: options.engine });
   const counts = { recorded: 0, dropped: 0, errors: 0, lastError: undefined as Error | undefined };
-  // a fault must not reach the traced code: it is counted and the event dropped
-  const passes = (test: (values: Record<string, unknown>) => boolean, values: Record<string, unknown>): boolean => {
-    try {
-      return test(values);
-    } catch (e) {
-      counts.errors++;
-      counts.lastError = e as Error;
-      return false;
-    }
-  };
+  // both read fields by name: the filter's, and the buffer's copy of an event's leaves (valueAt)
   const sink = filter
     ? {
+        byName: true,
         hit(values: Record<string, unknown>): void {
-          if (passes(filter.test, values)) {
+          // a fault must not reach the traced code: it is counted and the event dropped
+          let pass = false;
+          try {
+            pass = filter.test(values);
+          } catch (e) {
+            counts.errors++;
+            counts.lastError = e as Error;
+          }
+          if (pass) {
             counts.recorded++;
             buffer.event(tp, values, cpu);
           } else counts.dropped++;
         },
       }
     : {
+        byName: true,
         hit(values: Record<string, unknown>): void {
           counts.recorded++;
           buffer.event(tp, values, cpu);

@@ -33,6 +33,12 @@ export type { FieldType, ScalarType, FieldLayout, RecordLayout } from './layout.
 export interface TraceSink {
   /** one event: `values` as given to fire() (it must not keep them past the call) */
   hit(values: Record<string, unknown>, tp: Tracepoint): void;
+  /**
+   * The sink reads `values` only by field name (properties, as valueAt
+   * does; never by enumerating them), so a source may give it fields that
+   * are computed when read (getters) and skip the fields nobody reads.
+   */
+  readonly byName?: boolean;
 }
 
 export interface Tracepoint {
@@ -50,6 +56,8 @@ export interface Tracepoint {
   readonly btfTypeId: number;
   /** true while anything is attached: callers guard with `if (tp.enabled) tp.fire({...})` */
   readonly enabled: boolean;
+  /** true while every attached sink reads the values by name only (TraceSink.byName) */
+  readonly byName: boolean;
   /** deliver one event to every attached sink; a no-op when nothing is attached */
   fire(values: Record<string, unknown>): void;
   /** like Linux's events/<provider>/<event>/format */
@@ -64,12 +72,13 @@ const NAME = /^([A-Za-z_][A-Za-z0-9_]*):([A-Za-z_][A-Za-z0-9_]*)$/;
 
 class TracepointImpl implements Tracepoint {
   enabled = false;
+  byName = false;
   readonly provider: string;
   readonly event: string;
   readonly layout: RecordLayout;
   private sinks: readonly TraceSink[] = [];
   private bpf: { btf: Btf; typeId: number } | undefined;
-  private readonly byName: Map<string, FieldLayout>;
+  private readonly fieldsByName: Map<string, FieldLayout>;
 
   constructor(readonly name: string, readonly id: number, fields: Record<string, FieldType>) {
     const m = NAME.exec(name);
@@ -77,7 +86,7 @@ class TracepointImpl implements Tracepoint {
     this.provider = m[1]!;
     this.event = m[2]!;
     this.layout = layoutRecord(`tracepoint ${name}`, fields);
-    this.byName = new Map([...this.layout.fields, ...this.layout.leaves].map((f) => [f.name, f]));
+    this.fieldsByName = new Map([...this.layout.fields, ...this.layout.leaves].map((f) => [f.name, f]));
   }
 
   get fields(): readonly FieldLayout[] {
@@ -103,20 +112,24 @@ class TracepointImpl implements Tracepoint {
   }
 
   field(name: string): FieldLayout | undefined {
-    return this.byName.get(name);
+    return this.fieldsByName.get(name);
   }
 
   attach(sink: TraceSink): () => void {
-    this.sinks = [...this.sinks, sink];
-    this.enabled = true;
+    this.setSinks([...this.sinks, sink]);
     let attached = true;
     return () => {
       if (!attached) return;
       attached = false;
       const i = this.sinks.indexOf(sink);
-      this.sinks = [...this.sinks.slice(0, i), ...this.sinks.slice(i + 1)];
-      this.enabled = this.sinks.length > 0;
+      this.setSinks([...this.sinks.slice(0, i), ...this.sinks.slice(i + 1)]);
     };
+  }
+
+  private setSinks(sinks: readonly TraceSink[]): void {
+    this.sinks = sinks;
+    this.enabled = sinks.length > 0;
+    this.byName = this.enabled && sinks.every((s) => s.byName === true);
   }
 }
 

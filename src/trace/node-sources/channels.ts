@@ -1,6 +1,7 @@
 import dc from 'node:diagnostics_channel';
-import type { AddressInfo } from 'node:net';
-import { SourceSpec, Fire, Subscribe, errorCode, errorName, errorMessage, nowNs } from './source.js';
+import type { Tracepoint } from '../tracepoint.js';
+import { SourceSpec, Fire, Subscribe, errorCode, errorName, errorMessage } from './source.js';
+import { nowNs } from '../clock.js';
 
 /**
  * The diagnostics_channel channels Node 20 publishes on (http, net, dgram,
@@ -8,8 +9,9 @@ import { SourceSpec, Fire, Subscribe, errorCode, errorName, errorMessage, nowNs 
  * as a tracepoint `node_<module>:<event>` with the fields one filters on.
  *
  * Messages carry live objects (requests, sockets); a tracepoint's fields are
- * read from them when the event is published, so what a field holds is the
- * object's state at that moment. `duration_ns` fields measure from the
+ * read from them while the event is published (only those a sink reads,
+ * when every sink reads by name), so what a field holds is the object's
+ * state at that moment. `duration_ns` fields measure from the
  * matching start event; they are 0 when the start came before the source was
  * subscribed.
  */
@@ -17,18 +19,52 @@ import { SourceSpec, Fire, Subscribe, errorCode, errorName, errorMessage, nowNs 
 /** A message: Node's internal objects (requests, sockets), read defensively. */
 type Msg = any;
 
+/** How each field of an event is read from its message (and the time since its start event, for `timed`). */
+type Reads = Record<string, (m: Msg, durationNs: number) => unknown>;
+
+/** An event's values from its message. */
+type Values = (m: Msg, durationNs: number, byName: boolean) => Record<string, unknown>;
+
+/**
+ * The values of an event, as `reads` has them. For sinks that read fields
+ * by name (TraceSink.byName), a view whose fields are getters: a field
+ * nobody reads is never computed (a request's headers are never parsed
+ * for a filter on its status). For the others, a plain object of every
+ * field, which they may enumerate or copy.
+ */
+function valuesOf(reads: Reads): Values {
+  const names = Object.keys(reads);
+  class View {
+    constructor(readonly m: Msg, readonly d: number) {}
+  }
+  for (const name of names) {
+    const read = reads[name]!;
+    Object.defineProperty(View.prototype, name, { get(this: View) { return read(this.m, this.d); }, enumerable: true });
+  }
+  return (m, d, byName) => {
+    if (byName) return new View(m, d) as unknown as Record<string, unknown>;
+    const v: Record<string, unknown> = {};
+    for (const name of names) v[name] = reads[name]!(m, d);
+    return v;
+  };
+}
+
 function on(channel: string, handler: (m: Msg) => void): () => void {
   const fn = (m: unknown): void => handler(m);
   dc.subscribe(channel, fn);
   return () => void dc.unsubscribe(channel, fn);
 }
 
-const each = (channel: string, values: (m: Msg) => Record<string, unknown>): Subscribe => (fire) => on(channel, (m) => fire(values(m)));
+const each = (channel: string, reads: Reads): Subscribe => (fire, tp) => {
+  const values = valuesOf(reads);
+  return on(channel, (m) => fire(values(m, 0, tp.byName)));
+};
 
 /** Subscribe to `start` and `end`, firing at `end` with the time since `start` of the same object (`keyOf`). */
-function timed(start: string, end: string, keyOf: (m: Msg) => unknown, values: (m: Msg, durationNs: number) => Record<string, unknown>): Subscribe {
-  return (fire: Fire) => {
-    const started = new WeakMap<object, number>();
+function timed(start: string, end: string, keyOf: (m: Msg) => unknown, reads: Reads): Subscribe {
+  return (fire, tp) => {
+    const values = valuesOf(reads);
+    const started = startTimes();
     const key = (m: Msg): object | undefined => {
       const k = keyOf(m);
       return typeof k === 'object' && k !== null ? k : undefined;
@@ -40,13 +76,42 @@ function timed(start: string, end: string, keyOf: (m: Msg) => unknown, values: (
     const offEnd = on(end, (m) => {
       const k = key(m);
       const t = k && started.get(k);
-      fire(values(m, t === undefined ? 0 : nowNs() - t));
+      fire(values(m, t === undefined ? 0 : nowNs() - t, tp.byName));
     });
     return () => {
       offStart();
       offEnd();
     };
   };
+}
+
+/** The Base of a class whose constructor adds its private fields to any object it is given. */
+class Adopt {
+  constructor(o: object) {
+    return o;
+  }
+}
+
+/**
+ * Start times of one subscription, kept on the objects themselves as a
+ * private field of a class made here (so another subscription's times are
+ * not seen). A WeakMap of requests cost ~1.3 µs per request set and read
+ * here (its ephemeron entries are expensive for the garbage collector),
+ * several percent of a small request; a private field costs tens of ns and
+ * is invisible to the traced program (no key, no symbol, not inspected).
+ */
+function startTimes(): { set(o: object, t: number): void; get(o: object): number | undefined } {
+  class Stamp extends Adopt {
+    #t = 0;
+    static set(o: object, t: number): void {
+      if (!(#t in o)) new Stamp(o);
+      (o as Stamp).#t = t;
+    }
+    static get(o: object): number | undefined {
+      return #t in o ? (o as Stamp).#t : undefined;
+    }
+  }
+  return Stamp;
 }
 
 /** host and port of a ClientRequest (its Host header names a port other than the protocol's default) */
@@ -57,14 +122,25 @@ function clientHost(req: Msg): { host: string; port: number } {
   return { host: String(req.host ?? m?.[1] ?? ''), port };
 }
 
-const clientRequest = (req: Msg): Record<string, unknown> => ({ method: req.method, ...clientHost(req), path: req.path });
-
-function peer(socket: Msg): Record<string, unknown> {
-  return {
-    remote_addr: socket?.remoteAddress ?? '', remote_port: socket?.remotePort ?? 0,
-    local_addr: socket?.localAddress ?? '', local_port: socket?.localPort ?? 0, family: socket?.remoteFamily ?? '',
-  };
+/** The first Host header of an IncomingMessage, found in its raw headers: reading `headers` would build the whole object. */
+function hostHeader(req: Msg): string {
+  const raw: unknown = req?.rawHeaders;
+  if (!Array.isArray(raw)) return String(req?.headers?.host ?? '');
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i];
+    if (typeof name === 'string' && name.length === 4 && name.toLowerCase() === 'host') return String(raw[i + 1]);
+  }
+  return '';
 }
+
+const clientRequest: Reads = {
+  method: (m) => m.request.method, host: (m) => clientHost(m.request).host, port: (m) => clientHost(m.request).port, path: (m) => m.request.path,
+};
+
+const peer = (socketOf: (m: Msg) => Msg): Reads => ({
+  remote_addr: (m) => socketOf(m)?.remoteAddress ?? '', remote_port: (m) => socketOf(m)?.remotePort ?? 0,
+  local_addr: (m) => socketOf(m)?.localAddress ?? '', local_port: (m) => socketOf(m)?.localPort ?? 0, family: (m) => socketOf(m)?.remoteFamily ?? '',
+});
 
 const PEER = { remote_addr: 'string', remote_port: 'u16', local_addr: 'string', local_port: 'u16', family: 'string' } as const;
 const HTTP_CLIENT = { method: 'string', host: 'string', port: 'u16', path: 'string' } as const;
@@ -73,19 +149,26 @@ const UNDICI_REQUEST = { method: 'string', origin: 'string', path: 'string' } as
 const CONNECT = { host: 'string', port: 'u16', protocol: 'string' } as const;
 const ERROR = { error: 'string', code: 'string', message: 'string' } as const;
 
-const serverRequest = (m: Msg): Record<string, unknown> => ({
-  method: m.request.method, path: m.request.url, host: m.request.headers?.host ?? '',
-  remote_addr: m.socket?.remoteAddress ?? '', remote_port: m.socket?.remotePort ?? 0, http_version: m.request.httpVersion,
-});
+const serverRequest: Reads = {
+  method: (m) => m.request.method, path: (m) => m.request.url, host: (m) => hostHeader(m.request),
+  remote_addr: (m) => m.socket?.remoteAddress ?? '', remote_port: (m) => m.socket?.remotePort ?? 0, http_version: (m) => m.request.httpVersion,
+};
 
-const undiciRequest = (r: Msg): Record<string, unknown> => ({ method: r.method, origin: String(r.origin ?? ''), path: r.path });
-const connectParams = (p: Msg): Record<string, unknown> => ({ host: p?.hostname ?? p?.host ?? '', port: Number(p?.port) || 0, protocol: p?.protocol ?? '' });
-const error = (e: unknown): Record<string, unknown> => ({ error: errorName(e), code: errorCode(e), message: errorMessage(e) });
+const undiciRequest: Reads = { method: (m) => m.request.method, origin: (m) => String(m.request.origin ?? ''), path: (m) => m.request.path };
+const connectParams: Reads = {
+  host: (m) => m.connectParams?.hostname ?? m.connectParams?.host ?? '', port: (m) => Number(m.connectParams?.port) || 0, protocol: (m) => m.connectParams?.protocol ?? '',
+};
+const error = (errorOf: (m: Msg) => unknown): Reads => ({
+  error: (m) => errorName(errorOf(m)), code: (m) => errorCode(errorOf(m)), message: (m) => errorMessage(errorOf(m)),
+});
+const duration: Reads = { duration_ns: (_, d) => d };
+const status: Reads = { status: (m) => m.response.statusCode };
 
 /** A net socket announced at creation fires when it connects: only then are its addresses known. */
-const onConnect = (fire: Fire) => (m: Msg): void => {
+const onConnect = (fire: Fire, tp: Tracepoint) => (m: Msg): void => {
+  const values = valuesOf(peer((x) => x));
   const socket = m.socket;
-  socket.once('connect', () => fire(peer(socket)));
+  socket.once('connect', () => fire(values(socket, 0, tp.byName)));
 };
 
 /** A ChildProcess is announced at construction; its pid, file and arguments are known once it spawns. */
@@ -94,26 +177,35 @@ const onSpawn = (fire: Fire) => (m: Msg): void => {
   child.once('spawn', () => fire({ pid: child.pid, file: child.spawnfile, argv: child.spawnargs.join(' ') }));
 };
 
-function listenAddress(server: Msg): Record<string, unknown> {
-  const a: AddressInfo | string | null = server.address();
-  if (typeof a === 'string') return { addr: a, port: 0, family: 'unix' };
-  return { addr: a?.address ?? '', port: a?.port ?? 0, family: a?.family ?? '' };
-}
+/** The address a server listens on (its address(): an object, a pipe's path, or null). */
+const listenAddress: Reads = {
+  addr: (m) => {
+    const a = m.server.address();
+    return typeof a === 'string' ? a : a?.address ?? '';
+  },
+  port: (m) => {
+    const a = m.server.address();
+    return typeof a === 'string' ? 0 : a?.port ?? 0;
+  },
+  family: (m) => {
+    const a = m.server.address();
+    return typeof a === 'string' ? 'unix' : a?.family ?? '';
+  },
+};
 
 export const CHANNEL_SOURCES: readonly SourceSpec[] = [
   {
     name: 'node_http:client_request_start', origin: 'http.client.request.start',
-    fields: HTTP_CLIENT, subscribe: each('http.client.request.start', (m) => clientRequest(m.request)),
+    fields: HTTP_CLIENT, subscribe: each('http.client.request.start', clientRequest),
   },
   {
     name: 'node_http:client_request_error', origin: 'http.client.request.error',
-    fields: { ...HTTP_CLIENT, ...ERROR }, subscribe: each('http.client.request.error', (m) => ({ ...clientRequest(m.request), ...error(m.error) })),
+    fields: { ...HTTP_CLIENT, ...ERROR }, subscribe: each('http.client.request.error', { ...clientRequest, ...error((m) => m.error) }),
   },
   {
     name: 'node_http:client_response_finish', origin: 'http.client.response.finish',
     fields: { ...HTTP_CLIENT, status: 'u16', duration_ns: 'u64' },
-    subscribe: timed('http.client.request.start', 'http.client.response.finish', (m) => m.request,
-      (m, duration_ns) => ({ ...clientRequest(m.request), status: m.response.statusCode, duration_ns })),
+    subscribe: timed('http.client.request.start', 'http.client.response.finish', (m) => m.request, { ...clientRequest, ...status, ...duration }),
   },
   {
     name: 'node_http:server_request_start', origin: 'http.server.request.start',
@@ -122,28 +214,27 @@ export const CHANNEL_SOURCES: readonly SourceSpec[] = [
   {
     name: 'node_http:server_response_finish', origin: 'http.server.response.finish',
     fields: { ...HTTP_SERVER, status: 'u16', duration_ns: 'u64' },
-    subscribe: timed('http.server.request.start', 'http.server.response.finish', (m) => m.request,
-      (m, duration_ns) => ({ ...serverRequest(m), status: m.response.statusCode, duration_ns })),
+    subscribe: timed('http.server.request.start', 'http.server.response.finish', (m) => m.request, { ...serverRequest, ...status, ...duration }),
   },
   {
     name: 'node_net:client_socket', origin: 'net.client.socket (fired on connect)',
-    fields: PEER, subscribe: (fire) => on('net.client.socket', onConnect(fire)),
+    fields: PEER, subscribe: (fire, tp) => on('net.client.socket', onConnect(fire, tp)),
   },
   {
     name: 'node_net:server_socket', origin: 'net.server.socket',
-    fields: PEER, subscribe: each('net.server.socket', (m) => peer(m.socket)),
+    fields: PEER, subscribe: each('net.server.socket', peer((m) => m.socket)),
   },
   {
     name: 'node_net:server_listen', origin: 'tracing:net.server.listen:asyncEnd',
-    fields: { addr: 'string', port: 'u16', family: 'string' }, subscribe: each('tracing:net.server.listen:asyncEnd', (m) => listenAddress(m.server)),
+    fields: { addr: 'string', port: 'u16', family: 'string' }, subscribe: each('tracing:net.server.listen:asyncEnd', listenAddress),
   },
   {
     name: 'node_net:server_listen_error', origin: 'tracing:net.server.listen:error',
-    fields: ERROR, subscribe: each('tracing:net.server.listen:error', (m) => error(m.error)),
+    fields: ERROR, subscribe: each('tracing:net.server.listen:error', error((m) => m.error)),
   },
   {
     name: 'node_udp:socket', origin: 'udp.socket',
-    fields: { type: 'string' }, subscribe: each('udp.socket', (m) => ({ type: m.socket.type })),
+    fields: { type: 'string' }, subscribe: each('udp.socket', { type: (m) => m.socket.type }),
   },
   {
     name: 'node_child_process:spawn', origin: "child_process (fired on the child's 'spawn')",
@@ -151,55 +242,56 @@ export const CHANNEL_SOURCES: readonly SourceSpec[] = [
   },
   {
     name: 'node_worker:create', origin: 'worker_threads',
-    fields: { thread_id: 'u32' }, subscribe: each('worker_threads', (m) => ({ thread_id: m.worker.threadId })),
+    fields: { thread_id: 'u32' }, subscribe: each('worker_threads', { thread_id: (m) => m.worker.threadId }),
   },
   ...(['create', 'body_sent', 'trailers'] as const).map((ev) => ({
     name: `node_undici:request_${ev}`, origin: `undici:request:${ev === 'body_sent' ? 'bodySent' : ev}`,
-    fields: UNDICI_REQUEST, subscribe: each(`undici:request:${ev === 'body_sent' ? 'bodySent' : ev}`, (m) => undiciRequest(m.request)),
+    fields: UNDICI_REQUEST, subscribe: each(`undici:request:${ev === 'body_sent' ? 'bodySent' : ev}`, undiciRequest),
   })),
   {
     name: 'node_undici:request_headers', origin: 'undici:request:headers',
     fields: { ...UNDICI_REQUEST, status: 'u16', duration_ns: 'u64' },
-    subscribe: timed('undici:request:create', 'undici:request:headers', (m) => m.request,
-      (m, duration_ns) => ({ ...undiciRequest(m.request), status: m.response.statusCode, duration_ns })),
+    subscribe: timed('undici:request:create', 'undici:request:headers', (m) => m.request, { ...undiciRequest, ...status, ...duration }),
   },
   {
     name: 'node_undici:request_error', origin: 'undici:request:error',
-    fields: { ...UNDICI_REQUEST, ...ERROR }, subscribe: each('undici:request:error', (m) => ({ ...undiciRequest(m.request), ...error(m.error) })),
+    fields: { ...UNDICI_REQUEST, ...ERROR }, subscribe: each('undici:request:error', { ...undiciRequest, ...error((m) => m.error) }),
   },
   {
     name: 'node_undici:client_send_headers', origin: 'undici:client:sendHeaders',
-    fields: UNDICI_REQUEST, subscribe: each('undici:client:sendHeaders', (m) => undiciRequest(m.request)),
+    fields: UNDICI_REQUEST, subscribe: each('undici:client:sendHeaders', undiciRequest),
   },
   {
     name: 'node_undici:client_before_connect', origin: 'undici:client:beforeConnect',
-    fields: CONNECT, subscribe: each('undici:client:beforeConnect', (m) => connectParams(m.connectParams)),
+    fields: CONNECT, subscribe: each('undici:client:beforeConnect', connectParams),
   },
   {
     name: 'node_undici:client_connected', origin: 'undici:client:connected',
     fields: { ...CONNECT, duration_ns: 'u64' },
-    subscribe: timed('undici:client:beforeConnect', 'undici:client:connected', (m) => m.connector,
-      (m, duration_ns) => ({ ...connectParams(m.connectParams), duration_ns })),
+    subscribe: timed('undici:client:beforeConnect', 'undici:client:connected', (m) => m.connector, { ...connectParams, ...duration }),
   },
   {
     name: 'node_undici:client_connect_error', origin: 'undici:client:connectError',
-    fields: { ...CONNECT, ...ERROR }, subscribe: each('undici:client:connectError', (m) => ({ ...connectParams(m.connectParams), ...error(m.error) })),
+    fields: { ...CONNECT, ...ERROR }, subscribe: each('undici:client:connectError', { ...connectParams, ...error((m) => m.error) }),
   },
   {
     name: 'node_undici:websocket_open', origin: 'undici:websocket:open',
     fields: { addr: 'string', port: 'u16', protocol: 'string', extensions: 'string' },
-    subscribe: each('undici:websocket:open', (m) => ({ addr: m.address?.address ?? '', port: m.address?.port ?? 0, protocol: m.protocol ?? '', extensions: m.extensions ?? '' })),
+    subscribe: each('undici:websocket:open', {
+      addr: (m) => m.address?.address ?? '', port: (m) => m.address?.port ?? 0, protocol: (m) => m.protocol ?? '', extensions: (m) => m.extensions ?? '',
+    }),
   },
   {
     name: 'node_undici:websocket_close', origin: 'undici:websocket:close',
-    fields: { code: 'u16', reason: 'string' }, subscribe: each('undici:websocket:close', (m) => ({ code: m.code ?? 0, reason: m.reason ?? '' })),
+    fields: { code: 'u16', reason: 'string' }, subscribe: each('undici:websocket:close', { code: (m) => m.code ?? 0, reason: (m) => m.reason ?? '' }),
   },
   {
     name: 'node_undici:websocket_socket_error', origin: 'undici:websocket:socket_error',
-    fields: ERROR, subscribe: each('undici:websocket:socket_error', error),
+    fields: ERROR, subscribe: each('undici:websocket:socket_error', error((m) => m)),
   },
   ...(['ping', 'pong'] as const).map((ev) => ({
     name: `node_undici:websocket_${ev}`, origin: `undici:websocket:${ev}`,
-    fields: { payload: 'bytes' } as const, subscribe: each(`undici:websocket:${ev}`, (m) => ({ payload: m.payload instanceof Uint8Array ? m.payload : new Uint8Array(0) })),
+    fields: { payload: 'bytes' } as const,
+    subscribe: each(`undici:websocket:${ev}`, { payload: (m) => (m.payload instanceof Uint8Array ? m.payload : new Uint8Array(0)) }),
   })),
 ];

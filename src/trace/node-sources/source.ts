@@ -15,8 +15,8 @@ export interface NodeSource {
 /** Fires the tracepoint with the values of one event. */
 export type Fire = (values: Record<string, unknown>) => void;
 
-/** Subscribes to the source, delivering each event through `fire`; returns the unsubscribe function. */
-export type Subscribe = (fire: Fire) => () => void;
+/** Subscribes to the source, delivering each event of `tp` through `fire`; returns the unsubscribe function. */
+export type Subscribe = (fire: Fire, tp: Tracepoint) => () => void;
 
 export interface SourceSpec {
   name: string;
@@ -28,13 +28,8 @@ export interface SourceSpec {
 /** Define the tracepoint of `spec` in `registry`, subscribed to its source only while something is attached. */
 export function defineSource(registry: TraceRegistry, spec: SourceSpec): NodeSource {
   const tp = registry.define(spec.name, spec.fields);
-  whenAttached(tp, () => spec.subscribe((values) => tp.fire(values)));
+  whenAttached(tp, () => spec.subscribe((values) => tp.fire(values), tp));
   return { tracepoint: tp, origin: spec.origin };
-}
-
-/** ns of the monotonic clock (performance.now() is in ms, with sub-µs resolution in Node) */
-export function nowNs(): number {
-  return Math.round(performance.now() * 1e6);
 }
 
 /** The name of a thrown value (TypeError, AbortError, …), or its type when it is no Error. */
