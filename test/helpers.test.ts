@@ -41,7 +41,8 @@ class Mem {
     return this.space.bytes.slice(Number(addr), Number(addr) + len);
   }
 
-  env(kernel?: KernelEnv): HelperEnv {
+  /** `memory`: give helpers the memory view (HelperEnv.memory), as both engines do */
+  env(kernel?: KernelEnv, memory = true): HelperEnv {
     const at = (addr: bigint, len: number, write: boolean): number => {
       const u = BigInt.asUintN(64, addr);
       const r = findRegion(this.regions, Number(u & 0xffffffffn), Number(u >> 32n), len);
@@ -54,6 +55,7 @@ class Mem {
         if (data.length) this.space.bytes.set(data, at(addr, data.length, true));
       },
       check: at,
+      ...(memory ? { memory: () => this.space.bytes } : {}),
       ...(kernel ? { kernel } : {}),
     };
   }
@@ -477,10 +479,10 @@ test('probe_read*: copy, or -EFAULT with the destination zeroed; a bad destinati
   }
 });
 
-test('probe_read*_str: up to and including the NUL; truncation; -EFAULT zeroes the destination', () => {
-  for (const name of PROBE_STR) {
+test('probe_read*_str: up to and including the NUL; truncation; -EFAULT zeroes the destination (with and without the memory view)', () => {
+  for (const [name, memory] of PROBE_STR.flatMap((n) => [[n, true], [n, false]] as const)) {
     const m = new Mem();
-    const env = m.env();
+    const env = m.env(undefined, memory);
     const src = m.map(cstr('hello'));
     const dst = m.filled(10, 0xaa);
     assert.equal(call(env, name, dst, 10, src), 6n, `${name}: length with the NUL`);

@@ -45,6 +45,37 @@ function probeRead(env: HelperEnv, dst: bigint, sizeArg: bigint, src: bigint): b
 function probeReadStr(env: HelperEnv, dst: bigint, sizeArg: bigint, src: bigint): bigint {
   const size = u32(sizeArg);
   if (size === 0) return 0n;
+  return probeReadStrInPlace(env, dst, size, src) ?? probeReadStrCopied(env, dst, size, src);
+}
+
+/**
+ * The common case without copies: find the NUL in the memory view, check
+ * the bytes the string needs in one go, copy them within the memory.
+ * Undefined where that check fails (the string may still span adjacent
+ * regions, or fault): the copying form decides then.
+ */
+function probeReadStrInPlace(env: HelperEnv, dst: bigint, size: number, src: bigint): bigint | undefined {
+  if (!env.memory || src > 0xffffffffn) return undefined;
+  const mem = env.memory();
+  const from = Number(src);
+  const end = Math.min(from + size - 1, mem.length);
+  let n = from;
+  while (n < end && mem[n] !== 0) n++;
+  n -= from;
+  // the bytes Linux reads: through the NUL, or all `size` of a string cut short
+  try {
+    env.check(src, n + 1, false);
+  } catch (e) {
+    if (isFault(e)) return undefined;
+    throw e;
+  }
+  const to = env.check(dst, n + 1, true);
+  mem.copyWithin(to, from, from + n);
+  mem[to + n] = 0;
+  return ret(n + 1);
+}
+
+function probeReadStrCopied(env: HelperEnv, dst: bigint, size: number, src: bigint): bigint {
   let s;
   try {
     s = readCString(env, src, size);

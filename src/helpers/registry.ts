@@ -14,6 +14,12 @@ export interface HelperEnv {
   /** The address of `len` bytes at `addr` as a number, after the same check as read/write, without copying. */
   check(addr: bigint, len: number, write: boolean): number;
   /**
+   * The whole address space, to look at bytes before deciding how many to
+   * check (a string's NUL); valid until the next allocation. A helper reads
+   * or writes through it only at addresses `check` accepted.
+   */
+  memory?(): Uint8Array;
+  /**
    * Call the program's function `fn` (a function pointer, as `lddw rX, func`
    * loads it) with r1–r5 = a1–a5 and return its r0: a new frame on the run's
    * stack of frames, on the run's instruction budget (src/vm/callback.ts).

@@ -763,6 +763,7 @@ export class Interpreter {
         if (data.length) this.u8.set(data, at(addr, data.length, true));
       },
       check: at,
+      memory: () => this.u8,
       callback: (fn, a1, a2, a3, a4, a5) => this.callback(fn, a1, a2, a3, a4, a5),
       get inCallback() {
         return self.callbacks > 0;

@@ -126,6 +126,7 @@ export class JitEngine {
         if (data.length) this.views.fresh().u8.set(data, this.envAddress(addr, data.length, true));
       },
       check: (addr, len, write) => this.envAddress(addr, len, write),
+      memory: () => this.views.fresh().u8,
       callback: (fn, a1, a2, a3, a4, a5) => this.callback(fn, a1, a2, a3, a4, a5),
       get inCallback() {
         return self.callbacks > 0;
