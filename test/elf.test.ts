@@ -152,3 +152,16 @@ test('ELF fuzz: 3000 mutated objects give a result or a BpfError', () => {
     { numRuns: 3000, seed: 20261122 },
   );
 });
+
+test('ELF: a .bss larger than a map value may be is E2BIG, not an allocation of its size', () => {
+  const good = new Uint8Array(readFileSync(LE));
+  const bss = parseElf(good).sections.find((s) => s.name === '.bss')!;
+  const view = new DataView(good.buffer, good.byteOffset);
+  const shoff = Number(view.getBigUint64(40, true));
+  const copy = good.slice();
+  // sh_size of .bss (a NOBITS section: no file contents bound its size); 4 MiB + 1 and 2^40
+  for (const size of [(4 << 20) + 1, 2 ** 40]) {
+    new DataView(copy.buffer).setBigUint64(shoff + bss.index * 64 + 32, BigInt(size), true);
+    assert.throws(() => readCollectionSpec(copy, { fileName: 'big-bss.o' }), (e: unknown) => e instanceof BpfError && e.errno === 'E2BIG' && /section \.bss .*KMALLOC_MAX_SIZE/.test(e.message));
+  }
+});
