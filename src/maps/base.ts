@@ -1,6 +1,6 @@
 import { BpfError, ERRNO, ErrnoName } from '../errno.js';
 import { Region } from '../vm/memory.js';
-import { readU32, u32Bytes } from './keys.js';
+import { KeyId, keyIdAt, readU32, u32Bytes } from './keys.js';
 import { BpfMap, MapEnv, MapFlags, UpdateFlags } from './map.js';
 import { mapLabel, NormalSpec } from './spec.js';
 
@@ -69,6 +69,11 @@ export abstract class MapBase implements BpfMap {
   /** A view of the key_size bytes at `addr` (valid until the next allocation). */
   protected keyAt(addr: number): Uint8Array {
     return this.env.space.bytes.subarray(addr, addr + this.spec.keySize);
+  }
+
+  /** The id (keys.ts) of the key_size bytes at `addr`, read in place. */
+  protected keyIdAt(addr: number): KeyId {
+    return keyIdAt(this.env.space.bytes, addr, this.spec.keySize);
   }
 
   /** The map's storage is read-only to programs (BPF_F_RDONLY_PROG). */

@@ -2,7 +2,7 @@ import { ErrnoName } from '../errno.js';
 import { Region } from '../vm/memory.js';
 import { code, MapBase, updateFlagsError, updateFlagsReason } from './base.js';
 import { ElemKeys } from './elem-keys.js';
-import { KeyId, keyId, keyIdAt } from './keys.js';
+import { KeyId, keyId } from './keys.js';
 import { ACCESS_MASK, checkFlags, checkNonZero, MapKind } from './kind.js';
 import { HTAB_BUCKET_SIZE, HTAB_ELEM_SIZE, KMALLOC_MAX_SIZE, PCPU_MIN_UNIT_SIZE, round8, U32_MAX } from './limits.js';
 import { LinuxLru } from './lru.js';
@@ -121,7 +121,7 @@ export class HashMap extends MapBase {
   }
 
   lookupElem(keyAddr: number, cpu: number): number {
-    const e = this.index.get(keyIdAt(this.env.space.bytes, keyAddr, this.spec.keySize));
+    const e = this.index.get(this.keyIdAt(keyAddr));
     if (!e) return 0;
     if (this.lru) this.slots.touch(e.slot);
     return this.values.addr(e.slot, cpu);
@@ -136,7 +136,7 @@ export class HashMap extends MapBase {
   }
 
   deleteElem(keyAddr: number): number {
-    return code(this.remove(keyIdAt(this.env.space.bytes, keyAddr, this.spec.keySize)));
+    return code(this.remove(this.keyIdAt(keyAddr)));
   }
 
   memoryUsed(): number {

@@ -162,7 +162,7 @@ export class HashOfMaps extends MapBase {
   }
 
   lookupElem(keyAddr: number): number {
-    return this.index.get(keyId(this.keyAt(keyAddr)))?.ref.ptr ?? 0;
+    return this.index.get(this.keyIdAt(keyAddr))?.ref.ptr ?? 0;
   }
 
   updateElem(): number {

@@ -34,8 +34,7 @@ export function ctxTestRun(spec: CtxRun) {
       host.space.bytes.set(ctx, addr);
       regions.push({ start: addr, end: addr + ctx.length, writable: false, name: `ctx (${spec.ctxType})` });
     }
-    const { retval, r0, durationNs } = timedRuns(host, runs, host.runner({ ctx: addr, regions }));
-    return { retval, r0, durationNs };
+    return timedRuns(host, runs, host.runner({ ctx: addr, regions }));
   };
 }
 

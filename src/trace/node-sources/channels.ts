@@ -165,10 +165,12 @@ const duration: Reads = { duration_ns: (_, d) => d };
 const status: Reads = { status: (m) => m.response.statusCode };
 
 /** A net socket announced at creation fires when it connects: only then are its addresses known. */
-const onConnect = (fire: Fire, tp: Tracepoint) => (m: Msg): void => {
+const onConnect = (fire: Fire, tp: Tracepoint): ((m: Msg) => void) => {
   const values = valuesOf(peer((x) => x));
-  const socket = m.socket;
-  socket.once('connect', () => fire(values(socket, 0, tp.byName)));
+  return (m) => {
+    const socket = m.socket;
+    socket.once('connect', () => fire(values(socket, 0, tp.byName)));
+  };
 };
 
 /** A ChildProcess is announced at construction; its pid, file and arguments are known once it spawns. */
