@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { KeyTable } from '../src/maps/key-table.js';
-import type { KeyId } from '../src/maps/keys.js';
+import { KeyId, keyId } from '../src/maps/keys.js';
 
 /**
  * KeyTable against a JS Map as the model: after any sequence of sets and
@@ -30,5 +30,25 @@ test('KeyTable behaves as a Map on random sets and deletes', () => {
       }
     }),
     { numRuns: 2000 },
+  );
+});
+
+test('KeyTable.getAt finds a key by its bytes in memory as get finds it by its id', () => {
+  const size = fc.constantFrom(1, 4, 6, 7, 8, 16, 33);
+  fc.assert(
+    fc.property(size, fc.integer({ min: 0, max: 5 }), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 64 }), (n, off, picks) => {
+      // keys from a small alphabet of byte values, so that many collide in all but one byte
+      const keys = picks.map((p, i) => Uint8Array.from({ length: n }, (_, j) => (j === (i % n) ? p : (p * 7 + j) & 3)));
+      const table = new KeyTable<number>();
+      keys.forEach((k, i) => {
+        if (i % 3 !== 2) table.set(keyId(k), i);
+      });
+      for (const k of keys) {
+        const mem = new Uint8Array(off + n + 3).fill(0xaa);
+        mem.set(k, off);
+        assert.equal(table.getAt(mem, off, n), table.get(keyId(k)));
+      }
+    }),
+    { numRuns: 500 },
   );
 });

@@ -71,6 +71,11 @@ export abstract class MapBase implements BpfMap {
     return this.env.space.bytes.subarray(addr, addr + this.spec.keySize);
   }
 
+  /** The element of `index` whose key is the key_size bytes at `addr`, read in place. */
+  protected elemAt<V>(index: { getAt(mem: Uint8Array, off: number, size: number): V | undefined }, addr: number): V | undefined {
+    return index.getAt(this.env.space.bytes, addr, this.spec.keySize);
+  }
+
   /** The id (keys.ts) of the key_size bytes at `addr`, read in place. */
   protected keyIdAt(addr: number): KeyId {
     return keyIdAt(this.env.space.bytes, addr, this.spec.keySize);

@@ -40,6 +40,11 @@ export class BucketIndex<V> {
     return this.placed.get(id)?.value;
   }
 
+  /** get() of the key of `size` bytes at `off` of `mem`, read in place (KeyTable.getAt) */
+  getAt(mem: Uint8Array, off: number, size: number): V | undefined {
+    return this.placed.getAt(mem, off, size)?.value;
+  }
+
   /** Insert at the head of the value's bucket (the id must not be present). */
   add(id: KeyId, value: V): void {
     const bucket = (this.hash(value) & (this.count - 1)) >>> 0;

@@ -121,7 +121,7 @@ export class HashMap extends MapBase {
   }
 
   lookupElem(keyAddr: number, cpu: number): number {
-    const e = this.index.get(this.keyIdAt(keyAddr));
+    const e = this.elemAt(this.index, keyAddr);
     if (!e) return 0;
     if (this.lru) this.slots.touch(e.slot);
     return this.values.addr(e.slot, cpu);

@@ -12,7 +12,7 @@ const CHUNK = 4096;
 export type KeyId = string | number;
 
 /** Keys up to this size are named by their value (exact in a double: 48 bits). */
-const NUMERIC_KEY_BYTES = 6;
+export const NUMERIC_KEY_BYTES = 6;
 
 /** The id of the key `bytes`. */
 export function keyId(bytes: Uint8Array): KeyId {
@@ -21,11 +21,7 @@ export function keyId(bytes: Uint8Array): KeyId {
 
 /** The id of the `size`-byte key at `offset` of `mem`, without a view of it. */
 export function keyIdAt(mem: Uint8Array, offset: number, size: number): KeyId {
-  if (size <= NUMERIC_KEY_BYTES) {
-    let v = 0;
-    for (let i = size - 1; i >= 0; i--) v = v * 256 + mem[offset + i]!;
-    return v;
-  }
+  if (size <= NUMERIC_KEY_BYTES) return numericKeyAt(mem, offset, size);
   // A loop beats spreading into fromCharCode for the short keys maps usually have.
   if (size <= 32) {
     let id = '';
@@ -36,6 +32,13 @@ export function keyIdAt(mem: Uint8Array, offset: number, size: number): KeyId {
   let id = '';
   for (let i = offset; i < end; i += CHUNK) id += String.fromCharCode(...mem.subarray(i, Math.min(end, i + CHUNK)));
   return id;
+}
+
+/** The id of a key of at most NUMERIC_KEY_BYTES bytes: its little-endian value. */
+export function numericKeyAt(mem: Uint8Array, offset: number, size: number): number {
+  let v = 0;
+  for (let i = size - 1; i >= 0; i--) v = v * 256 + mem[offset + i]!;
+  return v;
 }
 
 /** The little-endian u32 at `off` (host byte order of the kernels tsbpf mirrors). */

@@ -162,7 +162,7 @@ export class HashOfMaps extends MapBase {
   }
 
   lookupElem(keyAddr: number): number {
-    return this.index.get(this.keyIdAt(keyAddr))?.ref.ptr ?? 0;
+    return this.elemAt(this.index, keyAddr)?.ref.ptr ?? 0;
   }
 
   updateElem(): number {

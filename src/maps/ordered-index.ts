@@ -24,6 +24,11 @@ export class OrderedIndex<V> {
     return this.links.get(id)?.value;
   }
 
+  /** get() of the key of `size` bytes at `off` of `mem`, read in place (KeyTable.getAt) */
+  getAt(mem: Uint8Array, off: number, size: number): V | undefined {
+    return this.links.getAt(mem, off, size)?.value;
+  }
+
   /** Append (the id must not be present). */
   add(id: KeyId, value: V): void {
     const link: Link<V> = { id, value, prev: this.tail, next: undefined };
