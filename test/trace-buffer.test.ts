@@ -99,3 +99,22 @@ test('ctxReads: the loads through the context pointer, followed through copies a
   assert.deepEqual(ctxReads(assemble('r6 = r1\ncall 5\nr0 = *(u32 *)(r6 + 8)\nexit'), arity), [{ off: 8, size: 4 }]);
   assert.equal(ctxReads(assemble('r6 = r1\ncall 5\nr0 = *(u32 *)(r6 + 8)\nexit')), 'all', 'without prototypes a call may take r1');
 });
+
+test('ctxReads: ctx + a __data_loc value is the field\'s data, which a helper may be given; any other sum escapes', () => {
+  const isLoc = (off: number, size: number): boolean => off >= 12 && off + size <= 16; // a __data_loc word at 12
+  const three = (): number => 3;
+  const reads = (body: string): ReturnType<typeof ctxReads> => {
+    const r = ctxReads(assemble(`r6 = r1\n${body}\nr1 = r10\nr1 += -16\nr2 = 16\ncall 115\nr0 = 0\nexit`), three, isLoc);
+    return r === 'all' ? r : [...r].sort((a, b) => a.off - b.off);
+  };
+  const word = { off: 12, size: 4 };
+  assert.deepEqual(reads('r3 = *(u32 *)(r6 + 12)\nr3 &= 0xffff\nr3 += r6'), [word]);
+  assert.deepEqual(reads('r3 = *(u32 *)(r6 + 12)\nr3 &= 0xffff\nr6 += r3\nr3 = r6'), [word], 'the sum in the base register, then copied');
+  assert.deepEqual(reads('r3 = *(u16 *)(r6 + 12)\nr3 += r6'), [{ off: 12, size: 2 }], 'the offset half of the word');
+  assert.deepEqual(reads('r3 = *(u32 *)(r6 + 12)\nr0 = *(u32 *)(r6 + 4)\nr3 += r6'), [{ off: 4, size: 4 }, word]);
+  assert.equal(reads('r3 = *(u32 *)(r6 + 8)\nr3 += r6'), 'all', 'a field that is no __data_loc: the sum may be anywhere');
+  assert.equal(reads('r3 = *(u32 *)(r6 + 12)\nr3 += r6\nr3 += 4'), 'all', 'arithmetic on the data address');
+  assert.equal(reads('r3 = *(u32 *)(r6 + 12)\nr3 += r7\nr3 += r6'), 'all', 'a __data_loc value plus another register is a plain scalar');
+  assert.equal(reads('r3 = *(u32 *)(r6 + 12)\nr3 += r6\n*(u64 *)(r10 - 24) = r3'), 'all', 'the data address stored');
+  assert.equal(ctxReads(assemble('r3 = *(u32 *)(r1 + 12)\nr3 += r1\nr1 = r3\ncall pc+1\nexit\nr0 = 0\nexit'), three, isLoc), 'all', 'given to a sub-program');
+});

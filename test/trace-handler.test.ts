@@ -72,7 +72,12 @@ test('a clang-compiled tracepoint program counts events in a hash map and prints
 
 test('a program that reads a string through its __data_loc gets the string (ring buffer output)', { skip: noClang }, () => {
   const { rt, programs, maps, tp } = load();
-  assert.equal(ctxReads(programs.get('send_comm')!.insns), 'all', 'ctx + offset escapes: every field is written');
+  const insns = programs.get('send_comm')!.insns;
+  assert.equal(ctxReads(insns), 'all', 'ctx + a loaded value, without the layout: any byte may be read');
+  // with it, ctx + (__data_loc_comm & 0xffff) is comm's data: sig and comm's __data_loc word are all it reads
+  const loc = tp.field('comm')!.offset;
+  const reads = ctxReads(insns, () => 3, (off, size) => off >= loc && off + size <= loc + 4);
+  assert.deepEqual(reads === 'all' ? reads : [...reads].sort((a, b) => a.off - b.off), [{ off: tp.field('sig')!.offset, size: 4 }, { off: loc, size: 4 }]);
   const link = attachProgram(rt, tp, programs.get('send_comm')!, { cpu: 1 });
   const events: Array<[number, string]> = [[31, 'node'], [5, 'no'], [32, 'héllo wörld'], [33, 'a-very-long-process-name']];
   for (const [sig, comm] of events) tp.fire({ sig, comm, code: 0 });

@@ -122,7 +122,8 @@ interface HandlerContext {
 }
 
 function recordContext(rt: Runtime, tp: Tracepoint, program: Program): HandlerContext {
-  const writer = new ContextWriter(rt.space, tp, neededLeaves(tp, ctxReads(program.insns, (id) => rt.helpers.get(id)?.proto?.args.length)), rt.host.pid);
+  const reads = ctxReads(program.insns, (id) => rt.helpers.get(id)?.proto?.args.length, (off, size) => isLocWord(tp, off, size));
+  const writer = new ContextWriter(rt.space, tp, neededLeaves(tp, reads), rt.host.pid);
   const write = writer.hasDynamic
     ? (values: Record<string, unknown>): void => {
         writer.writeFixed(values);
@@ -130,6 +131,11 @@ function recordContext(rt: Runtime, tp: Tracepoint, program: Program): HandlerCo
       }
     : (values: Record<string, unknown>): void => writer.writeFixed(values);
   return { address: writer.base, regions: [writer.region], write };
+}
+
+/** Whether `size` bytes at `off` lie in a variable-length field's `__data_loc` word. */
+function isLocWord(tp: Tracepoint, off: number, size: number): boolean {
+  return tp.layout.leaves.some((f) => isDynamic(f.type) && f.offset <= off && off + size <= f.offset + 4);
 }
 
 function rawContext(rt: Runtime, tp: Tracepoint): HandlerContext {
