@@ -162,3 +162,43 @@ test('a verified lookup in an array map compiles inline (no call), one in a per-
   assert.equal(imports(lookup(rt.createMap({ type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 }))), 1);
   assert.equal(imports(lookup(rt.createMap({ type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: 4 }))), 1);
 });
+
+test('probe_read_kernel_str through its numeric form (trusted) gives what the interpreter gives, for unsafe pointers of 2^32 and more too', () => {
+  const rt = new Runtime({ helpers: linuxHelpers() });
+  // r0 = the first 4 bytes of the 16-byte destination (filled with 'A' before) << 32 | the helper's result as a u32
+  const { insns } = rt.loadProgram({
+    type: 5,
+    insns: assemble(`
+      r3 = *(u64 *)(r1 + 8)
+      r2 = 0x4141414141414141 ll
+      *(u64 *)(r10 - 16) = r2
+      *(u64 *)(r10 - 8) = r2
+      r1 = r10
+      r1 += -16
+      r2 = 16
+      call 115
+      w0 = w0
+      r7 = *(u32 *)(r10 - 16)
+      r7 <<= 32
+      r0 |= r7
+      exit`),
+  });
+  const ctx = rt.space.alloc(32);
+  const region = { start: ctx, end: ctx + 32, writable: false, name: 'ctx' };
+  rt.space.bytes.set(new TextEncoder().encode('hi!\0'), ctx + 16);
+  const jit = new JitEngine(insns, { space: rt.space, helpers: rt.helpers, verified: true });
+  const engines = [new Interpreter(insns, { space: rt.space, helpers: rt.helpers }), jit];
+  const str = BigInt(ctx + 16);
+  for (const src of [str, str + 2n, str + (1n << 32n), 0xffffffffn, 0x1_0000_0000n, 0xffffffffffffffffn, 8n]) {
+    new DataView(rt.space.bytes.buffer).setBigUint64(ctx + 8, src, true);
+    const [interp, got] = engines.map((e) => {
+      e.runCtx(ctx, [region], { kernel: rt.kernelEnv() });
+      return e.lastR0();
+    });
+    assert.equal(got, interp, `src 0x${src.toString(16)}`);
+  }
+  assert.equal(engines[0]!.lastR0(), BigInt(0xfffffff2), 'the last, unmapped, source faults: -EFAULT and the destination zeroed');
+  const wat = jit.listing().text;
+  const type = /\(import "env" "helper115" \(func \$helper115 \(type (\$t\d+)\)/.exec(wat)?.[1];
+  assert.ok(type && wat.includes(`(type ${type} (func (param i32 i32 i32 i32) (result i32)))`), 'the trusted module imports the numeric form');
+});

@@ -45,26 +45,39 @@ function probeRead(env: HelperEnv, dst: bigint, sizeArg: bigint, src: bigint): b
 function probeReadStr(env: HelperEnv, dst: bigint, sizeArg: bigint, src: bigint): bigint {
   const size = u32(sizeArg);
   if (size === 0) return 0n;
-  return probeReadStrInPlace(env, dst, size, src) ?? probeReadStrCopied(env, dst, size, src);
+  const n = src <= 0xffffffffn ? probeReadStrInPlace(env, dst, size, Number(src)) : undefined;
+  return n !== undefined ? BigInt(n) : probeReadStrCopied(env, dst, size, src);
+}
+
+/**
+ * probeReadStr for the trusted JIT (HelperDef.numeric): the same, with
+ * numbers in and out where the string lies in one region. An unsafe
+ * pointer of 2^32 or more arrives as 0xffffffff (registry.ts), which
+ * faults as it would.
+ */
+function probeReadStrNumeric(env: HelperEnv, dst: number, sizeArg: number, src: number): number {
+  const size = sizeArg >>> 0;
+  if (size === 0) return 0;
+  const d = BigInt(dst >>> 0);
+  return probeReadStrInPlace(env, d, size, src >>> 0) ?? Number(BigInt.asIntN(32, probeReadStrCopied(env, d, size, BigInt(src >>> 0))));
 }
 
 /**
  * The common case without copies: find the NUL in the memory view, check
- * the bytes the string needs in one go, copy them within the memory.
- * Undefined where that check fails (the string may still span adjacent
- * regions, or fault): the copying form decides then.
+ * the bytes the string needs in one go, copy them within the memory; the
+ * bytes written, NUL included. Undefined where that check fails (the string
+ * may still span adjacent regions, or fault): the copying form decides then.
  */
-function probeReadStrInPlace(env: HelperEnv, dst: bigint, size: number, src: bigint): bigint | undefined {
-  if (!env.memory || src > 0xffffffffn) return undefined;
+function probeReadStrInPlace(env: HelperEnv, dst: bigint, size: number, from: number): number | undefined {
+  if (!env.memory) return undefined;
   const mem = env.memory();
-  const from = Number(src);
   const end = Math.min(from + size - 1, mem.length);
   let n = from;
   while (n < end && mem[n] !== 0) n++;
   n -= from;
   // the bytes Linux reads: through the NUL, or all `size` of a string cut short
   try {
-    env.check(src, n + 1, false);
+    env.check(BigInt(from), n + 1, false);
   } catch (e) {
     if (isFault(e)) return undefined;
     throw e;
@@ -72,7 +85,7 @@ function probeReadStrInPlace(env: HelperEnv, dst: bigint, size: number, src: big
   const to = env.check(dst, n + 1, true);
   mem.copyWithin(to, from, from + n);
   mem[to + n] = 0;
-  return ret(n + 1);
+  return n + 1;
 }
 
 function probeReadStrCopied(env: HelperEnv, dst: bigint, size: number, src: bigint): bigint {
@@ -97,11 +110,15 @@ export const probeReadCompat: HelperDef = { id: 4, name: 'probe_read', proto: pr
 export const probeReadUser: HelperDef = { id: 112, name: 'probe_read_user', proto: proto(), fn: (env, r1, r2, r3) => probeRead(env, r1, r2, r3) };
 /** long bpf_probe_read_kernel(void *dst, u32 size, const void *unsafe_ptr) */
 export const probeReadKernel: HelperDef = { id: 113, name: 'probe_read_kernel', proto: proto(), fn: (env, r1, r2, r3) => probeRead(env, r1, r2, r3) };
+/** one of the _str forms */
+const strHelper = (id: number, name: string): HelperDef => ({
+  id, name, proto: proto(), fn: (env, r1, r2, r3) => probeReadStr(env, r1, r2, r3), numeric: { arity: 3, fn: (env, r1, r2, r3) => probeReadStrNumeric(env, r1, r2, r3) },
+});
 /** long bpf_probe_read_str(void *dst, u32 size, const void *unsafe_ptr) */
-export const probeReadStrCompat: HelperDef = { id: 45, name: 'probe_read_str', proto: proto(), fn: (env, r1, r2, r3) => probeReadStr(env, r1, r2, r3) };
+export const probeReadStrCompat = strHelper(45, 'probe_read_str');
 /** long bpf_probe_read_user_str(void *dst, u32 size, const void *unsafe_ptr) */
-export const probeReadUserStr: HelperDef = { id: 114, name: 'probe_read_user_str', proto: proto(), fn: (env, r1, r2, r3) => probeReadStr(env, r1, r2, r3) };
+export const probeReadUserStr = strHelper(114, 'probe_read_user_str');
 /** long bpf_probe_read_kernel_str(void *dst, u32 size, const void *unsafe_ptr) */
-export const probeReadKernelStr: HelperDef = { id: 115, name: 'probe_read_kernel_str', proto: proto(), fn: (env, r1, r2, r3) => probeReadStr(env, r1, r2, r3) };
+export const probeReadKernelStr = strHelper(115, 'probe_read_kernel_str');
 
 export const PROBE_HELPERS: readonly HelperDef[] = [probeReadCompat, probeReadStrCompat, probeReadUser, probeReadKernel, probeReadUserStr, probeReadKernelStr];

@@ -150,11 +150,13 @@ export interface HelperDef {
   proto?: HelperProto;
   /**
    * The same helper for a verified program, with numbers instead of BigInts:
-   * the trusted JIT calls it (r1…r<arity> as their low 32 bits, signed; r0 = the
-   * s32 it returns, sign-extended) in place of `fn`. Only for helpers whose
-   * arguments the verifier has proven to be addresses (below 2^32 here),
-   * maps or u32 values and whose result fits an s32; it need not check the
-   * memory it is given, as Linux does not for a verified program.
+   * the trusted JIT calls it (r1…r<arity> as their low 32 bits, signed, or
+   * -1 for a value of 2^32 or more; r0 = the s32 it returns, sign-extended)
+   * in place of `fn`. Only for helpers whose arguments are addresses (those
+   * the verifier has proven, and unsafe ones whose every value of 2^32 or
+   * more faults alike, as 0xffffffff does), maps or u32 values, and whose
+   * result fits an s32; it need not check the memory the verifier proved,
+   * as Linux does not for a verified program.
    */
   numeric?: NumericHelper;
 }

@@ -12,8 +12,11 @@ export interface Region {
   name: string;
 }
 
+/** the 32-bit space less its last page */
+const MAX_BYTES = 2 ** 32 - PAGE_SIZE;
+
 export interface AddressSpaceOptions {
-  /** upper bound on the memory, in bytes (default 1 GiB) */
+  /** upper bound on the memory, in bytes (default 1 GiB; at most 4 GiB less a page: address 0xffffffff is never mapped, the JIT's numeric helper calls rely on it) */
   maxBytes?: number;
 }
 
@@ -29,7 +32,7 @@ export class AddressSpace {
   private view = new Uint8Array(0);
 
   constructor(options: AddressSpaceOptions = {}) {
-    this.maxBytes = options.maxBytes ?? 1 << 30;
+    this.maxBytes = Math.min(options.maxBytes ?? 1 << 30, MAX_BYTES);
     const maximum = Math.ceil(this.maxBytes / PAGE_SIZE);
     this.memory = new WebAssembly.Memory({ initial: 2, maximum });
   }

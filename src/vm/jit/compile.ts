@@ -865,7 +865,8 @@ class FunctionCompiler implements BlockHooks {
     const arity = numericArity(this.ctx.options, id);
     if (arity !== undefined) {
       this.code.i32(i);
-      for (let r = 1; r <= arity; r++) this.code.get(r).op(OP.i32_wrap_i64);
+      // an argument of 2^32 or more (an unsafe pointer no mapped byte has) arrives as 0xffffffff, which no mapped byte has either
+      for (let r = 1; r <= arity; r++) this.code.i32(-1).get(r).op(OP.i32_wrap_i64).get(r).i64(0xffffffff).op(OP.i64_gt_u, OP.select);
       this.code.call(imp).op(OP.i64_extend_i32_s).set(0);
       return;
     }
