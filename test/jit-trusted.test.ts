@@ -151,16 +151,20 @@ test('runCtx gives r0\'s low 32 bits and lastR0() the whole r0, on every engine'
   }
 });
 
-test('a verified lookup in an array map compiles inline (no call), one in a per-CPU array or a hash map calls the helper', () => {
+test('a verified lookup in an array or hash map compiles inline (no call), one in a per-CPU array, an LRU hash or a hash of 65-byte keys calls the helper', () => {
   const rt = new Runtime({ helpers: linuxHelpers(), cpus: 2 });
+  // the key: 72 zero bytes below r10
+  const zeroKey = Array.from({ length: 9 }, (_, k) => `*(u64 *)(r10 - ${8 * (k + 1)}) = 0`).join('\n');
   const lookup = (map: number): JitEngine => {
-    const { insns } = rt.loadProgram({ type: 6, insns: assemble(`*(u32 *)(r10 - 4) = 0\nr1 = map[fd:${map}] ll\nr2 = r10\nr2 += -4\ncall 1\nr0 = 0\nexit`) });
+    const { insns } = rt.loadProgram({ type: 6, insns: assemble(`${zeroKey}\nr1 = map[fd:${map}] ll\nr2 = r10\nr2 += -72\ncall 1\nr0 = 0\nexit`) });
     return new JitEngine(insns, { space: rt.space, helpers: rt.helpers, verified: true, mapAt: (ptr) => rt.mapAt(ptr) });
   };
   const imports = (e: JitEngine): number => (e.listing().text.match(/\(import "env" "helper1"/g) ?? []).length;
   assert.equal(imports(lookup(rt.createMap({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 }))), 0);
   assert.equal(imports(lookup(rt.createMap({ type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 }))), 1);
-  assert.equal(imports(lookup(rt.createMap({ type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: 4 }))), 1);
+  assert.equal(imports(lookup(rt.createMap({ type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: 4 }))), 0);
+  assert.equal(imports(lookup(rt.createMap({ type: MapType.LRU_HASH, keySize: 4, valueSize: 8, maxEntries: 4 }))), 1);
+  assert.equal(imports(lookup(rt.createMap({ type: MapType.HASH, keySize: 65, valueSize: 8, maxEntries: 4 }))), 1);
 });
 
 test('probe_read_kernel_str through its numeric form (trusted) gives what the interpreter gives, for unsafe pointers of 2^32 and more too', () => {

@@ -67,7 +67,7 @@ export class ArrayMap extends MapBase {
   /** A per-CPU array's value depends on the CPU of the run: not inline. */
   inlineLookup(): InlineLookup | undefined {
     const v = this.values;
-    return v.copies === 1 ? { values: v.addr(0, 0), stride: v.stride, maxEntries: this.spec.maxEntries } : undefined;
+    return v.copies === 1 ? { kind: 'array', values: v.addr(0, 0), stride: v.stride, maxEntries: this.spec.maxEntries } : undefined;
   }
 
   updateElem(keyAddr: number, valueAddr: number, flags: number, cpu: number): number {

@@ -6,7 +6,8 @@ import { KeyId, keyId } from './keys.js';
 import { ACCESS_MASK, checkFlags, checkNonZero, MapKind } from './kind.js';
 import { HTAB_BUCKET_SIZE, HTAB_ELEM_SIZE, KMALLOC_MAX_SIZE, PCPU_MIN_UNIT_SIZE, round8, U32_MAX } from './limits.js';
 import { LinuxLru } from './lru.js';
-import { MapEnv, MapFlags, UpdateFlags } from './map.js';
+import { HashLookup, MapEnv, MapFlags, UpdateFlags } from './map.js';
+import { MemIndex } from './mem-index.js';
 import { OrderedIndex } from './ordered-index.js';
 import { BucketIndex } from './bucket-index.js';
 import { jhash } from './jhash.js';
@@ -66,6 +67,9 @@ export class HashMap extends MapBase {
   /** Linux replaces a HASH or LRU_HASH element with a new one (per-CPU values are written in place) */
   private readonly renewOnReplace: boolean;
   private readonly bytes: number;
+  /** the index compiled code probes (HASH only: a per-CPU value depends on the CPU, an LRU lookup marks its node) */
+  private readonly memIndex: MemIndex | undefined;
+  private readonly lookupLayout: HashLookup | undefined;
 
   constructor(spec: NormalSpec, env: MapEnv, kind: HashKind) {
     super(spec, env);
@@ -80,6 +84,14 @@ export class HashMap extends MapBase {
     this.index = spec.flags & MapFlags.ZERO_SEED ? new BucketIndex(2 ** Math.ceil(Math.log2(n)), (e) => jhash(e.key, 0)) : new OrderedIndex();
     this.renewOnReplace = !kind.percpu;
     this.slots = kind.lru ? new LinuxLru(n, env.cpus, (spec.flags & MapFlags.NO_COMMON_LRU) !== 0, (slot) => this.evict(slot)) : new FreeSlots(n);
+    this.memIndex = kind.percpu || kind.lru ? undefined : MemIndex.create(env.space, n, spec.keySize);
+    const m = this.memIndex;
+    this.lookupLayout = m && { kind: 'hash', table: m.table, mask: m.mask, keys: m.keys, keySize: m.keySize, values: this.values.addr(0, 0), stride: this.values.stride };
+  }
+
+  /** A HASH map's lookup compiles to a probe of its index in memory (mem-index.ts). */
+  inlineLookup(): HashLookup | undefined {
+    return this.lookupLayout;
   }
 
   /** number of elements */
@@ -176,6 +188,7 @@ export class HashMap extends MapBase {
     this.values.clear(slot);
     fill(slot);
     this.index.add(id, { key: key.slice(), slot });
+    this.memIndex?.add(key, slot);
     this.ids[slot] = id;
     return undefined;
   }
@@ -236,6 +249,7 @@ export class HashMap extends MapBase {
   private remove(id: KeyId): ErrnoName | undefined {
     const e = this.index.remove(id);
     if (!e) return 'ENOENT';
+    this.memIndex?.remove(e.slot);
     this.ids[e.slot] = undefined;
     this.slots.release(e.slot);
     return undefined;

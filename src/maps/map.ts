@@ -1,4 +1,5 @@
 import { AddressSpace, Region } from '../vm/memory.js';
+import type { MemIndexLayout } from './mem-index.js';
 
 /** `enum bpf_map_type` of linux/bpf.h. */
 export const MapType = {
@@ -99,11 +100,22 @@ export interface MapEnv {
  * program side works on addresses in the address space, as the helpers do,
  * and returns 0 or a negative errno.
  */
-/** BpfMap.inlineLookup: an array's values as the JIT indexes them. */
-export interface InlineLookup {
+/** BpfMap.inlineLookup: where a map's values are, as the JIT finds them. */
+export type InlineLookup = ArrayLookup | HashLookup;
+
+/** An array's: the value of u32 key k < maxEntries at `values + k * stride`. */
+export interface ArrayLookup {
+  kind: 'array';
   values: number;
   stride: number;
   maxEntries: number;
+}
+
+/** A hash map's: its index in memory (mem-index.ts); the value of the element in slot s at `values + s * stride`. */
+export interface HashLookup extends MemIndexLayout {
+  kind: 'hash';
+  values: number;
+  stride: number;
 }
 
 export interface BpfMap {
@@ -120,10 +132,10 @@ export interface BpfMap {
   /** address of this CPU's value for the key at `keyAddr`, or 0 */
   lookupElem(keyAddr: number, cpu: number): number;
   /**
-   * For a map whose lookupElem is index arithmetic (ARRAY): where values
-   * are, so that a verified program's lookup can be compiled inline, as
-   * Linux's map_gen_lookup emits it: the value of u32 key k < maxEntries is
-   * at `values + k * stride`, any other key has none.
+   * For a map whose lookup compiled code can do itself: where values are,
+   * so that a verified program's lookup can be compiled inline, as Linux's
+   * map_gen_lookup emits it — index arithmetic for an ARRAY, a probe of
+   * the index in memory for a HASH.
    */
   inlineLookup?(): InlineLookup | undefined;
   updateElem(keyAddr: number, valueAddr: number, flags: number, cpu: number): number;

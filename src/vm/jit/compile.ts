@@ -5,6 +5,7 @@ import { MAX_CALL_FRAMES, MAY_GOTO_BUDGET, STACK_SIZE } from '../interpreter.js'
 import { Block, FunctionCfg, ProgramCfg, buildCfg, functionCfg, width } from './cfg.js';
 import { BlockHooks, emitDispatch, emitStructured } from './structure.js';
 import type { InlineLookup } from '../../maps/map.js';
+import { HASH_LOOKUP_LOCALS, HASH_LOOKUP_PARAMS, HASH_LOOKUP_RESULTS, hashLookupCode } from './hash-lookup.js';
 import { Code, I32, I64, ModuleBuilder, OP, Opcode, ValType } from './wasm.js';
 
 /**
@@ -127,7 +128,8 @@ export function compileProgram(insns: readonly Insn[], options: CompileOptions):
   const globals = declareGlobals(m);
   const fnType = m.type([...Array<ValType>(11).fill(I64), I32], Array<ValType>(6).fill(I64));
   const fnIndex = new Map(cfg.entries.map((e) => [e, m.declareFunc(fnType, LOCAL_TYPES)]));
-  const ctx: Context = { insns, prog, options, imports, globals, fnIndex, inlined };
+  const hashLookups = defineHashLookups(m, inlined);
+  const ctx: Context = { insns, prog, options, imports, globals, fnIndex, inlined, hashLookups };
   let structured = 0;
   for (const [entry, index] of fnIndex) {
     const f = new FunctionCompiler(ctx, functionCfg(cfg, entry));
@@ -154,6 +156,20 @@ interface Context {
   fnIndex: Map<number, number>;
   /** helper calls compiled inline, by pc (inlineLookups) */
   inlined: ReadonlyMap<number, InlineLookup>;
+  /** the function that looks up each hash map of `inlined` (hash-lookup.ts) */
+  hashLookups: ReadonlyMap<InlineLookup, number>;
+}
+
+/** One lookup function per hash map the inline lookups search. */
+function defineHashLookups(m: ModuleBuilder, inlined: ReadonlyMap<number, InlineLookup>): Map<InlineLookup, number> {
+  const out = new Map<InlineLookup, number>();
+  for (const l of inlined.values()) {
+    if (l.kind !== 'hash' || out.has(l)) continue;
+    const f = m.declareFunc(m.type(HASH_LOOKUP_PARAMS, HASH_LOOKUP_RESULTS), HASH_LOOKUP_LOCALS);
+    m.defineFunc(f, hashLookupCode(l));
+    out.set(l, f);
+  }
+  return out;
 }
 
 /** The helpers the code calls (not counting calls compiled inline): one import each. */
@@ -878,9 +894,17 @@ class FunctionCompiler implements BlockHooks {
     this.forgetCache();
   }
 
-  /** r0 = the value of the u32 key at r2 in the array `l`, or 0 past its end (Linux's array_map_gen_lookup). */
+  /**
+   * r0 = the value of the key at r2: in an array, of the u32 key if below
+   * max_entries, else 0 (Linux's array_map_gen_lookup); in a hash map, what
+   * the map's lookup function finds (hash-lookup.ts).
+   */
   private inlineLookup(l: InlineLookup): void {
     const c = this.code;
+    if (l.kind === 'hash') {
+      c.get(2).op(OP.i32_wrap_i64).call(this.ctx.hashLookups.get(l)!).op(OP.i64_extend_i32_u).set(0);
+      return;
+    }
     c.get(2).op(OP.i32_wrap_i64).mem(OP.i64_load32_u).set(T0);
     c.get(T0).i64(l.stride).op(OP.i64_mul).i64(l.values).op(OP.i64_add).i64(0);
     c.get(T0).i64(l.maxEntries).op(OP.i64_lt_u).op(OP.select).set(0);
