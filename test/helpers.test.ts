@@ -55,6 +55,7 @@ class Mem {
         if (data.length) this.space.bytes.set(data, at(addr, data.length, true));
       },
       check: at,
+      checkAt: (addr, len, write) => at(BigInt(addr), len, write),
       ...(memory ? { memory: () => this.space.bytes } : {}),
       ...(kernel ? { kernel } : {}),
     };

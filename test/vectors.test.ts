@@ -84,6 +84,10 @@ function flatEnv(bytes: Uint8Array, base = 0x1000n): HelperEnv {
       index(addr, len);
       return Number(addr);
     },
+    checkAt: (addr, len) => {
+      index(BigInt(addr), len);
+      return addr;
+    },
   };
 }
 

@@ -45,7 +45,7 @@ function probeRead(env: HelperEnv, dst: bigint, sizeArg: bigint, src: bigint): b
 function probeReadStr(env: HelperEnv, dst: bigint, sizeArg: bigint, src: bigint): bigint {
   const size = u32(sizeArg);
   if (size === 0) return 0n;
-  const n = src <= 0xffffffffn ? probeReadStrInPlace(env, dst, size, Number(src)) : undefined;
+  const n = src <= 0xffffffffn && dst <= 0xffffffffn ? probeReadStrInPlace(env, Number(dst), size, Number(src)) : undefined;
   return n !== undefined ? BigInt(n) : probeReadStrCopied(env, dst, size, src);
 }
 
@@ -58,8 +58,7 @@ function probeReadStr(env: HelperEnv, dst: bigint, sizeArg: bigint, src: bigint)
 function probeReadStrNumeric(env: HelperEnv, dst: number, sizeArg: number, src: number): number {
   const size = sizeArg >>> 0;
   if (size === 0) return 0;
-  const d = BigInt(dst >>> 0);
-  return probeReadStrInPlace(env, d, size, src >>> 0) ?? Number(BigInt.asIntN(32, probeReadStrCopied(env, d, size, BigInt(src >>> 0))));
+  return probeReadStrInPlace(env, dst >>> 0, size, src >>> 0) ?? Number(BigInt.asIntN(32, probeReadStrCopied(env, BigInt(dst >>> 0), size, BigInt(src >>> 0))));
 }
 
 /**
@@ -68,7 +67,7 @@ function probeReadStrNumeric(env: HelperEnv, dst: number, sizeArg: number, src: 
  * bytes written, NUL included. Undefined where that check fails (the string
  * may still span adjacent regions, or fault): the copying form decides then.
  */
-function probeReadStrInPlace(env: HelperEnv, dst: bigint, size: number, from: number): number | undefined {
+function probeReadStrInPlace(env: HelperEnv, dst: number, size: number, from: number): number | undefined {
   if (!env.memory) return undefined;
   const mem = env.memory();
   const end = Math.min(from + size - 1, mem.length);
@@ -77,13 +76,15 @@ function probeReadStrInPlace(env: HelperEnv, dst: bigint, size: number, from: nu
   n -= from;
   // the bytes Linux reads: through the NUL, or all `size` of a string cut short
   try {
-    env.check(BigInt(from), n + 1, false);
+    env.checkAt(from, n + 1, false);
   } catch (e) {
     if (isFault(e)) return undefined;
     throw e;
   }
-  const to = env.check(dst, n + 1, true);
-  mem.copyWithin(to, from, from + n);
+  const to = env.checkAt(dst, n + 1, true);
+  // a loop where the two do not overlap: copyWithin's call costs more than the few bytes of a usual string
+  if (to + n <= from || from + n <= to) for (let i = 0; i < n; i++) mem[to + i] = mem[from + i]!;
+  else mem.copyWithin(to, from, from + n);
   mem[to + n] = 0;
   return n + 1;
 }

@@ -13,6 +13,8 @@ export interface HelperEnv {
   write(addr: bigint, data: Uint8Array): void;
   /** The address of `len` bytes at `addr` as a number, after the same check as read/write, without copying. */
   check(addr: bigint, len: number, write: boolean): number;
+  /** check() of an address below 2^32 given as a number (numeric helpers: no BigInt made) */
+  checkAt(addr: number, len: number, write: boolean): number;
   /**
    * The whole address space, to look at bytes before deciding how many to
    * check (a string's NUL); valid until the next allocation. A helper reads

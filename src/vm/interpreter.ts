@@ -763,6 +763,7 @@ export class Interpreter {
         if (data.length) this.u8.set(data, at(addr, data.length, true));
       },
       check: at,
+      checkAt: (addr, len, write) => (write ? this.wr : this.rd).call(this, this.helperPc, addr, 0, 0, len),
       memory: () => this.u8,
       callback: (fn, a1, a2, a3, a4, a5) => this.callback(fn, a1, a2, a3, a4, a5),
       get inCallback() {

@@ -126,6 +126,10 @@ export class JitEngine {
         if (data.length) this.views.fresh().u8.set(data, this.envAddress(addr, data.length, true));
       },
       check: (addr, len, write) => this.envAddress(addr, len, write),
+      checkAt: (addr, len, write) => {
+        checkedRegion(this.regions, this.pc, addr, 0, 0, len, write);
+        return addr;
+      },
       memory: () => this.views.fresh().u8,
       callback: (fn, a1, a2, a3, a4, a5) => this.callback(fn, a1, a2, a3, a4, a5),
       get inCallback() {
