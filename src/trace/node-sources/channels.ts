@@ -75,7 +75,7 @@ function timed(start: string, end: string, keyOf: (m: Msg) => unknown, reads: Re
     });
     const offEnd = on(end, (m) => {
       const k = key(m);
-      const t = k && started.get(k);
+      const t = k && started.take(k);
       fire(values(m, t === undefined ? 0 : nowNs() - t, tp.byName));
     });
     return () => {
@@ -85,33 +85,31 @@ function timed(start: string, end: string, keyOf: (m: Msg) => unknown, reads: Re
   };
 }
 
-/** The Base of a class whose constructor adds its private fields to any object it is given. */
-class Adopt {
-  constructor(o: object) {
-    return o;
-  }
-}
+/** The most start times kept for events whose end has not come (an aborted request's never does): the oldest go first. */
+const MAX_PENDING = 65536;
 
 /**
- * Start times of one subscription, kept on the objects themselves as a
- * private field of a class made here (so another subscription's times are
- * not seen). A WeakMap of requests cost ~1.3 µs per request set and read
- * here (its ephemeron entries are expensive for the garbage collector),
- * several percent of a small request; a private field costs tens of ns and
- * is invisible to the traced program (no key, no symbol, not inspected).
+ * Start times of one subscription, by object, each taken (and forgotten)
+ * at the object's end event. A Map holding the objects until then, not a
+ * WeakMap (its ephemeron entries cost ~1.3 µs per request in the garbage
+ * collector here) nor a private field stamped on them (adding a field to
+ * Node's request objects changed their shape and cost the traced server
+ * ~10 µs per request in Node's own code); objects whose end never comes
+ * are dropped oldest first past MAX_PENDING.
  */
-function startTimes(): { set(o: object, t: number): void; get(o: object): number | undefined } {
-  class Stamp extends Adopt {
-    #t = 0;
-    static set(o: object, t: number): void {
-      if (!(#t in o)) new Stamp(o);
-      (o as Stamp).#t = t;
-    }
-    static get(o: object): number | undefined {
-      return #t in o ? (o as Stamp).#t : undefined;
-    }
-  }
-  return Stamp;
+function startTimes(): { set(o: object, t: number): void; take(o: object): number | undefined } {
+  const times = new Map<object, number>();
+  return {
+    set(o, t) {
+      times.set(o, t);
+      if (times.size > MAX_PENDING) times.delete(times.keys().next().value!);
+    },
+    take(o) {
+      const t = times.get(o);
+      if (t !== undefined) times.delete(o);
+      return t;
+    },
+  };
 }
 
 /** host and port of a ClientRequest (its Host header names a port other than the protocol's default) */
