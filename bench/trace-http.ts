@@ -6,7 +6,9 @@
  * verified TRACEPOINT program keyed by the request path in a hash map) on
  * node_http:server_request_start. Rounds alternate the two servers; the
  * medians and their ratio are printed, and the traced server checks that
- * its counter saw every request it served.
+ * its counter saw every request it served. Beside them, each server's CPU
+ * time per request served (wrk shares the machine's cores with the
+ * server, which sways req/s more than the server's own work per request).
  *
  *   node dist/bench/trace-http.js [--json]        (needs wrk: apt-get install wrk)
  */
@@ -28,7 +30,7 @@ import { defineNodeSources } from '../src/trace/node-sources/index.js';
 import { recordEvents } from '../src/trace/record.js';
 import { Tracepoint, TraceRegistry } from '../src/trace/tracepoint.js';
 
-const ROUNDS = 5;
+const ROUNDS = 7;
 const SECONDS = 3;
 const CONNECTIONS = 16;
 const TARGET = 0.97;
@@ -125,15 +127,17 @@ async function server(traced: boolean): Promise<void> {
   srv.listen(0, '127.0.0.1');
   await once(srv, 'listening');
   process.stdout.write(`${(srv.address() as AddressInfo).port}\n`);
+  const cpu0 = process.cpuUsage();
   process.stdin.resume();
   await once(process.stdin, 'end');
-  process.stdout.write(JSON.stringify({ served, counted: Number(counted()) }) + '\n');
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(JSON.stringify({ served, counted: Number(counted()), cpuUs: cpu.user + cpu.system }) + '\n');
   srv.close();
   process.exit(0);
 }
 
 /** One round: start a server, run wrk against it, stop it; requests per second and the server's own counts. */
-async function round(traced: boolean, script: string): Promise<{ rps: number; served: number; counted: number }> {
+async function round(traced: boolean, script: string): Promise<{ rps: number; served: number; counted: number; cpuUs: number }> {
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'server', traced ? 'traced' : 'untraced'], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d));
@@ -144,7 +148,7 @@ async function round(traced: boolean, script: string): Promise<{ rps: number; se
   await once(child, 'exit');
   const m = /Requests\/sec:\s+([\d.]+)/.exec(wrk.stdout);
   if (!m) throw new Error(`wrk: ${wrk.stderr || wrk.stdout}`);
-  const counts = JSON.parse(out.split('\n')[1]!) as { served: number; counted: number };
+  const counts = JSON.parse(out.split('\n')[1]!) as { served: number; counted: number; cpuUs: number };
   return { rps: Number(m[1]), ...counts };
 }
 
@@ -158,18 +162,25 @@ async function main(): Promise<void> {
   writeFileSync(script, 'local paths = {"/a", "/b", "/c"}\nlocal i = 0\nrequest = function()\n  i = i % 3 + 1\n  return wrk.format("GET", paths[i])\nend\n');
   const plain: number[] = [];
   const traced: number[] = [];
+  // the server's CPU time per request served, µs: less swayed than req/s by wrk's share of the two cores
+  const plainCpu: number[] = [];
+  const tracedCpu: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     if (process.stderr.isTTY) process.stderr.write(`\rtrace-http: round ${r + 1}/${ROUNDS}`);
-    plain.push((await round(false, script)).rps);
+    const p = await round(false, script);
+    plain.push(p.rps);
+    plainCpu.push(p.cpuUs / p.served);
     const t = await round(true, script);
     if (t.counted !== t.served) throw new Error(`the route counter saw ${t.counted} of ${t.served} requests`);
     traced.push(t.rps);
+    tracedCpu.push(t.cpuUs / t.served);
   }
   const ratio = median(traced) / median(plain);
+  const cpuRatio = median(plainCpu) / median(tracedCpu);
   const perRequest = tracingNsPerRequest();
   const share = perRequest / (1e9 / median(plain));
   if (json) {
-    console.log(JSON.stringify({ bench: 'trace-http', rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, untracedRps: plain, tracedRps: traced, ratio, tracingNsPerRequest: perRequest }));
+    console.log(JSON.stringify({ bench: 'trace-http', rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, untracedRps: plain, tracedRps: traced, ratio, untracedCpuUsPerRequest: plainCpu, tracedCpuUsPerRequest: tracedCpu, cpuRatio, tracingNsPerRequest: perRequest }));
     return;
   }
   if (process.stderr.isTTY) process.stderr.write('\n');
@@ -177,6 +188,7 @@ async function main(): Promise<void> {
   console.log(`  untraced                                   ${median(plain).toFixed(0).padStart(8)} req/s  (rounds: ${plain.map((x) => x.toFixed(0)).join(' ')})`);
   console.log(`  filter + per-route counter (JIT)           ${median(traced).toFixed(0).padStart(8)} req/s  (rounds: ${traced.map((x) => x.toFixed(0)).join(' ')})`);
   console.log(`  traced / untraced: ${(ratio * 100).toFixed(1)}%; target ≥ ${TARGET * 100}%: ${ratio >= TARGET ? 'met' : 'NOT met'}`);
+  console.log(`  server CPU per request: untraced ${median(plainCpu).toFixed(1)} µs, traced ${median(tracedCpu).toFixed(1)} µs: requests per CPU-second traced / untraced ${(cpuRatio * 100).toFixed(1)}%`);
   console.log(`  the tracing alone, in process: ${perRequest.toFixed(0)} ns per request = ${(share * 100).toFixed(1)}% of an untraced request's ${(1e9 / median(plain) / 1000).toFixed(1)} µs`);
 }
 
