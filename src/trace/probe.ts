@@ -140,36 +140,77 @@ function errorName(e: unknown): string {
   return e instanceof Error ? e.name : e === null ? 'null' : typeof e;
 }
 
+/** Where a view (EventValues) keeps its slots: a symbol, so no field name can shadow it. */
+const SLOTS = Symbol('slots');
+type View = Record<string, unknown> & { [SLOTS]: unknown[] };
+
 /**
- * The values objects of a probe's events, one of each kept and refilled per
- * call (a sink must not keep values past its hit) so a call allocates
- * nothing; a call made while its event is being delivered (a sink that
- * calls the probed function) gets fresh ones.
+ * The values of a probe's events. A call's fields go by position into an
+ * array of slots, one kept and refilled per call (a sink must not keep
+ * values past its hit), so a call allocates nothing; sinks that read by
+ * name (TraceSink.byName) see the slots through a view whose fields are
+ * getters — stores by index and loads of one shape, where filling an object
+ * by field name made a generic keyed store per field. Other sinks get a
+ * plain object of the fields (also kept and refilled). A call made while its event is being
+ * delivered (a sink that calls the probed function) gets fresh slots.
  */
 class EventValues {
   private busy = false;
+  private readonly slots: unknown[];
+  private readonly View: new (slots: unknown[]) => View;
+  private readonly view: View;
+  /** the plain object of sinks that do not read by name, refilled per call as the slots are */
   private readonly shared: Record<string, unknown>;
 
   constructor(private readonly tp: Tracepoint, private readonly names: readonly string[]) {
-    this.shared = Object.fromEntries(names.map((n) => [n, undefined]));
+    this.View = viewClass(names);
+    this.slots = this.fresh();
+    this.view = new this.View(this.slots);
+    this.shared = this.plain(this.slots, {});
   }
 
-  /** The object to fill for a firing (the shared one, unless it is being delivered). */
-  take(): Record<string, unknown> {
-    return this.busy ? {} : this.shared;
+  /** The slots to fill for a firing (the shared ones, unless they are being delivered). */
+  take(): unknown[] {
+    return this.busy ? this.fresh() : this.slots;
   }
 
-  /** Fire the tracepoint with `v` (from take()); the shared object then lets go of the values (a probe must not keep a call's arguments alive). */
-  deliver(v: Record<string, unknown>): void {
+  /** Fire the tracepoint with the fields in `slots` (from take()); the shared slots then let go of the values (a probe must not keep a call's arguments alive). */
+  deliver(slots: unknown[]): void {
     const was = this.busy;
+    const shared = slots === this.slots;
     this.busy = true;
     try {
-      this.tp.fire(v);
+      this.tp.fire(!this.tp.byName ? this.plain(slots, shared ? this.shared : {}) : shared ? this.view : new this.View(slots));
     } finally {
       this.busy = was;
-      if (v === this.shared) for (let i = 0; i < this.names.length; i++) v[this.names[i]!] = undefined;
+      if (shared) {
+        for (let i = 0; i < slots.length; i++) slots[i] = undefined;
+        if (!this.tp.byName) this.plain(slots, this.shared);
+      }
     }
   }
+
+  private fresh(): unknown[] {
+    return this.names.map(() => undefined);
+  }
+
+  /** `into` with the fields of `slots`, by name. */
+  private plain(slots: readonly unknown[], into: Record<string, unknown>): Record<string, unknown> {
+    for (let i = 0; i < slots.length; i++) into[this.names[i]!] = slots[i];
+    return into;
+  }
+}
+
+/** A class of views over slots whose i-th field is named names[i]. */
+function viewClass(names: readonly string[]): new (slots: unknown[]) => View {
+  class FieldView {
+    [SLOTS]: unknown[];
+    constructor(slots: unknown[]) {
+      this[SLOTS] = slots;
+    }
+  }
+  names.forEach((name, i) => Object.defineProperty(FieldView.prototype, name, { get(this: FieldView) { return this[SLOTS][i]; }, enumerable: true }));
+  return FieldView as unknown as new (slots: unknown[]) => View;
 }
 
 /**
@@ -188,11 +229,11 @@ function wrap(
   const retValues = new EventValues(ret, ['ret', 'error', 'latency_ns']);
   const fireReturn = (t0: number, value: unknown, error: string): void => {
     if (!ret.enabled) return;
-    const v = retValues.take();
-    v.ret = error ? undefined : retText(value);
-    v.error = error;
-    v.latency_ns = nowNs() - t0;
-    retValues.deliver(v);
+    const s = retValues.take();
+    s[0] = error ? undefined : retText(value);
+    s[1] = error;
+    s[2] = nowNs() - t0;
+    retValues.deliver(s);
   };
   const settle = (t0: number, promise: Promise<unknown>): Promise<unknown> =>
     promise.then(
@@ -208,9 +249,9 @@ function wrap(
     if (!entry.enabled && !ret.enabled) return nt === undefined ? fn.apply(this, arguments as unknown as unknown[]) : construct(fn, arguments, nt, wrapper);
     if (entry.enabled) {
       // filled here, not in a function given `arguments`, which would make V8 build the arguments object
-      const v = entryValues.take();
-      for (let i = 0; i < n; i++) v[argNames[i]!] = asText(arguments[i]);
-      entryValues.deliver(v);
+      const s = entryValues.take();
+      for (let i = 0; i < n; i++) s[i] = asText(arguments[i]);
+      entryValues.deliver(s);
     }
     const t0 = ret.enabled ? nowNs() : -1;
     let result: unknown;
