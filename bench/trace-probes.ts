@@ -12,9 +12,6 @@
  *
  *   node dist/bench/trace-probes.js [--json] [--wall]
  */
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-import { Worker, parentPort } from 'node:worker_threads';
 import { assemble } from '../src/isa/asm.js';
 import { linuxHelpers } from '../src/helpers/linux.js';
 import { MapType } from '../src/maps/map.js';
@@ -22,6 +19,7 @@ import { Runtime } from '../src/runtime/runtime.js';
 import { attachProgram } from '../src/trace/handler.js';
 import { probe } from '../src/trace/probe.js';
 import { TraceRegistry, Tracepoint } from '../src/trace/tracepoint.js';
+import { inWorker, isolatedConfig, reply } from './isolated.js';
 
 const CALLS = 200_000;
 const SAMPLES = 15;
@@ -136,19 +134,10 @@ function measure(k: number): number {
   return ns;
 }
 
-/** measure(k) in a worker of its own: a fresh isolate, so what V8 learned from the other configurations does not slow this one. */
-async function measureIn(k: number): Promise<number> {
-  const worker = new Worker(fileURLToPath(import.meta.url), { argv: [...process.argv.slice(2), '--config', String(k)] });
-  const exited = once(worker, 'exit'); // listened for from the start: it may come right after the message
-  const [ns] = (await once(worker, 'message')) as [number];
-  await exited;
-  return ns;
-}
-
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const rows: Row[] = [];
-  for (let k = 0; k < CONFIGS.length; k++) rows.push({ config: CONFIGS[k], nsPerCall: await measureIn(k), overheadNs: 0 });
+  for (let k = 0; k < CONFIGS.length; k++) rows.push({ config: CONFIGS[k], nsPerCall: await inWorker(import.meta.url, k), overheadNs: 0 });
   for (const r of rows) r.overheadNs = r.nsPerCall - rows[0]!.nsPerCall;
   const clocks = clockCosts();
 
@@ -163,6 +152,6 @@ async function main(): Promise<void> {
   console.log(`  entry+return with histogram: ${worst.nsPerCall.toFixed(1)} ns per call; target ≤ ${TARGET_NS} ns: ${worst.nsPerCall <= TARGET_NS ? 'met' : 'NOT met'}`);
 }
 
-const config = process.argv.indexOf('--config');
-if (config >= 0) parentPort!.postMessage(measure(Number(process.argv[config + 1])));
+const config = isolatedConfig();
+if (config !== undefined) reply(measure(config));
 else await main();

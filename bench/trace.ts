@@ -16,7 +16,7 @@
  *   7. a log2 histogram of a u64 field in an array map.
  *
  * Each figure is the median of RUNS runs of the whole loop, in ns per
- * event, each configuration in a worker thread of its own (measureIn);
+ * event, each configuration in a worker thread of its own (isolated.ts);
  * "added" is the median minus configuration 1's. Runs are timed in
  * CPU time of this process (process.cpuUsage), not wall time: the machine
  * is shared, and another process's time slices are not this loop's cost
@@ -25,9 +25,6 @@
  *
  *   node dist/bench/trace.js [--json] [--events N] [--wall]
  */
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-import { Worker, parentPort } from 'node:worker_threads';
 import { linuxHelpers } from '../src/helpers/linux.js';
 import { assemble } from '../src/isa/asm.js';
 import { MapType } from '../src/maps/map.js';
@@ -37,6 +34,7 @@ import { traceBufferOf } from '../src/trace/buffer.js';
 import { attachProgram } from '../src/trace/handler.js';
 import { recordEvents } from '../src/trace/record.js';
 import { TraceRegistry } from '../src/trace/tracepoint.js';
+import { inWorker, isolatedConfig, reply } from './isolated.js';
 
 const FILTER = '((sig >= 10 && sig < 15) || sig == 17) && comm != "bash"';
 const RUNS = 11;
@@ -146,22 +144,6 @@ const CONFIGS: Array<{ name: string; loop: (n: number) => void; setup?: () => ()
   { name: 'handler: log2 histogram (array map)', loop: loopTraced, setup: handler('hist', MapType.ARRAY, 0, (m) => `r2 = *(u64 *)(r1 + ${latOff})\nr3 = 0\n${log2}\n${bump('r3', m)}`) },
 ];
 
-/**
- * ns per event of configuration `k`, measured in a worker of its own: a
- * fresh isolate, so what V8 learned from the other configurations (the
- * sinks a tracepoint's call sites have seen, the shapes of their events)
- * does not slow this one, as it would not in a service that traces one way.
- * Workers run one at a time; the CPU clock is the process's, the main
- * thread idle meanwhile.
- */
-async function measureIn(k: number): Promise<number> {
-  const worker = new Worker(fileURLToPath(import.meta.url), { argv: [...process.argv.slice(2), '--config', String(k)] });
-  const exited = once(worker, 'exit'); // listened for from the start: it may come right after the message
-  const [ns] = (await once(worker, 'message')) as [number];
-  await exited;
-  return ns;
-}
-
 function measure(k: number): number {
   const c = CONFIGS[k]!;
   const teardown = c.setup?.();
@@ -177,7 +159,7 @@ function check(ok: boolean, detach: () => void, why = ''): void {
 
 async function main(): Promise<void> {
   const results: Array<{ name: string; ns: number }> = [];
-  for (let k = 0; k < CONFIGS.length; k++) results.push({ name: CONFIGS[k]!.name, ns: await measureIn(k) });
+  for (let k = 0; k < CONFIGS.length; k++) results.push({ name: CONFIGS[k]!.name, ns: await inWorker(import.meta.url, k) });
   const [base, , recording, walk, jit] = results.map((r) => r.ns) as [number, number, number, number, number];
   const added = (ns: number): number => ns - base;
   const rows = results.map((r) => ({ ...r, added: added(r.ns) }));
@@ -197,6 +179,6 @@ async function main(): Promise<void> {
   }
 }
 
-const config = arg('--config');
-if (config !== undefined) parentPort!.postMessage(measure(Number(config)));
+const config = isolatedConfig();
+if (config !== undefined) reply(measure(config));
 else await main();
