@@ -27,6 +27,9 @@ export const enum Op {
   ADD_JEQ32, ADD_JNE32, ADD_JGT32, ADD_JGE32, ADD_JLT32, ADD_JLE32, ADD_JSGT32, ADD_JSGE32, ADD_JSLT32, ADD_JSLE32, ADD_JSET32,
 }
 
+/** Number of operations (Op): the length of a table by Op. */
+export const OP_COUNT = Op.ADD_JSET32 + 1;
+
 /** A program in the interpreter's form: parallel arrays indexed by slot. */
 export interface DecodedProgram {
   op: Int32Array;
@@ -67,12 +70,14 @@ const LDX_OPS: Record<number, Op> = {
 
 const ST_OPS: Record<number, Op> = { [o.BPF_B]: Op.STB, [o.BPF_H]: Op.STH, [o.BPF_W]: Op.STW, [o.BPF_DW]: Op.STDW };
 
-/** Decode validated slots into the interpreter's arrays. */
-export function decodeOps(insns: readonly Insn[]): DecodedProgram {
+/**
+ * Decode validated slots into the interpreter's arrays, made zeroed by
+ * `int32` (the JIT's come from its arena, jit/arena.ts).
+ */
+export function decodeOps(insns: readonly Insn[], int32 = (n: number): Int32Array => new Int32Array(n)): DecodedProgram {
   const n = insns.length;
   const p: DecodedProgram = {
-    op: new Int32Array(n), dst: new Int32Array(n), src: new Int32Array(n), off: new Int32Array(n),
-    imm: new Int32Array(n), imm2: new Int32Array(n), constLo: [], constHi: [],
+    op: int32(n), dst: int32(n), src: int32(n), off: int32(n), imm: int32(n), imm2: int32(n), constLo: [], constHi: [],
   };
   for (let i = 0; i < n; i++) {
     const ins = insns[i]!;

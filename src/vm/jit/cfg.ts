@@ -1,6 +1,7 @@
 import { Insn } from '../../isa/instruction.js';
 import { callbackTargets } from '../callback.js';
-import { DecodedProgram, Op } from '../decode-ops.js';
+import { Arena } from './arena.js';
+import { DecodedProgram, OP_COUNT, Op } from '../decode-ops.js';
 
 /**
  * The control-flow graph the JIT compiles from: basic blocks over slots, the
@@ -13,7 +14,8 @@ import { DecodedProgram, Op } from '../decode-ops.js';
  *
  * Compile time is a target (≤ 1 ms per 1,000 instructions), so blocks are
  * flat objects (one per block), the per-function facts are typed arrays
- * indexed by reverse postorder, and nothing is allocated per edge.
+ * from the compile's arena indexed by reverse postorder, and nothing is
+ * allocated per edge.
  */
 
 /**
@@ -62,8 +64,8 @@ export interface FunctionCfg {
   reducible: boolean;
 }
 
-/** What each operation ends a block with, by Op (`fall`: it does not end one). */
-const ENDS: BlockEnd[] = [];
+/** What each operation ends a block with, by Op (`fall`: it does not end one); no holes, which are slow to read. */
+const ENDS = new Array<BlockEnd>(OP_COUNT).fill('fall');
 for (const op of [
   Op.JEQ64, Op.JNE64, Op.JGT64, Op.JGE64, Op.JLT64, Op.JLE64, Op.JSGT64, Op.JSGE64, Op.JSLT64, Op.JSLE64, Op.JSET64,
   Op.JEQ32, Op.JNE32, Op.JGT32, Op.JGE32, Op.JLT32, Op.JLE32, Op.JSGT32, Op.JSGE32, Op.JSLT32, Op.JSLE32, Op.JSET32,
@@ -74,15 +76,15 @@ ENDS[Op.EXIT] = 'exit';
 ENDS[Op.CALL_LOCAL] = 'call';
 
 function blockEnd(op: number): BlockEnd {
-  return ENDS[op] ?? 'fall';
+  return ENDS[op]!;
 }
 
 /** Slots of the instruction at `i`: 2 for an lddw. */
 export const width = (prog: DecodedProgram, i: number): number => (prog.op[i] === Op.LDDW ? 2 : 1);
 
-export function buildCfg(insns: readonly Insn[], prog: DecodedProgram): ProgramCfg {
+export function buildCfg(insns: readonly Insn[], prog: DecodedProgram, arena: Arena): ProgramCfg {
   const n = insns.length;
-  const leader = new Uint8Array(n + 1);
+  const leader = arena.uint8(n + 1);
   leader[0] = leader[n] = 1;
   const callbacks = callbackTargets(insns);
   const entries = [0];
@@ -123,26 +125,26 @@ function successor(b: Block, t: number): number {
   }
 }
 
-export function functionCfg(cfg: ProgramCfg, entry: number): FunctionCfg {
-  const order = reversePostorder(cfg, entry);
+export function functionCfg(cfg: ProgramCfg, entry: number, arena: Arena): FunctionCfg {
+  const order = reversePostorder(cfg, entry, arena);
   const n = order.length;
-  const index = new Int32Array(cfg.blockAt.length);
+  const index = arena.int32(cfg.blockAt.length);
   for (let k = 0; k < n; k++) index[order[k]!.start] = k;
-  const succ = new Int32Array(2 * n);
+  const succ = arena.int32(2 * n);
   for (let e = 0; e < succ.length; e++) {
     const s = successor(order[e >> 1]!, e & 1);
     succ[e] = s < 0 ? -1 : index[s]!;
   }
-  const [predStart, preds] = invert(succ, n);
-  const idom = dominators(predStart, preds);
-  const [childStart, children] = domChildren(idom);
-  const merge = new Uint8Array(n);
+  const [predStart, preds] = invert(succ, n, arena);
+  const idom = dominators(predStart, preds, arena);
+  const [childStart, children] = domChildren(idom, arena);
+  const merge = arena.uint8(n);
   for (let k = 0; k < n; k++) {
     let forward = 0;
     for (let j = predStart[k]!; j < predStart[k + 1]!; j++) if (preds[j]! < k) forward++;
     merge[k] = forward >= 2 ? 1 : 0;
   }
-  const loopHeader = new Uint8Array(n);
+  const loopHeader = arena.uint8(n);
   let reducible = true;
   for (let e = 0; e < succ.length; e++) {
     const s = succ[e]!;
@@ -154,8 +156,8 @@ export function functionCfg(cfg: ProgramCfg, entry: number): FunctionCfg {
 }
 
 /** Blocks reachable from `entry`, in reverse postorder (iterative depth-first search). */
-function reversePostorder(cfg: ProgramCfg, entry: number): Block[] {
-  const seen = new Uint8Array(cfg.blockAt.length);
+function reversePostorder(cfg: ProgramCfg, entry: number, arena: Arena): Block[] {
+  const seen = arena.uint8(cfg.blockAt.length);
   const post: Block[] = [];
   // the path from the entry, and per block on it how many successors it has tried
   const path: Block[] = [cfg.blockAt[entry]!];
@@ -177,32 +179,34 @@ function reversePostorder(cfg: ProgramCfg, entry: number): Block[] {
 }
 
 /** Predecessor lists from the successor pairs, in compressed rows: preds[predStart[k] … predStart[k + 1]), increasing. */
-function invert(succ: Int32Array, n: number): [Int32Array, Int32Array] {
-  const start = new Int32Array(n + 1);
+function invert(succ: Int32Array, n: number, arena: Arena): [Int32Array, Int32Array] {
+  const start = arena.int32(n + 1);
   for (const s of succ) if (s >= 0) start[s + 1]++;
   for (let k = 0; k < n; k++) start[k + 1] += start[k]!;
-  const fill = start.slice(0, n);
-  const preds = new Int32Array(start[n]!);
+  const fill = arena.int32(n);
+  fill.set(start.subarray(0, n));
+  const preds = arena.int32(start[n]!);
   for (let e = 0; e < succ.length; e++) if (succ[e]! >= 0) preds[fill[succ[e]!]!++] = e >> 1;
   return [start, preds];
 }
 
 /** Dominator-tree children in compressed rows, each row increasing (the entry is no one's child). */
-function domChildren(idom: Int32Array): [Int32Array, Int32Array] {
+function domChildren(idom: Int32Array, arena: Arena): [Int32Array, Int32Array] {
   const n = idom.length;
-  const start = new Int32Array(n + 1);
+  const start = arena.int32(n + 1);
   for (let k = 1; k < n; k++) start[idom[k]! + 1]++;
   for (let k = 0; k < n; k++) start[k + 1] += start[k]!;
-  const fill = start.slice(0, n);
-  const children = new Int32Array(Math.max(n - 1, 0));
+  const fill = arena.int32(n);
+  fill.set(start.subarray(0, n));
+  const children = arena.int32(Math.max(n - 1, 0));
   for (let k = 1; k < n; k++) children[fill[idom[k]!]!++] = k;
   return [start, children];
 }
 
 /** Immediate dominators by the iterative algorithm of Cooper, Harvey and Kennedy; indices are RPO. */
-function dominators(predStart: Int32Array, preds: Int32Array): Int32Array {
+function dominators(predStart: Int32Array, preds: Int32Array, arena: Arena): Int32Array {
   const n = predStart.length - 1;
-  const idom = new Int32Array(n).fill(-1);
+  const idom = arena.int32(n).fill(-1);
   idom[0] = 0;
   for (let changed = true; changed; ) {
     changed = false;

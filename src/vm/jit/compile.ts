@@ -1,8 +1,9 @@
 import { Insn } from '../../isa/instruction.js';
 import * as o from '../../isa/opcodes.js';
-import { DecodedProgram, Op, decodeOps } from '../decode-ops.js';
+import { DecodedProgram, OP_COUNT, Op, decodeOps } from '../decode-ops.js';
 import { MAX_CALL_FRAMES, MAY_GOTO_BUDGET, STACK_SIZE } from '../interpreter.js';
 import { Block, FunctionCfg, ProgramCfg, buildCfg, functionCfg, width } from './cfg.js';
+import { Arena } from './arena.js';
 import { BlockHooks, emitDispatch, emitStructured } from './structure.js';
 import type { InlineLookup } from '../../maps/map.js';
 import { Code, I32, I64, ModuleBuilder, OP, Opcode, ValType } from './wasm.js';
@@ -117,11 +118,15 @@ export interface CompiledModule {
 }
 
 export function compileProgram(insns: readonly Insn[], options: CompileOptions): CompiledModule {
-  const prog = decodeOps(insns);
-  const cfg = buildCfg(insns, prog);
+  return Arena.with((arena) => compileWith(insns, options, arena));
+}
+
+function compileWith(insns: readonly Insn[], options: CompileOptions, arena: Arena): CompiledModule {
+  const prog = decodeOps(insns, (n) => arena.int32(n));
+  const cfg = buildCfg(insns, prog, arena);
   const m = new ModuleBuilder();
   m.importMemory('env', 'memory');
-  const uses = programUses(prog, cfg, options);
+  const uses = programUses(prog, cfg, options, arena);
   const { helperIds, inlined } = uses;
   const imports = declareImports(m, runtimeImports(uses, options, cfg.callbacks.length > 0), helperIds, (id) => numericArity(options, id));
   const globals = declareGlobals(m);
@@ -130,7 +135,7 @@ export function compileProgram(insns: readonly Insn[], options: CompileOptions):
   const ctx: Context = { insns, prog, options, imports, globals, fnIndex, inlined };
   let structured = 0;
   for (const [entry, index] of fnIndex) {
-    const f = new FunctionCompiler(ctx, functionCfg(cfg, entry));
+    const f = new FunctionCompiler(ctx, functionCfg(cfg, entry, arena));
     m.defineFunc(index, f.compile());
     if (f.structured) structured++;
   }
@@ -168,8 +173,8 @@ interface ProgramUses {
   inlined: Map<number, InlineLookup>;
 }
 
-function programUses(prog: DecodedProgram, cfg: ProgramCfg, options: CompileOptions): ProgramUses {
-  const uses: ProgramUses = { ops: new Uint8Array(OP_COUNT), helperIds: [], unknownHelper: false, inlined: new Map() };
+function programUses(prog: DecodedProgram, cfg: ProgramCfg, options: CompileOptions, arena: Arena): ProgramUses {
+  const uses: ProgramUses = { ops: arena.uint8(OP_COUNT), helperIds: [], unknownHelper: false, inlined: new Map() };
   const n = prog.op.length;
   for (let i = 0; i < n; i += width(prog, i)) {
     const op = prog.op[i]!;
@@ -361,9 +366,6 @@ const LOCAL_TYPES: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I64, I32, I32
 const MAX_STRUCTURED_BLOCKS = 4000;
 
 const STACK_BYTES = STACK_SIZE * MAX_CALL_FRAMES;
-
-/** Number of operations (Op), the length of a table by Op. */
-const OP_COUNT = Op.ADD_JSET32 + 1;
 
 /** A table by Op (-1 for the operations not listed), so the per-instruction dispatch is an array read. */
 function byOp(entries: Partial<Record<Op, number>>): Int16Array {
