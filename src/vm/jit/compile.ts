@@ -102,6 +102,8 @@ export interface CompileOptions {
    * checks. Default false: checked, as the interpreter.
    */
   trusted?: boolean;
+  /** Record where each instruction's code starts (Code.marks), for the text listing (wat.ts). */
+  listing?: boolean;
 }
 
 export interface CompiledModule {
@@ -436,7 +438,7 @@ class FunctionCompiler implements BlockHooks {
   private freshCode(): Code {
     let slots = 0;
     for (const b of this.f.order) slots += b.end - b.start;
-    return new Code(64 + slots * (this.trusted ? 12 : 32));
+    return new Code(64 + slots * (this.trusted ? 12 : 32), this.ctx.options.listing);
   }
 
   compile(): Code {

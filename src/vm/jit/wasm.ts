@@ -134,17 +134,22 @@ function name(out: Bytes, s: string): void {
 /** A function body under construction: instructions appended in order. */
 export class Code {
   readonly bytes: Bytes;
-  /** (byte offset, eBPF slot) pairs: where the code of each eBPF instruction starts */
-  readonly marks: number[] = [];
+  /**
+   * (byte offset, eBPF slot) pairs: where the code of each eBPF instruction
+   * starts, for the text listing (wat.ts); undefined when not recorded (two
+   * array pushes per instruction were ~10% of a compile that only runs).
+   */
+  readonly marks: number[] | undefined;
 
-  /** `capacity`: the bytes expected, to spare the buffer's regrowth. */
-  constructor(capacity?: number) {
+  /** `capacity`: the bytes expected, to spare the buffer's regrowth; `marked`: record marks. */
+  constructor(capacity?: number, marked = false) {
     this.bytes = new Bytes(capacity);
+    this.marks = marked ? [] : undefined;
   }
 
   /** The code from here on is eBPF instruction `pc`'s. */
   mark(pc: number): this {
-    this.marks.push(this.bytes.length, pc);
+    this.marks?.push(this.bytes.length, pc);
     return this;
   }
 
