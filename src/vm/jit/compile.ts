@@ -249,17 +249,19 @@ export function numericArity(options: CompileOptions, id: number): number | unde
   return options.trusted ? options.numericArity?.(id) : undefined;
 }
 
+/** Parameter and result types of each runtime import; a module declares only the types of the imports it has. */
+const RUNTIME_IMPORT_TYPES: Record<RuntimeImport, [ValType[], ValType[]]> = {
+  // (pc, base, off, size | write << 8)
+  miss: [[I32, I64, I32, I32], []],
+  // (kind, pc, arg)
+  trap: [[I32, I32, I32], []],
+  callx: [[I32, I32], [I64]],
+  loadPacket: [[I32, I32], [I32]],
+};
+
 function declareImports(m: ModuleBuilder, used: readonly RuntimeImport[], helperIds: readonly number[], arity: (id: number) => number | undefined): Record<string, number> {
-  const types: Record<RuntimeImport, number> = {
-    // (pc, base, off, size | write << 8)
-    miss: m.type([I32, I64, I32, I32], []),
-    // (kind, pc, arg)
-    trap: m.type([I32, I32, I32], []),
-    callx: m.type([I32, I32], [I64]),
-    loadPacket: m.type([I32, I32], [I32]),
-  };
   const out: Record<string, number> = {};
-  for (const name of used) out[name] = m.importFunc('env', name, types[name]);
+  for (const name of used) out[name] = m.importFunc('env', name, m.type(...RUNTIME_IMPORT_TYPES[name]));
   // (pc) → r0, or for a numeric form (pc, r1…r<arity> as i32) → r0 as i32
   for (const id of helperIds) {
     const n = arity(id);
