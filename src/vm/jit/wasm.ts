@@ -45,6 +45,11 @@ export class Bytes {
     this.buf = new Uint8Array(capacity);
   }
 
+  /** Bytes the buffer holds without growing. */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   push(b: number): void {
     if (this.length === this.buf.length) this.reserve(1);
     this.buf[this.length++] = b;
@@ -329,11 +334,18 @@ export class ModuleBuilder {
     this.exports.push({ name, kind: KIND_FUNC, index });
   }
 
-  /** The binary, written into one buffer sized for the bodies (each section's size is inserted after its content). */
+  /**
+   * The buffer modules are encoded in (each section's size inserted after its
+   * content), kept from one encode to the next while below KEEP_ENCODER
+   * bytes: the result is a copy, and a buffer outside the JS heap per module
+   * was a good part of the garbage a JIT compile leaves.
+   */
+  private static encoder = new Bytes(1 << 16);
+  private static readonly KEEP_ENCODER = 1 << 20;
+
   encode(): Uint8Array<ArrayBuffer> {
-    let bodies = 0;
-    for (const f of this.funcs) bodies += f.body?.bytes.length ?? 0;
-    const out = new Bytes(512 + bodies);
+    const out = ModuleBuilder.encoder;
+    out.length = 0;
     out.append(Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00));
     section(out, 1, () => this.typeSection(out));
     section(out, 2, () => this.importSection(out));
@@ -345,7 +357,9 @@ export class ModuleBuilder {
       uleb(out, e.index);
     }));
     section(out, 10, () => vector(out, this.funcs, (f) => codeEntry(out, f)));
-    return out.view().slice();
+    const bytes = out.view().slice();
+    if (out.capacity > ModuleBuilder.KEEP_ENCODER) ModuleBuilder.encoder = new Bytes(1 << 16);
+    return bytes;
   }
 
   private typeSection(out: Bytes): void {
