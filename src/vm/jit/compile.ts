@@ -131,7 +131,7 @@ function compileWith(insns: readonly Insn[], options: CompileOptions, arena: Are
   const uses = programUses(prog, cfg, options, arena);
   const { helperIds, inlined } = uses;
   const imports = declareImports(m, runtimeImports(uses, options, cfg.callbacks.length > 0), helperIds, (id) => numericArity(options, id));
-  const globals = declareGlobals(m);
+  const globals = new Globals(m);
   const fnType = m.type([...Array<ValType>(11).fill(I64), I32], Array<ValType>(6).fill(I64));
   const fnIndex = new Map(cfg.entries.map((e) => [e, m.declareFunc(fnType, LOCAL_TYPES)]));
   const ctx: Context = { insns, prog, options, imports, globals, fnIndex, inlined };
@@ -157,7 +157,7 @@ interface Context {
   prog: DecodedProgram;
   options: CompileOptions;
   imports: Record<string, number>;
-  globals: Record<'budget' | 'mayGoto' | 'rdStart' | 'rdEnd' | 'wrStart' | 'wrEnd' | 'depth', number>;
+  globals: Globals;
   fnIndex: Map<number, number>;
   /** helper calls compiled inline, by pc (inlineLookups) */
   inlined: ReadonlyMap<number, InlineLookup>;
@@ -271,40 +271,51 @@ function declareImports(m: ModuleBuilder, used: readonly RuntimeImport[], helper
   return out;
 }
 
-function declareGlobals(m: ModuleBuilder): Context['globals'] {
-  return {
-    budget: m.global(I64),
-    mayGoto: m.global(I32),
-    rdStart: m.global(I64),
-    rdEnd: m.global(I64),
-    wrStart: m.global(I64),
-    wrEnd: m.global(I64),
-    /** frame depth of the last call of a helper that may call back */
-    depth: m.global(I32),
-  };
+/**
+ * The module's globals, each declared at its first use: each costs V8 time
+ * per module (measured ~1.5 µs), and trusted code uses one or two of the
+ * seven (checked code keeps the budget and the last-hit regions in them).
+ */
+class Globals {
+  private readonly index: Partial<Record<GlobalName, number>> = {};
+
+  constructor(private readonly m: ModuleBuilder) {}
+
+  get(name: GlobalName): number {
+    return (this.index[name] ??= this.m.global(GLOBAL_TYPES[name]));
+  }
 }
+
+/**
+ * The globals and their types: the budget left, may_goto's counter, the
+ * last-hit regions, and the frame depth of the last call of a helper that
+ * may call back.
+ */
+const GLOBAL_TYPES = { budget: I64, mayGoto: I32, rdStart: I64, rdEnd: I64, wrStart: I64, wrEnd: I64, depth: I32 } as const;
+
+type GlobalName = keyof typeof GLOBAL_TYPES;
 
 /** run(r1…r5, budget): set the per-run globals, call function 0, leave the budget in the scratch area, return r0. */
 function runWrapper(ctx: Context, entryFn: number): Code {
   const g = ctx.globals;
   const c = new Code();
-  c.get(5).globalSet(g.budget);
-  c.i32(MAY_GOTO_BUDGET).globalSet(g.mayGoto);
+  c.get(5).globalSet(g.get('budget'));
+  c.i32(MAY_GOTO_BUDGET).globalSet(g.get('mayGoto'));
   const initial = (at: number, start: number, end: number): void => {
     c.i32(at).mem(OP.i64_load32_u).globalSet(start);
     c.globalGet(start).i32(at + 4).mem(OP.i64_load32_u).op(OP.i64_add).globalSet(end);
   };
-  initial(SCRATCH.initial, g.rdStart, g.rdEnd);
-  initial(SCRATCH.initial + 8, g.wrStart, g.wrEnd);
+  initial(SCRATCH.initial, g.get('rdStart'), g.get('rdEnd'));
+  initial(SCRATCH.initial + 8, g.get('wrStart'), g.get('wrEnd'));
   callEntry(c, ctx, entryFn);
-  c.i32(SCRATCH.budget).globalGet(g.budget).op(OP.f64_convert_i64_s).mem(OP.f64_store);
+  c.i32(SCRATCH.budget).globalGet(g.get('budget')).op(OP.f64_convert_i64_s).mem(OP.f64_store);
   return c;
 }
 
 /** run(r1…r5) of a trusted module: no budget and no regions to set up, so the call is all there is. */
 function trustedRunWrapper(ctx: Context, entryFn: number): Code {
   const c = new Code();
-  c.i32(MAY_GOTO_BUDGET).globalSet(ctx.globals.mayGoto);
+  c.i32(MAY_GOTO_BUDGET).globalSet(ctx.globals.get('mayGoto'));
   return callEntry(c, ctx, entryFn);
 }
 
@@ -329,7 +340,7 @@ function callbackDispatcher(ctx: Context, fns: readonly number[]): Code {
   const [K, PC, D, R0] = [0, 6, 7, 8];
   const g = ctx.globals;
   const c = new Code();
-  c.globalGet(g.depth).tee(D).i32(MAX_CALL_FRAMES - 1).op(OP.i32_ge_s).open(OP.if);
+  c.globalGet(g.get('depth')).tee(D).i32(MAX_CALL_FRAMES - 1).op(OP.i32_ge_s).open(OP.if);
   c.i32(Trap.TooDeep).get(PC).get(D).i32(2).op(OP.i32_add).call(ctx.imports.trap!).op(OP.unreachable);
   c.op(OP.end);
   fns.forEach((fn, k) => {
@@ -342,9 +353,9 @@ function callbackDispatcher(ctx: Context, fns: readonly number[]): Code {
     for (let r = 5; r >= 1; r--) c.op(OP.drop);
     c.set(R0).op(OP.end);
   });
-  c.get(D).globalSet(g.depth);
+  c.get(D).globalSet(g.get('depth'));
   if (!ctx.options.trusted) {
-    c.globalGet(g.budget).i64(0).op(OP.i64_lt_s).open(OP.if);
+    c.globalGet(g.get('budget')).i64(0).op(OP.i64_lt_s).open(OP.if);
     c.i32(Trap.OutOfBudget).get(PC).i32(0).call(ctx.imports.trap!).op(OP.unreachable);
     c.op(OP.end);
   }
@@ -462,15 +473,15 @@ class FunctionCompiler implements BlockHooks {
 
   private prologue(): void {
     if (this.trusted) return;
-    this.code.globalGet(this.ctx.globals.budget).set(BUDGET);
+    this.code.globalGet(this.ctx.globals.get('budget')).set(BUDGET);
     this.reloadCache();
   }
 
   private reloadCache(): void {
     const g = this.ctx.globals;
     const c = this.code;
-    c.globalGet(g.rdStart).set(RD_S).globalGet(g.rdEnd).set(RD_E);
-    c.globalGet(g.wrStart).set(WR_S).globalGet(g.wrEnd).set(WR_E);
+    c.globalGet(g.get('rdStart')).set(RD_S).globalGet(g.get('rdEnd')).set(RD_E);
+    c.globalGet(g.get('wrStart')).set(WR_S).globalGet(g.get('wrEnd')).set(WR_E);
   }
 
   // ---- block hooks ----
@@ -493,7 +504,7 @@ class FunctionCompiler implements BlockHooks {
 
   condition(b: Block): void {
     if (b.kind === 'maygoto') {
-      this.code.globalGet(this.ctx.globals.mayGoto).op(OP.i32_eqz);
+      this.code.globalGet(this.ctx.globals.get('mayGoto')).op(OP.i32_eqz);
       return;
     }
     const i = b.last;
@@ -519,7 +530,7 @@ class FunctionCompiler implements BlockHooks {
 
   notTaken(b: Block): void {
     if (b.kind !== 'maygoto') return;
-    const g = this.ctx.globals.mayGoto;
+    const g = this.ctx.globals.get('mayGoto');
     this.code.globalGet(g).i32(1).op(OP.i32_sub).globalSet(g);
   }
 
@@ -540,7 +551,7 @@ class FunctionCompiler implements BlockHooks {
 
   private exit(): void {
     const c = this.code;
-    if (!this.trusted) c.get(BUDGET).globalSet(this.ctx.globals.budget);
+    if (!this.trusted) c.get(BUDGET).globalSet(this.ctx.globals.get('budget'));
     for (let r = 0; r <= 5; r++) c.get(r);
     c.op(OP.return);
   }
@@ -557,13 +568,13 @@ class FunctionCompiler implements BlockHooks {
       c.i32(Trap.TooDeep).i32(pc).get(DEPTH).i32(2).op(OP.i32_add).call(this.ctx.imports.trap!).op(OP.unreachable);
       c.op(OP.end);
       this.budgetCheck(pc);
-      c.get(BUDGET).globalSet(this.ctx.globals.budget);
+      c.get(BUDGET).globalSet(this.ctx.globals.get('budget'));
     }
     for (let r = 0; r < 10; r++) c.get(r);
     c.get(R10).i64(STACK_SIZE).op(OP.i64_sub).get(DEPTH).i32(1).op(OP.i32_add).call(this.ctx.fnIndex.get(callee)!);
     for (let r = 5; r >= 0; r--) c.set(r);
     if (this.trusted) return;
-    c.globalGet(this.ctx.globals.budget).set(BUDGET);
+    c.globalGet(this.ctx.globals.get('budget')).set(BUDGET);
     this.reloadCache();
   }
 
@@ -804,8 +815,8 @@ class FunctionCompiler implements BlockHooks {
     if (base === R10) { stack(); cached(); } else { cached(); stack(); }
     c.i32(pc).get(base).i32(off).i32(size | (write ? 0x100 : 0)).call(this.ctx.imports.miss!);
     const g = this.ctx.globals;
-    c.i32(SCRATCH.region).mem(OP.i64_load32_u).tee(lo).globalSet(write ? g.wrStart : g.rdStart);
-    c.get(lo).i32(SCRATCH.region + 4).mem(OP.i64_load32_u).op(OP.i64_add).tee(hi).globalSet(write ? g.wrEnd : g.rdEnd);
+    c.i32(SCRATCH.region).mem(OP.i64_load32_u).tee(lo).globalSet(write ? g.get('wrStart') : g.get('rdStart'));
+    c.get(lo).i32(SCRATCH.region + 4).mem(OP.i64_load32_u).op(OP.i64_add).tee(hi).globalSet(write ? g.get('wrEnd') : g.get('rdEnd'));
     c.op(OP.end);
   }
 
@@ -928,13 +939,13 @@ class FunctionCompiler implements BlockHooks {
   private handOver(i: number): void {
     this.charge(i + 1);
     const g = this.ctx.globals;
-    if (!this.trusted) this.code.get(BUDGET).globalSet(g.budget);
-    this.code.get(DEPTH).globalSet(g.depth);
+    if (!this.trusted) this.code.get(BUDGET).globalSet(g.get('budget'));
+    this.code.get(DEPTH).globalSet(g.get('depth'));
   }
 
   /** After it: the budget its callbacks left. */
   private takeBack(): void {
-    if (!this.trusted) this.code.globalGet(this.ctx.globals.budget).set(BUDGET);
+    if (!this.trusted) this.code.globalGet(this.ctx.globals.get('budget')).set(BUDGET);
   }
 
   /**
@@ -946,7 +957,7 @@ class FunctionCompiler implements BlockHooks {
     if (this.trusted) return;
     const g = this.ctx.globals;
     const c = this.code;
-    for (const [local, global] of [[RD_S, g.rdStart], [RD_E, g.rdEnd], [WR_S, g.wrStart], [WR_E, g.wrEnd]] as const) {
+    for (const [local, global] of [[RD_S, g.get('rdStart')], [RD_E, g.get('rdEnd')], [WR_S, g.get('wrStart')], [WR_E, g.get('wrEnd')]] as const) {
       c.i64(-1n).tee(local).globalSet(global);
     }
   }
