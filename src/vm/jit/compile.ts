@@ -159,7 +159,7 @@ interface Context {
   imports: Record<string, number>;
   globals: Globals;
   fnIndex: Map<number, number>;
-  /** helper calls compiled inline, by pc (inlineLookups) */
+  /** helper calls compiled inline, by pc (programUses) */
   inlined: ReadonlyMap<number, InlineLookup>;
 }
 
