@@ -27,6 +27,9 @@ export const enum Op {
   ADD_JEQ32, ADD_JNE32, ADD_JGT32, ADD_JGE32, ADD_JLT32, ADD_JLE32, ADD_JSGT32, ADD_JSGE32, ADD_JSLT32, ADD_JSLE32, ADD_JSET32,
 }
 
+/** Number of operations (Op): the length of a table by Op. */
+export const OP_COUNT = Op.ADD_JSET32 + 1;
+
 /** A program in the interpreter's form: parallel arrays indexed by slot. */
 export interface DecodedProgram {
   op: Int32Array;
@@ -67,17 +70,14 @@ const LDX_OPS: Record<number, Op> = {
 
 const ST_OPS: Record<number, Op> = { [o.BPF_B]: Op.STB, [o.BPF_H]: Op.STH, [o.BPF_W]: Op.STW, [o.BPF_DW]: Op.STDW };
 
-/** Decode validated slots into the interpreter's arrays. */
-export function decodeOps(insns: readonly Insn[]): DecodedProgram {
+/**
+ * Decode validated slots into the interpreter's arrays, made zeroed by
+ * `int32` (the JIT's come from its arena, jit/arena.ts).
+ */
+export function decodeOps(insns: readonly Insn[], int32 = (n: number): Int32Array => new Int32Array(n)): DecodedProgram {
   const n = insns.length;
   const p: DecodedProgram = {
-    op: new Int32Array(n), dst: new Int32Array(n), src: new Int32Array(n), off: new Int32Array(n),
-    imm: new Int32Array(n), imm2: new Int32Array(n), constLo: [], constHi: [],
-  };
-  const constant = (lo: number, hi: number): number => {
-    p.constLo.push(lo | 0);
-    p.constHi.push(hi | 0);
-    return 10 + p.constLo.length;
+    op: int32(n), dst: int32(n), src: int32(n), off: int32(n), imm: int32(n), imm2: int32(n), constLo: [], constHi: [],
   };
   for (let i = 0; i < n; i++) {
     const ins = insns[i]!;
@@ -85,13 +85,21 @@ export function decodeOps(insns: readonly Insn[]): DecodedProgram {
     p.src[i] = ins.src;
     p.off[i] = ins.off;
     p.imm[i] = ins.imm;
-    const k = o.srcBit(ins.code) === o.BPF_K;
-    // An immediate operand becomes a constant slot, sign-extended to 64 bits as the ISA says.
-    const immSlot = (): number => constant(ins.imm, ins.imm >> 31);
-    p.op[i] = decodeOne(insns, i, p, k, immSlot);
+    p.op[i] = decodeOne(insns, i, p, o.srcBit(ins.code) === o.BPF_K);
     if (ins.code === o.LDDW) i++;
   }
   return p;
+}
+
+/**
+ * A new constant slot for the immediate operand of `ins`, sign-extended to
+ * 64 bits as the ISA says. (A plain function, not a closure per
+ * instruction: decoding is part of the JIT's compile time.)
+ */
+function immSlot(p: DecodedProgram, ins: Insn): number {
+  p.constLo.push(ins.imm | 0);
+  p.constHi.push(ins.imm >> 31);
+  return 10 + p.constLo.length;
 }
 
 /** Int32s per slot in the packed form: word, src, off, imm. */
@@ -189,18 +197,18 @@ function fusedMove(p: DecodedProgram, i: number): Packed | undefined {
   return { op: next, a: y, src: p.src[i + 1]!, off: 0, imm: 0, step: 2 };
 }
 
-function decodeOne(insns: readonly Insn[], i: number, p: DecodedProgram, k: boolean, immSlot: () => number): Op {
+function decodeOne(insns: readonly Insn[], i: number, p: DecodedProgram, k: boolean): Op {
   const ins = insns[i]!;
   const code = ins.code;
   const c = o.cls(code);
   switch (c) {
     case o.BPF_ALU:
     case o.BPF_ALU64:
-      return decodeAlu(ins, i, p, k, immSlot);
+      return decodeAlu(ins, i, p, k);
     case o.BPF_LDX:
       return LDX_OPS[o.mode(code) | o.size(code)]!;
     case o.BPF_ST:
-      p.src[i] = immSlot();
+      p.src[i] = immSlot(p, ins);
       return ST_OPS[o.size(code)]!;
     case o.BPF_STX:
       return o.mode(code) === o.BPF_ATOMIC ? Op.ATOMIC : ST_OPS[o.size(code)]!;
@@ -213,11 +221,11 @@ function decodeOne(insns: readonly Insn[], i: number, p: DecodedProgram, k: bool
       }
       return Op.LDPKT;
     default:
-      return decodeJmp(ins, i, p, k, immSlot);
+      return decodeJmp(ins, i, p, k);
   }
 }
 
-function decodeAlu(ins: Insn, i: number, p: DecodedProgram, k: boolean, immSlot: () => number): Op {
+function decodeAlu(ins: Insn, i: number, p: DecodedProgram, k: boolean): Op {
   const alu64 = o.cls(ins.code) === o.BPF_ALU64;
   const op = o.op(ins.code);
   if (op === o.BPF_END) {
@@ -225,7 +233,7 @@ function decodeAlu(ins: Insn, i: number, p: DecodedProgram, k: boolean, immSlot:
     return decodeSwap(ins, alu64);
   }
   if (op === o.BPF_MOV && !k && ins.off !== 0) return decodeMovsx(ins, alu64);
-  if (op !== o.BPF_NEG && k) p.src[i] = immSlot();
+  if (op !== o.BPF_NEG && k) p.src[i] = immSlot(p, ins);
   const [op64, op32] = ALU_OPS[op]!;
   const signed = ins.off === 1 && (op === o.BPF_DIV || op === o.BPF_MOD);
   if (signed) {
@@ -251,7 +259,7 @@ function decodeMovsx(ins: Insn, alu64: boolean): Op {
   return Op.MOVSX32_64;
 }
 
-function decodeJmp(ins: Insn, i: number, p: DecodedProgram, k: boolean, immSlot: () => number): Op {
+function decodeJmp(ins: Insn, i: number, p: DecodedProgram, k: boolean): Op {
   const jmp32 = o.cls(ins.code) === o.BPF_JMP32;
   const op = o.op(ins.code);
   p.off[i] = i + 1 + ins.off;
@@ -273,6 +281,6 @@ function decodeJmp(ins: Insn, i: number, p: DecodedProgram, k: boolean, immSlot:
   }
   const ops = JMP_OPS[op];
   if (!ops) throw new BpfError('EINVAL', `insn ${i}: unknown opcode ${ins.code.toString(16)}`);
-  if (k) p.src[i] = immSlot();
+  if (k) p.src[i] = immSlot(p, ins);
   return jmp32 ? ops[1] : ops[0];
 }

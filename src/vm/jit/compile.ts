@@ -1,8 +1,9 @@
 import { Insn } from '../../isa/instruction.js';
 import * as o from '../../isa/opcodes.js';
-import { DecodedProgram, Op, decodeOps } from '../decode-ops.js';
+import { DecodedProgram, OP_COUNT, Op, decodeOps } from '../decode-ops.js';
 import { MAX_CALL_FRAMES, MAY_GOTO_BUDGET, STACK_SIZE } from '../interpreter.js';
 import { Block, FunctionCfg, ProgramCfg, buildCfg, functionCfg, width } from './cfg.js';
+import { Arena } from './arena.js';
 import { BlockHooks, emitDispatch, emitStructured } from './structure.js';
 import type { InlineLookup } from '../../maps/map.js';
 import { HASH_LOOKUP_LOCALS, HASH_LOOKUP_PARAMS, HASH_LOOKUP_RESULTS, hashLookupCode } from './hash-lookup.js';
@@ -102,6 +103,8 @@ export interface CompileOptions {
    * checks. Default false: checked, as the interpreter.
    */
   trusted?: boolean;
+  /** Record where each instruction's code starts (Code.marks), for the text listing (wat.ts). */
+  listing?: boolean;
 }
 
 export interface CompiledModule {
@@ -118,21 +121,25 @@ export interface CompiledModule {
 }
 
 export function compileProgram(insns: readonly Insn[], options: CompileOptions): CompiledModule {
-  const prog = decodeOps(insns);
-  const cfg = buildCfg(insns, prog);
+  return Arena.with((arena) => compileWith(insns, options, arena));
+}
+
+function compileWith(insns: readonly Insn[], options: CompileOptions, arena: Arena): CompiledModule {
+  const prog = decodeOps(insns, (n) => arena.int32(n));
+  const cfg = buildCfg(insns, prog, arena);
   const m = new ModuleBuilder();
   m.importMemory('env', 'memory');
-  const inlined = inlineLookups(insns, prog, cfg, options);
-  const helperIds = staticHelpers(insns, prog, options, inlined);
-  const imports = declareImports(m, runtimeImports(insns, prog, options, cfg.callbacks.length > 0), helperIds, (id) => numericArity(options, id));
-  const globals = declareGlobals(m);
+  const uses = programUses(prog, cfg, options, arena);
+  const { helperIds, inlined } = uses;
+  const imports = declareImports(m, runtimeImports(uses, options, cfg.callbacks.length > 0), helperIds, (id) => numericArity(options, id));
+  const globals = new Globals(m);
   const fnType = m.type([...Array<ValType>(11).fill(I64), I32], Array<ValType>(6).fill(I64));
   const fnIndex = new Map(cfg.entries.map((e) => [e, m.declareFunc(fnType, LOCAL_TYPES)]));
   const hashLookups = defineHashLookups(m, inlined);
   const ctx: Context = { insns, prog, options, imports, globals, fnIndex, inlined, hashLookups };
   let structured = 0;
   for (const [entry, index] of fnIndex) {
-    const f = new FunctionCompiler(ctx, functionCfg(cfg, entry));
+    const f = new FunctionCompiler(ctx, functionCfg(cfg, entry, arena));
     m.defineFunc(index, f.compile());
     if (f.structured) structured++;
   }
@@ -152,9 +159,9 @@ interface Context {
   prog: DecodedProgram;
   options: CompileOptions;
   imports: Record<string, number>;
-  globals: Record<'budget' | 'mayGoto' | 'rdStart' | 'rdEnd' | 'wrStart' | 'wrEnd' | 'depth', number>;
+  globals: Globals;
   fnIndex: Map<number, number>;
-  /** helper calls compiled inline, by pc (inlineLookups) */
+  /** helper calls compiled inline, by pc (programUses) */
   inlined: ReadonlyMap<number, InlineLookup>;
   /** the function that looks up each hash map of `inlined` (hash-lookup.ts) */
   hashLookups: ReadonlyMap<InlineLookup, number>;
@@ -172,38 +179,54 @@ function defineHashLookups(m: ModuleBuilder, inlined: ReadonlyMap<number, Inline
   return out;
 }
 
-/** The helpers the code calls (not counting calls compiled inline): one import each. */
-function staticHelpers(insns: readonly Insn[], prog: DecodedProgram, options: CompileOptions, inlined: ReadonlyMap<number, unknown>): number[] {
-  const ids = new Set<number>();
-  for (let i = 0; i < insns.length; i += width(insns, i)) {
-    if (prog.op[i] === Op.CALL && options.hasHelper(prog.imm[i]!) && !inlined.has(i)) ids.add(prog.imm[i]!);
+/** What a program's code calls and touches, found in one pass over its slots. */
+interface ProgramUses {
+  /** 1 at each operation (Op) that occurs */
+  ops: Uint8Array;
+  /** the helpers the code calls, ascending (not counting calls compiled inline): one import each */
+  helperIds: number[];
+  /** a call of a helper that is not registered */
+  unknownHelper: boolean;
+  /** helper calls compiled inline, by pc (inlineLookup) */
+  inlined: Map<number, InlineLookup>;
+}
+
+function programUses(prog: DecodedProgram, cfg: ProgramCfg, options: CompileOptions, arena: Arena): ProgramUses {
+  const uses: ProgramUses = { ops: arena.uint8(OP_COUNT), helperIds: [], unknownHelper: false, inlined: new Map() };
+  const n = prog.op.length;
+  for (let i = 0; i < n; i += width(prog, i)) {
+    const op = prog.op[i]!;
+    uses.ops[op] = 1;
+    if (op !== Op.CALL) continue;
+    const id = prog.imm[i]!;
+    const known = options.hasHelper(id);
+    if (!known) uses.unknownHelper = true;
+    const layout = inlineLookup(prog, cfg, options, i);
+    if (layout) uses.inlined.set(i, layout);
+    else if (known && !uses.helperIds.includes(id)) uses.helperIds.push(id);
   }
-  return [...ids].sort((a, b) => a - b);
+  uses.helperIds.sort((a, b) => a - b);
+  return uses;
 }
 
 /**
- * The helper calls a trusted module computes inline: map_lookup_elem on an
- * array map (options.inlineLookup) whose pointer r1 holds as a constant, as
- * Linux's fixups inline a lookup whose map the verifier knows.
+ * The layout of the array a trusted module looks up inline at the helper
+ * call `pc`: map_lookup_elem on an array map (options.inlineLookup) whose
+ * pointer r1 holds as a constant, as Linux's fixups inline a lookup whose
+ * map the verifier knows.
  */
-function inlineLookups(insns: readonly Insn[], prog: DecodedProgram, cfg: ProgramCfg, options: CompileOptions): Map<number, InlineLookup> {
-  const out = new Map<number, InlineLookup>();
-  if (!options.trusted || !options.inlineLookup) return out;
-  for (let i = 0; i < insns.length; i += width(insns, i)) {
-    if (prog.op[i] !== Op.CALL) continue;
-    const ptr = constantR1(insns, prog, cfg, i);
-    const layout = ptr === undefined ? undefined : options.inlineLookup(prog.imm[i]!, ptr);
-    if (layout) out.set(i, layout);
-  }
-  return out;
+function inlineLookup(prog: DecodedProgram, cfg: ProgramCfg, options: CompileOptions, pc: number): InlineLookup | undefined {
+  if (!options.trusted || !options.inlineLookup) return undefined;
+  const ptr = constantR1(prog, cfg, pc);
+  return ptr === undefined ? undefined : options.inlineLookup(prog.imm[pc]!, ptr);
 }
 
 /** What r1 holds at `pc` when an `lddw r1` earlier in pc's block set it and nothing since wrote r1. */
-function constantR1(insns: readonly Insn[], prog: DecodedProgram, cfg: ProgramCfg, pc: number): number | undefined {
+function constantR1(prog: DecodedProgram, cfg: ProgramCfg, pc: number): number | undefined {
   let start = pc;
   while (!cfg.blockAt[start]) start--;
   let value: number | undefined;
-  for (let k = start; k < pc; k += width(insns, k)) {
+  for (let k = start; k < pc; k += width(prog, k)) {
     if (prog.op[k] === Op.LDDW && prog.dst[k] === 1) value = prog.imm2[k] === 0 ? prog.imm[k]! >>> 0 : undefined;
     else if (mayWriteR1(prog, k)) value = undefined;
   }
@@ -212,7 +235,7 @@ function constantR1(insns: readonly Insn[], prog: DecodedProgram, cfg: ProgramCf
 
 function mayWriteR1(prog: DecodedProgram, k: number): boolean {
   const op = prog.op[k] as Op;
-  if (STORES[op] !== undefined) return false;
+  if (STORE_SIZE[op]! >= 0) return false;
   if (op === Op.ATOMIC) return prog.src[k] === 1;
   // calls and legacy packet loads clobber r1–r5
   if (op === Op.CALL || op === Op.CALLX || op === Op.KFUNC || op === Op.LDPKT) return true;
@@ -226,19 +249,14 @@ function mayWriteR1(prog: DecodedProgram, k: number): boolean {
  * check: each import signature costs V8 a wrapper per module (measured
  * ~0.25 ms), the larger part of compiling a small program.
  */
-function runtimeImports(insns: readonly Insn[], prog: DecodedProgram, options: CompileOptions, callbacks: boolean): RuntimeImport[] {
-  const ops = new Set<Op>();
-  let unknownHelper = false;
-  for (let i = 0; i < insns.length; i += width(insns, i)) {
-    ops.add(prog.op[i] as Op);
-    if (prog.op[i] === Op.CALL && !options.hasHelper(prog.imm[i]!)) unknownHelper = true;
-  }
-  const memory = [...ops].some((op) => LOADS[op] !== undefined || STORES[op] !== undefined || op === Op.ATOMIC);
+function runtimeImports(uses: ProgramUses, options: CompileOptions, callbacks: boolean): RuntimeImport[] {
+  const { ops } = uses;
+  const memory = ops[Op.ATOMIC] || ops.some((used, op) => used && (LOAD_OP[op]! >= 0 || STORE_SIZE[op]! >= 0));
   const used: RuntimeImport[] = [];
   if (memory && !options.trusted) used.push('miss');
-  if (!options.trusted || callbacks || unknownHelper || ops.has(Op.KFUNC)) used.push('trap');
-  if (ops.has(Op.CALLX)) used.push('callx');
-  if (ops.has(Op.LDPKT)) used.push('loadPacket');
+  if (!options.trusted || callbacks || uses.unknownHelper || ops[Op.KFUNC]) used.push('trap');
+  if (ops[Op.CALLX]) used.push('callx');
+  if (ops[Op.LDPKT]) used.push('loadPacket');
   return used;
 }
 
@@ -247,17 +265,19 @@ export function numericArity(options: CompileOptions, id: number): number | unde
   return options.trusted ? options.numericArity?.(id) : undefined;
 }
 
+/** Parameter and result types of each runtime import; a module declares only the types of the imports it has. */
+const RUNTIME_IMPORT_TYPES: Record<RuntimeImport, [ValType[], ValType[]]> = {
+  // (pc, base, off, size | write << 8)
+  miss: [[I32, I64, I32, I32], []],
+  // (kind, pc, arg)
+  trap: [[I32, I32, I32], []],
+  callx: [[I32, I32], [I64]],
+  loadPacket: [[I32, I32], [I32]],
+};
+
 function declareImports(m: ModuleBuilder, used: readonly RuntimeImport[], helperIds: readonly number[], arity: (id: number) => number | undefined): Record<string, number> {
-  const types: Record<RuntimeImport, number> = {
-    // (pc, base, off, size | write << 8)
-    miss: m.type([I32, I64, I32, I32], []),
-    // (kind, pc, arg)
-    trap: m.type([I32, I32, I32], []),
-    callx: m.type([I32, I32], [I64]),
-    loadPacket: m.type([I32, I32], [I32]),
-  };
   const out: Record<string, number> = {};
-  for (const name of used) out[name] = m.importFunc('env', name, types[name]);
+  for (const name of used) out[name] = m.importFunc('env', name, m.type(...RUNTIME_IMPORT_TYPES[name]));
   // (pc) → r0, or for a numeric form (pc, r1…r<arity> as i32) → r0 as i32
   for (const id of helperIds) {
     const n = arity(id);
@@ -267,40 +287,51 @@ function declareImports(m: ModuleBuilder, used: readonly RuntimeImport[], helper
   return out;
 }
 
-function declareGlobals(m: ModuleBuilder): Context['globals'] {
-  return {
-    budget: m.global(I64),
-    mayGoto: m.global(I32),
-    rdStart: m.global(I64),
-    rdEnd: m.global(I64),
-    wrStart: m.global(I64),
-    wrEnd: m.global(I64),
-    /** frame depth of the last call of a helper that may call back */
-    depth: m.global(I32),
-  };
+/**
+ * The module's globals, each declared at its first use: each costs V8 time
+ * per module (measured ~1.5 µs), and trusted code uses one or two of the
+ * seven (checked code keeps the budget and the last-hit regions in them).
+ */
+class Globals {
+  private readonly index: Partial<Record<GlobalName, number>> = {};
+
+  constructor(private readonly m: ModuleBuilder) {}
+
+  get(name: GlobalName): number {
+    return (this.index[name] ??= this.m.global(GLOBAL_TYPES[name]));
+  }
 }
+
+/**
+ * The globals and their types: the budget left, may_goto's counter, the
+ * last-hit regions, and the frame depth of the last call of a helper that
+ * may call back.
+ */
+const GLOBAL_TYPES = { budget: I64, mayGoto: I32, rdStart: I64, rdEnd: I64, wrStart: I64, wrEnd: I64, depth: I32 } as const;
+
+type GlobalName = keyof typeof GLOBAL_TYPES;
 
 /** run(r1…r5, budget): set the per-run globals, call function 0, leave the budget in the scratch area, return r0. */
 function runWrapper(ctx: Context, entryFn: number): Code {
   const g = ctx.globals;
   const c = new Code();
-  c.get(5).globalSet(g.budget);
-  c.i32(MAY_GOTO_BUDGET).globalSet(g.mayGoto);
+  c.get(5).globalSet(g.get('budget'));
+  c.i32(MAY_GOTO_BUDGET).globalSet(g.get('mayGoto'));
   const initial = (at: number, start: number, end: number): void => {
     c.i32(at).mem(OP.i64_load32_u).globalSet(start);
     c.globalGet(start).i32(at + 4).mem(OP.i64_load32_u).op(OP.i64_add).globalSet(end);
   };
-  initial(SCRATCH.initial, g.rdStart, g.rdEnd);
-  initial(SCRATCH.initial + 8, g.wrStart, g.wrEnd);
+  initial(SCRATCH.initial, g.get('rdStart'), g.get('rdEnd'));
+  initial(SCRATCH.initial + 8, g.get('wrStart'), g.get('wrEnd'));
   callEntry(c, ctx, entryFn);
-  c.i32(SCRATCH.budget).globalGet(g.budget).op(OP.f64_convert_i64_s).mem(OP.f64_store);
+  c.i32(SCRATCH.budget).globalGet(g.get('budget')).op(OP.f64_convert_i64_s).mem(OP.f64_store);
   return c;
 }
 
 /** run(r1…r5) of a trusted module: no budget and no regions to set up, so the call is all there is. */
 function trustedRunWrapper(ctx: Context, entryFn: number): Code {
   const c = new Code();
-  c.i32(MAY_GOTO_BUDGET).globalSet(ctx.globals.mayGoto);
+  c.i32(MAY_GOTO_BUDGET).globalSet(ctx.globals.get('mayGoto'));
   return callEntry(c, ctx, entryFn);
 }
 
@@ -325,7 +356,7 @@ function callbackDispatcher(ctx: Context, fns: readonly number[]): Code {
   const [K, PC, D, R0] = [0, 6, 7, 8];
   const g = ctx.globals;
   const c = new Code();
-  c.globalGet(g.depth).tee(D).i32(MAX_CALL_FRAMES - 1).op(OP.i32_ge_s).open(OP.if);
+  c.globalGet(g.get('depth')).tee(D).i32(MAX_CALL_FRAMES - 1).op(OP.i32_ge_s).open(OP.if);
   c.i32(Trap.TooDeep).get(PC).get(D).i32(2).op(OP.i32_add).call(ctx.imports.trap!).op(OP.unreachable);
   c.op(OP.end);
   fns.forEach((fn, k) => {
@@ -338,9 +369,9 @@ function callbackDispatcher(ctx: Context, fns: readonly number[]): Code {
     for (let r = 5; r >= 1; r--) c.op(OP.drop);
     c.set(R0).op(OP.end);
   });
-  c.get(D).globalSet(g.depth);
+  c.get(D).globalSet(g.get('depth'));
   if (!ctx.options.trusted) {
-    c.globalGet(g.budget).i64(0).op(OP.i64_lt_s).open(OP.if);
+    c.globalGet(g.get('budget')).i64(0).op(OP.i64_lt_s).open(OP.if);
     c.i32(Trap.OutOfBudget).get(PC).i32(0).call(ctx.imports.trap!).op(OP.unreachable);
     c.op(OP.end);
   }
@@ -367,44 +398,58 @@ const MAX_STRUCTURED_BLOCKS = 4000;
 
 const STACK_BYTES = STACK_SIZE * MAX_CALL_FRAMES;
 
-const BIN64: Partial<Record<Op, Opcode>> = {
+/** A table by Op (-1 for the operations not listed), so the per-instruction dispatch is an array read. */
+function byOp(entries: Partial<Record<Op, number>>): Int16Array {
+  const table = new Int16Array(OP_COUNT).fill(-1);
+  for (const [op, value] of Object.entries(entries)) table[Number(op)] = value!;
+  return table;
+}
+
+const BIN64 = byOp({
   [Op.ADD64]: OP.i64_add, [Op.SUB64]: OP.i64_sub, [Op.MUL64]: OP.i64_mul, [Op.OR64]: OP.i64_or,
   [Op.AND64]: OP.i64_and, [Op.XOR64]: OP.i64_xor, [Op.LSH64]: OP.i64_shl, [Op.RSH64]: OP.i64_shr_u,
   [Op.ARSH64]: OP.i64_shr_s,
-};
+});
 
-const BIN32: Partial<Record<Op, Opcode>> = {
+const BIN32 = byOp({
   [Op.ADD32]: OP.i32_add, [Op.SUB32]: OP.i32_sub, [Op.MUL32]: OP.i32_mul, [Op.OR32]: OP.i32_or,
   [Op.AND32]: OP.i32_and, [Op.XOR32]: OP.i32_xor, [Op.LSH32]: OP.i32_shl, [Op.RSH32]: OP.i32_shr_u,
   [Op.ARSH32]: OP.i32_shr_s,
-};
+});
 
-/** Division family: [is 64-bit, signed, division (else modulo)]. */
-const DIVS: Partial<Record<Op, [boolean, boolean, boolean]>> = {
-  [Op.DIV64]: [true, false, true], [Op.SDIV64]: [true, true, true], [Op.MOD64]: [true, false, false], [Op.SMOD64]: [true, true, false],
-  [Op.DIV32]: [false, false, true], [Op.SDIV32]: [false, true, true], [Op.MOD32]: [false, false, false], [Op.SMOD32]: [false, true, false],
-};
+/** Division family, as bits: 64-bit, signed, division (else modulo). */
+const WIDE = 1;
+const SIGNED = 2;
+const DIV = 4;
+const DIVS = byOp({
+  [Op.DIV64]: WIDE | DIV, [Op.SDIV64]: WIDE | SIGNED | DIV, [Op.MOD64]: WIDE, [Op.SMOD64]: WIDE | SIGNED,
+  [Op.DIV32]: DIV, [Op.SDIV32]: SIGNED | DIV, [Op.MOD32]: 0, [Op.SMOD32]: SIGNED,
+});
 
-/** Loads: [bytes, wasm op]. */
-const LOADS: Partial<Record<Op, [number, Opcode]>> = {
-  [Op.LDXB]: [1, OP.i64_load8_u], [Op.LDXH]: [2, OP.i64_load16_u], [Op.LDXW]: [4, OP.i64_load32_u], [Op.LDXDW]: [8, OP.i64_load],
-  [Op.LDXSB]: [1, OP.i64_load8_s], [Op.LDXSH]: [2, OP.i64_load16_s], [Op.LDXSW]: [4, OP.i64_load32_s],
-};
+/** Loads: the wasm op, and the bytes read. */
+const LOAD_OP = byOp({
+  [Op.LDXB]: OP.i64_load8_u, [Op.LDXH]: OP.i64_load16_u, [Op.LDXW]: OP.i64_load32_u, [Op.LDXDW]: OP.i64_load,
+  [Op.LDXSB]: OP.i64_load8_s, [Op.LDXSH]: OP.i64_load16_s, [Op.LDXSW]: OP.i64_load32_s,
+});
+const LOAD_SIZE = byOp({ [Op.LDXB]: 1, [Op.LDXH]: 2, [Op.LDXW]: 4, [Op.LDXDW]: 8, [Op.LDXSB]: 1, [Op.LDXSH]: 2, [Op.LDXSW]: 4 });
 
-const STORES: Partial<Record<Op, number>> = { [Op.STB]: 1, [Op.STH]: 2, [Op.STW]: 4, [Op.STDW]: 8 };
+/** Stores: the bytes written. */
+const STORE_SIZE = byOp({ [Op.STB]: 1, [Op.STH]: 2, [Op.STW]: 4, [Op.STDW]: 8 });
 
 const LOAD_U: Record<number, Opcode> = { 1: OP.i64_load8_u, 2: OP.i64_load16_u, 4: OP.i64_load32_u, 8: OP.i64_load };
 const STORE: Record<number, Opcode> = { 1: OP.i64_store8, 2: OP.i64_store16, 4: OP.i64_store32, 8: OP.i64_store };
 
-/** Conditional jumps: [wasm compare, 64-bit]; JSET is `and` then non-zero. */
-const CONDS: Partial<Record<Op, [Opcode, boolean]>> = {
-  [Op.JEQ64]: [OP.i64_eq, true], [Op.JNE64]: [OP.i64_ne, true], [Op.JGT64]: [OP.i64_gt_u, true], [Op.JGE64]: [OP.i64_ge_u, true],
-  [Op.JLT64]: [OP.i64_lt_u, true], [Op.JLE64]: [OP.i64_le_u, true], [Op.JSGT64]: [OP.i64_gt_s, true], [Op.JSGE64]: [OP.i64_ge_s, true],
-  [Op.JSLT64]: [OP.i64_lt_s, true], [Op.JSLE64]: [OP.i64_le_s, true], [Op.JSET64]: [OP.i64_and, true],
-  [Op.JEQ32]: [OP.i32_eq, false], [Op.JNE32]: [OP.i32_ne, false], [Op.JGT32]: [OP.i32_gt_u, false], [Op.JGE32]: [OP.i32_ge_u, false],
-  [Op.JLT32]: [OP.i32_lt_u, false], [Op.JLE32]: [OP.i32_le_u, false], [Op.JSGT32]: [OP.i32_gt_s, false], [Op.JSGE32]: [OP.i32_ge_s, false],
-  [Op.JSLT32]: [OP.i32_lt_s, false], [Op.JSLE32]: [OP.i32_le_s, false], [Op.JSET32]: [OP.i32_and, false],
-};
+/** Conditional jumps: the wasm compare, marked compare64() when 64-bit; JSET is `and` then non-zero. */
+const WIDE_COMPARE = 0x100;
+const compare64 = (cmp: Opcode): number => cmp | WIDE_COMPARE;
+const CONDS = byOp({
+  [Op.JEQ64]: compare64(OP.i64_eq), [Op.JNE64]: compare64(OP.i64_ne), [Op.JGT64]: compare64(OP.i64_gt_u), [Op.JGE64]: compare64(OP.i64_ge_u),
+  [Op.JLT64]: compare64(OP.i64_lt_u), [Op.JLE64]: compare64(OP.i64_le_u), [Op.JSGT64]: compare64(OP.i64_gt_s), [Op.JSGE64]: compare64(OP.i64_ge_s),
+  [Op.JSLT64]: compare64(OP.i64_lt_s), [Op.JSLE64]: compare64(OP.i64_le_s), [Op.JSET64]: compare64(OP.i64_and),
+  [Op.JEQ32]: OP.i32_eq, [Op.JNE32]: OP.i32_ne, [Op.JGT32]: OP.i32_gt_u, [Op.JGE32]: OP.i32_ge_u,
+  [Op.JLT32]: OP.i32_lt_u, [Op.JLE32]: OP.i32_le_u, [Op.JSGT32]: OP.i32_gt_s, [Op.JSGE32]: OP.i32_ge_s,
+  [Op.JSLT32]: OP.i32_lt_s, [Op.JSLE32]: OP.i32_le_s, [Op.JSET32]: OP.i32_and,
+});
 
 class FunctionCompiler implements BlockHooks {
   private code: Code;
@@ -422,7 +467,7 @@ class FunctionCompiler implements BlockHooks {
   private freshCode(): Code {
     let slots = 0;
     for (const b of this.f.order) slots += b.end - b.start;
-    return new Code(64 + slots * (this.trusted ? 12 : 32));
+    return new Code(64 + slots * (this.trusted ? 12 : 32), this.ctx.options.listing);
   }
 
   compile(): Code {
@@ -444,42 +489,44 @@ class FunctionCompiler implements BlockHooks {
 
   private prologue(): void {
     if (this.trusted) return;
-    this.code.globalGet(this.ctx.globals.budget).set(BUDGET);
+    this.code.globalGet(this.ctx.globals.get('budget')).set(BUDGET);
     this.reloadCache();
   }
 
   private reloadCache(): void {
     const g = this.ctx.globals;
     const c = this.code;
-    c.globalGet(g.rdStart).set(RD_S).globalGet(g.rdEnd).set(RD_E);
-    c.globalGet(g.wrStart).set(WR_S).globalGet(g.wrEnd).set(WR_E);
+    c.globalGet(g.get('rdStart')).set(RD_S).globalGet(g.get('rdEnd')).set(RD_E);
+    c.globalGet(g.get('wrStart')).set(WR_S).globalGet(g.get('wrEnd')).set(WR_E);
   }
 
   // ---- block hooks ----
 
   body(b: Block): void {
-    const { insns } = this.ctx;
-    if (b.term.kind === 'felloff') return this.trap(Trap.FellOff, b.start);
+    const { prog } = this.ctx;
+    if (b.kind === 'felloff') return this.trap(Trap.FellOff, b.start);
     this.charged = b.start;
-    for (let i = b.start; i < b.end; i += width(insns, i)) {
-      if (i === b.last && b.term.kind !== 'fall') break;
+    for (let i = b.start; i < b.end; i += width(prog, i)) {
+      if (i === b.last && b.kind !== 'fall') break;
       this.code.mark(i);
       this.insn(i);
     }
     // the block's budget charge and its jump, exit or call belong to its last instruction
-    if (b.term.kind !== 'fall') this.code.mark(b.last);
+    if (b.kind !== 'fall') this.code.mark(b.last);
     this.charge(b.end);
-    if (b.term.kind === 'exit') this.exit();
-    if (b.term.kind === 'call') this.localCall(b.last, b.term.callee);
+    if (b.kind === 'exit') this.exit();
+    if (b.kind === 'call') this.localCall(b.last, b.target);
   }
 
   condition(b: Block): void {
-    if (b.term.kind === 'maygoto') {
-      this.code.globalGet(this.ctx.globals.mayGoto).op(OP.i32_eqz);
+    if (b.kind === 'maygoto') {
+      this.code.globalGet(this.ctx.globals.get('mayGoto')).op(OP.i32_eqz);
       return;
     }
     const i = b.last;
-    const [cmp, wide] = CONDS[this.ctx.prog.op[i] as Op]!;
+    const cond = CONDS[this.ctx.prog.op[i]!]!;
+    const cmp = (cond & 0xff) as Opcode;
+    const wide = cond >= WIDE_COMPARE;
     const d = this.ctx.prog.dst[i]!;
     if (wide) {
       this.code.get(d);
@@ -498,8 +545,8 @@ class FunctionCompiler implements BlockHooks {
   }
 
   notTaken(b: Block): void {
-    if (b.term.kind !== 'maygoto') return;
-    const g = this.ctx.globals.mayGoto;
+    if (b.kind !== 'maygoto') return;
+    const g = this.ctx.globals.get('mayGoto');
     this.code.globalGet(g).i32(1).op(OP.i32_sub).globalSet(g);
   }
 
@@ -520,7 +567,7 @@ class FunctionCompiler implements BlockHooks {
 
   private exit(): void {
     const c = this.code;
-    if (!this.trusted) c.get(BUDGET).globalSet(this.ctx.globals.budget);
+    if (!this.trusted) c.get(BUDGET).globalSet(this.ctx.globals.get('budget'));
     for (let r = 0; r <= 5; r++) c.get(r);
     c.op(OP.return);
   }
@@ -537,13 +584,13 @@ class FunctionCompiler implements BlockHooks {
       c.i32(Trap.TooDeep).i32(pc).get(DEPTH).i32(2).op(OP.i32_add).call(this.ctx.imports.trap!).op(OP.unreachable);
       c.op(OP.end);
       this.budgetCheck(pc);
-      c.get(BUDGET).globalSet(this.ctx.globals.budget);
+      c.get(BUDGET).globalSet(this.ctx.globals.get('budget'));
     }
     for (let r = 0; r < 10; r++) c.get(r);
     c.get(R10).i64(STACK_SIZE).op(OP.i64_sub).get(DEPTH).i32(1).op(OP.i32_add).call(this.ctx.fnIndex.get(callee)!);
     for (let r = 5; r >= 0; r--) c.set(r);
     if (this.trusted) return;
-    c.globalGet(this.ctx.globals.budget).set(BUDGET);
+    c.globalGet(this.ctx.globals.get('budget')).set(BUDGET);
     this.reloadCache();
   }
 
@@ -590,16 +637,13 @@ class FunctionCompiler implements BlockHooks {
   // ---- instructions ----
 
   private insn(i: number): void {
-    const { prog, insns } = this.ctx;
-    const ins = insns[i]!;
-    const op = prog.op[i] as Op;
-    const alu = o.cls(ins.code) === o.BPF_ALU || o.cls(ins.code) === o.BPF_ALU64;
-    if (alu && o.op(ins.code) === o.BPF_END) return this.byteSwap(ins);
-    if (BIN64[op] !== undefined) return this.binary64(i, BIN64[op]!);
-    if (BIN32[op] !== undefined) return this.binary32(i, BIN32[op]!);
-    if (DIVS[op] !== undefined) return this.division(i, ...DIVS[op]!);
-    if (LOADS[op] !== undefined) return this.load(i, ...LOADS[op]!);
-    if (STORES[op] !== undefined) return this.store(i, STORES[op]!);
+    const op = this.ctx.prog.op[i]!;
+    if (BIN64[op]! >= 0) return this.binary64(i, BIN64[op] as Opcode);
+    if (BIN32[op]! >= 0) return this.binary32(i, BIN32[op] as Opcode);
+    if (LOAD_OP[op]! >= 0) return this.load(i, LOAD_SIZE[op]!, LOAD_OP[op] as Opcode);
+    if (STORE_SIZE[op]! >= 0) return this.store(i, STORE_SIZE[op]!);
+    const div = DIVS[op]!;
+    if (div >= 0) return this.division(i, (div & WIDE) !== 0, (div & SIGNED) !== 0, (div & DIV) !== 0);
     this.other(i, op);
   }
 
@@ -629,6 +673,15 @@ class FunctionCompiler implements BlockHooks {
         return void c.get(s).op(OP.i32_wrap_i64, OP.i32_extend8_s, OP.i64_extend_i32_u).set(d);
       case Op.MOVSX16_32:
         return void c.get(s).op(OP.i32_wrap_i64, OP.i32_extend16_s, OP.i64_extend_i32_u).set(d);
+      // to-LE on the little-endian host: le16 truncates, le32 is a MOV32 of dst onto itself, le64 does nothing (decode-ops.ts)
+      case Op.LE16:
+        return void c.get(d).i64(0xffff).op(OP.i64_and).set(d);
+      case Op.NOP:
+        return;
+      case Op.BSWAP16:
+      case Op.BSWAP32:
+      case Op.BSWAP64:
+        return this.byteSwap(d, op);
       case Op.LDDW:
         return void c.i64((BigInt(prog.imm2[i]!) << 32n) | BigInt(prog.imm[i]! >>> 0)).set(d);
       case Op.ATOMIC:
@@ -727,20 +780,13 @@ class FunctionCompiler implements BlockHooks {
     if (!wide) this.code.op(OP.i32_wrap_i64);
   }
 
-  /** le16/32/64 truncate (the host is little-endian); be16/32/64 and bswap reverse the low bytes. */
-  private byteSwap(ins: Insn): void {
+  /** be16/32/64 and bswap: reverse the low bytes of dst. */
+  private byteSwap(d: number, op: Op.BSWAP16 | Op.BSWAP32 | Op.BSWAP64): void {
     const c = this.code;
-    const d = ins.dst;
-    const reverse = o.cls(ins.code) === o.BPF_ALU64 || o.srcBit(ins.code) === o.BPF_TO_BE;
-    if (!reverse) {
-      if (ins.imm === 16) c.get(d).i64(0xffff).op(OP.i64_and).set(d);
-      if (ins.imm === 32) c.get(d).op(OP.i32_wrap_i64, OP.i64_extend_i32_u).set(d);
-      return;
-    }
-    if (ins.imm === 16) {
+    if (op === Op.BSWAP16) {
       c.get(d).op(OP.i32_wrap_i64).tee(TI).i32(8).op(OP.i32_shl).i32(0xff00).op(OP.i32_and);
       c.get(TI).i32(8).op(OP.i32_shr_u).i32(0xff).op(OP.i32_and, OP.i32_or, OP.i64_extend_i32_u).set(d);
-    } else if (ins.imm === 32) {
+    } else if (op === Op.BSWAP32) {
       c.get(d).op(OP.i32_wrap_i64);
       this.bswap32();
       c.op(OP.i64_extend_i32_u).set(d);
@@ -785,8 +831,8 @@ class FunctionCompiler implements BlockHooks {
     if (base === R10) { stack(); cached(); } else { cached(); stack(); }
     c.i32(pc).get(base).i32(off).i32(size | (write ? 0x100 : 0)).call(this.ctx.imports.miss!);
     const g = this.ctx.globals;
-    c.i32(SCRATCH.region).mem(OP.i64_load32_u).tee(lo).globalSet(write ? g.wrStart : g.rdStart);
-    c.get(lo).i32(SCRATCH.region + 4).mem(OP.i64_load32_u).op(OP.i64_add).tee(hi).globalSet(write ? g.wrEnd : g.rdEnd);
+    c.i32(SCRATCH.region).mem(OP.i64_load32_u).tee(lo).globalSet(write ? g.get('wrStart') : g.get('rdStart'));
+    c.get(lo).i32(SCRATCH.region + 4).mem(OP.i64_load32_u).op(OP.i64_add).tee(hi).globalSet(write ? g.get('wrEnd') : g.get('rdEnd'));
     c.op(OP.end);
   }
 
@@ -918,13 +964,13 @@ class FunctionCompiler implements BlockHooks {
   private handOver(i: number): void {
     this.charge(i + 1);
     const g = this.ctx.globals;
-    if (!this.trusted) this.code.get(BUDGET).globalSet(g.budget);
-    this.code.get(DEPTH).globalSet(g.depth);
+    if (!this.trusted) this.code.get(BUDGET).globalSet(g.get('budget'));
+    this.code.get(DEPTH).globalSet(g.get('depth'));
   }
 
   /** After it: the budget its callbacks left. */
   private takeBack(): void {
-    if (!this.trusted) this.code.globalGet(this.ctx.globals.budget).set(BUDGET);
+    if (!this.trusted) this.code.globalGet(this.ctx.globals.get('budget')).set(BUDGET);
   }
 
   /**
@@ -936,7 +982,7 @@ class FunctionCompiler implements BlockHooks {
     if (this.trusted) return;
     const g = this.ctx.globals;
     const c = this.code;
-    for (const [local, global] of [[RD_S, g.rdStart], [RD_E, g.rdEnd], [WR_S, g.wrStart], [WR_E, g.wrEnd]] as const) {
+    for (const [local, global] of [[RD_S, g.get('rdStart')], [RD_E, g.get('rdEnd')], [WR_S, g.get('wrStart')], [WR_E, g.get('wrEnd')]] as const) {
       c.i64(-1n).tee(local).globalSet(global);
     }
   }

@@ -205,7 +205,7 @@ export class JitEngine {
     return r0;
   }
 
-  private compile(): CompiledModule {
+  private compile(listing = false): CompiledModule {
     return compileProgram(this.insns, {
       stackStart: this.stack.start,
       stackEnd: this.stack.end,
@@ -214,6 +214,7 @@ export class JitEngine {
       numericArity: (id) => this.helpers.get(id)?.numeric?.arity,
       inlineLookup: (id, ptr) => (this.helpers.get(id) === mapLookupElem ? this.options.mapAt?.(ptr)?.inlineLookup?.() : undefined),
       trusted: this.trusted,
+      listing,
     });
   }
 
@@ -223,7 +224,7 @@ export class JitEngine {
    * comment with its slot and disassembly.
    */
   listing(): WatListing {
-    const compiled = this.compile();
+    const compiled = this.compile(true);
     const m = compiled.module;
     const byIndex = new Map<number, string>();
     m.imports.forEach((imp, k) => byIndex.set(k, imp.name));

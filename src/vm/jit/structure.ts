@@ -22,15 +22,25 @@ export interface BlockHooks {
   notTaken(b: Block): void;
 }
 
-/** What a wasm label refers to: a loop headed by a block, a block followed by one, an if, or the dispatch loop. */
-type Label = { kind: 'loop' | 'follow'; node: number } | { kind: 'if' } | { kind: 'dispatch' };
+/**
+ * What a wasm label refers to, as a number (labels are compared, never
+ * inspected): the loop headed by block k (4k), the block that block k
+ * follows (4k + 1), an if, or the dispatch loop.
+ */
+const loopOf = (k: number): number => 4 * k;
+const followOf = (k: number): number => 4 * k + 1;
+const IF = 2;
+const DISPATCH = 3;
 
-class Emitter {
-  private readonly labels: Label[] = [];
+abstract class Emitter {
+  private readonly labels: number[] = [];
 
-  constructor(readonly code: Code, readonly f: FunctionCfg, readonly hooks: BlockHooks, readonly goto: (from: number, to: number, tail: boolean) => void) {}
+  constructor(readonly code: Code, readonly f: FunctionCfg, readonly hooks: BlockHooks) {}
 
-  open(kind: typeof OP.block | typeof OP.loop | typeof OP.if, label: Label): void {
+  /** Take the edge from block `from` to block `to`; `tail`: nothing follows in `from`'s code. */
+  abstract goto(from: number, to: number, tail: boolean): void;
+
+  open(kind: typeof OP.block | typeof OP.loop | typeof OP.if, label: number): void {
     this.code.open(kind);
     this.labels.push(label);
   }
@@ -40,85 +50,106 @@ class Emitter {
     this.labels.pop();
   }
 
-  /** Branch depth of the innermost label matching `want`. */
-  depth(want: (l: Label) => boolean): number {
-    for (let d = 0; d < this.labels.length; d++) {
-      if (want(this.labels[this.labels.length - 1 - d]!)) return d;
-    }
+  /** Branch depth of the innermost label `label`. */
+  depth(label: number): number {
+    const top = this.labels.length - 1;
+    for (let d = 0; d <= top; d++) if (this.labels[top - d] === label) return d;
     throw new Error('jit: branch to a label that is not in scope (structuring bug)');
   }
 
   /** Block `k`'s code and its end; `goto` decides how each edge is taken. */
   node(k: number): void {
     const b = this.f.order[k]!;
-    const [first, second] = this.f.succ[k]!;
+    const first = this.f.succ[2 * k]!;
     this.hooks.body(b);
-    switch (b.term.kind) {
+    switch (b.kind) {
       case 'exit':
       case 'felloff':
         return;
       case 'cond':
       case 'maygoto':
         this.hooks.condition(b);
-        this.open(OP.if, { kind: 'if' });
+        this.open(OP.if, IF);
         this.hooks.taken(b);
-        this.goto(k, first!, false);
+        this.goto(k, first, false);
         this.close();
         this.hooks.notTaken(b);
-        this.goto(k, second!, true);
+        this.goto(k, this.f.succ[2 * k + 1]!, true);
         return;
       case 'ja':
         this.hooks.taken(b);
-        this.goto(k, first!, true);
+        this.goto(k, first, true);
         return;
       default:
-        this.goto(k, first!, true);
+        this.goto(k, first, true);
     }
   }
 }
 
 /** Structured control flow; the caller checks `f.reducible` first. */
 export function emitStructured(code: Code, f: FunctionCfg, hooks: BlockHooks): void {
-  const e: Emitter = new Emitter(code, f, hooks, (from, to) => branch(from, to));
-  const tree = (x: number): void => {
-    const merges = f.children[x]!.filter((c) => f.merge[c]);
-    if (!f.loopHeader[x]) return within(x, merges, merges.length);
-    e.open(OP.loop, { kind: 'loop', node: x });
-    within(x, merges, merges.length);
-    e.close();
-  };
-  // x's code inside one block per merge child; the child of highest order is outermost and comes last.
-  const within = (x: number, merges: number[], count: number): void => {
-    if (count === 0) return e.node(x);
-    const y = merges[count - 1]!;
-    e.open(OP.block, { kind: 'follow', node: y });
-    within(x, merges, count - 1);
-    e.close();
-    tree(y);
-  };
-  const branch = (from: number, to: number): void => {
-    if (to <= from) code.br(e.depth((l) => l.kind === 'loop' && l.node === to));
-    else if (f.merge[to]) code.br(e.depth((l) => l.kind === 'follow' && l.node === to));
-    else tree(to);
-  };
-  tree(0);
+  new Structured(code, f, hooks).tree(0);
   code.op(OP.unreachable);
+}
+
+class Structured extends Emitter {
+  /** Block x's subtree of the dominator tree, inside a loop when x heads one. */
+  tree(x: number): void {
+    const end = this.f.childStart[x + 1]!;
+    if (!this.f.loopHeader[x]) return this.within(x, end);
+    this.open(OP.loop, loopOf(x));
+    this.within(x, end);
+    this.close();
+  }
+
+  /**
+   * x's code inside one block per merge child among x's dominator-tree
+   * children before index `j`; the child of highest order is outermost and
+   * comes last.
+   */
+  private within(x: number, j: number): void {
+    const { childStart, children, merge } = this.f;
+    while (j > childStart[x]! && !merge[children[j - 1]!]) j--;
+    if (j === childStart[x]) return this.node(x);
+    const y = children[j - 1]!;
+    this.open(OP.block, followOf(y));
+    this.within(x, j - 1);
+    this.close();
+    this.tree(y);
+  }
+
+  goto(from: number, to: number): void {
+    if (to <= from) this.code.br(this.depth(loopOf(to)));
+    else if (this.f.merge[to]) this.code.br(this.depth(followOf(to)));
+    else this.tree(to);
+  }
 }
 
 /** A loop around a br_table: block k's code follows the end of the k-th nested block. */
 export function emitDispatch(code: Code, f: FunctionCfg, hooks: BlockHooks, nextLocal: number): void {
-  const n = f.order.length;
-  const e: Emitter = new Emitter(code, f, hooks, (from, to, tail) => {
-    if (tail && to === from + 1) return;
-    code.i32(to).set(nextLocal).br(e.depth((l) => l.kind === 'dispatch'));
-  });
-  e.open(OP.loop, { kind: 'dispatch' });
-  for (let k = n - 1; k >= 0; k--) e.open(OP.block, { kind: 'follow', node: k });
-  code.get(nextLocal).brTable(Array.from({ length: n }, (_, k) => k), 0);
-  for (let k = 0; k < n; k++) {
-    e.close();
-    e.node(k);
+  new Dispatch(code, f, hooks, nextLocal).emit();
+}
+
+class Dispatch extends Emitter {
+  constructor(code: Code, f: FunctionCfg, hooks: BlockHooks, private readonly nextLocal: number) {
+    super(code, f, hooks);
   }
-  e.close();
-  code.op(OP.unreachable);
+
+  emit(): void {
+    const n = this.f.order.length;
+    this.open(OP.loop, DISPATCH);
+    for (let k = n - 1; k >= 0; k--) this.open(OP.block, followOf(k));
+    this.code.get(this.nextLocal).brTable(Array.from({ length: n }, (_, k) => k), 0);
+    for (let k = 0; k < n; k++) {
+      this.close();
+      this.node(k);
+    }
+    this.close();
+    this.code.op(OP.unreachable);
+  }
+
+  goto(from: number, to: number, tail: boolean): void {
+    if (tail && to === from + 1) return;
+    this.code.i32(to).set(this.nextLocal).br(this.depth(DISPATCH));
+  }
 }

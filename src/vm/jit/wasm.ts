@@ -45,6 +45,11 @@ export class Bytes {
     this.buf = new Uint8Array(capacity);
   }
 
+  /** Bytes the buffer holds without growing. */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   push(b: number): void {
     if (this.length === this.buf.length) this.reserve(1);
     this.buf[this.length++] = b;
@@ -54,6 +59,19 @@ export class Bytes {
     this.reserve(src.length);
     this.buf.set(src, this.length);
     this.length += src.length;
+  }
+
+  /**
+   * Insert the unsigned LEB128 of `v` at `at`, moving the bytes after it: a
+   * size written after the content it measures, so the content is written
+   * once, in place.
+   */
+  insertUleb(at: number, v: number): void {
+    const n = ulebLength(v);
+    this.reserve(n);
+    this.buf.copyWithin(at + n, at, this.length);
+    this.length += n;
+    for (let k = 0, x = v >>> 0; k < n; k++, x >>>= 7) this.buf[at + k] = k < n - 1 ? (x & 0x7f) | 0x80 : x & 0x7f;
   }
 
   /** The bytes written so far (a view, valid until the next write). */
@@ -77,6 +95,12 @@ export function uleb(out: Bytes, v: number): void {
     x >>>= 7;
     out.push(x === 0 ? b : b | 0x80);
   } while (x !== 0);
+}
+
+function ulebLength(v: number): number {
+  let n = 1;
+  for (let x = v >>> 7; x !== 0; x >>>= 7) n++;
+  return n;
 }
 
 /** Signed LEB128 of a 64-bit integer. */
@@ -115,17 +139,22 @@ function name(out: Bytes, s: string): void {
 /** A function body under construction: instructions appended in order. */
 export class Code {
   readonly bytes: Bytes;
-  /** (byte offset, eBPF slot) pairs: where the code of each eBPF instruction starts */
-  readonly marks: number[] = [];
+  /**
+   * (byte offset, eBPF slot) pairs: where the code of each eBPF instruction
+   * starts, for the text listing (wat.ts); undefined when not recorded (two
+   * array pushes per instruction were ~10% of a compile that only runs).
+   */
+  readonly marks: number[] | undefined;
 
-  /** `capacity`: the bytes expected, to spare the buffer's regrowth. */
-  constructor(capacity?: number) {
+  /** `capacity`: the bytes expected, to spare the buffer's regrowth; `marked`: record marks. */
+  constructor(capacity?: number, marked = false) {
     this.bytes = new Bytes(capacity);
+    this.marks = marked ? [] : undefined;
   }
 
   /** The code from here on is eBPF instruction `pc`'s. */
   mark(pc: number): this {
-    this.marks.push(this.bytes.length, pc);
+    this.marks?.push(this.bytes.length, pc);
     return this;
   }
 
@@ -305,107 +334,111 @@ export class ModuleBuilder {
     this.exports.push({ name, kind: KIND_FUNC, index });
   }
 
+  /**
+   * The buffer modules are encoded in (each section's size inserted after its
+   * content), kept from one encode to the next while below KEEP_ENCODER
+   * bytes: the result is a copy, and a buffer outside the JS heap per module
+   * was a good part of the garbage a JIT compile leaves.
+   */
+  private static encoder = new Bytes(1 << 16);
+  private static readonly KEEP_ENCODER = 1 << 20;
+
   encode(): Uint8Array<ArrayBuffer> {
-    const out = new Bytes();
+    const out = ModuleBuilder.encoder;
+    out.length = 0;
     out.append(Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00));
-    section(out, 1, this.typeSection());
-    section(out, 2, this.importSection());
-    section(out, 3, vector(this.funcs, (o, f) => uleb(o, f.type)));
-    section(out, 6, this.globalSection());
-    section(out, 7, vector(this.exports, (o, e) => {
-      name(o, e.name);
-      o.push(e.kind);
-      uleb(o, e.index);
+    section(out, 1, () => this.typeSection(out));
+    section(out, 2, () => this.importSection(out));
+    section(out, 3, () => vector(out, this.funcs, (f) => uleb(out, f.type)));
+    section(out, 6, () => this.globalSection(out));
+    section(out, 7, () => vector(out, this.exports, (e) => {
+      name(out, e.name);
+      out.push(e.kind);
+      uleb(out, e.index);
     }));
-    section(out, 10, vector(this.funcs, (o, f) => codeEntry(o, f)));
-    return out.view().slice();
+    section(out, 10, () => vector(out, this.funcs, (f) => codeEntry(out, f)));
+    const bytes = out.view().slice();
+    if (out.capacity > ModuleBuilder.KEEP_ENCODER) ModuleBuilder.encoder = new Bytes(1 << 16);
+    return bytes;
   }
 
-  private typeSection(): Bytes {
-    return vector(this.types, (o, t) => {
-      o.push(0x60);
-      uleb(o, t.params.length);
-      for (const p of t.params) o.push(p);
-      uleb(o, t.results.length);
-      for (const r of t.results) o.push(r);
+  private typeSection(out: Bytes): void {
+    vector(out, this.types, (t) => {
+      out.push(0x60);
+      uleb(out, t.params.length);
+      for (const p of t.params) out.push(p);
+      uleb(out, t.results.length);
+      for (const r of t.results) out.push(r);
     });
   }
 
-  private importSection(): Bytes {
-    const entries: ((o: Bytes) => void)[] = [];
+  private importSection(out: Bytes): void {
     const mem = this.memoryImport;
-    if (mem) {
-      entries.push((o) => {
-        name(o, mem.module);
-        name(o, mem.name);
-        o.append(Uint8Array.of(KIND_MEMORY, 0x00, 0x00)); // limits: min 0, no max: any memory fits
-      });
-    }
     const table = this.tableImport;
+    uleb(out, (mem ? 1 : 0) + (table ? 1 : 0) + this.imports.length);
+    if (mem) {
+      name(out, mem.module);
+      name(out, mem.name);
+      out.append(Uint8Array.of(KIND_MEMORY, 0x00, 0x00)); // limits: min 0, no max: any memory fits
+    }
     if (table) {
-      entries.push((o) => {
-        name(o, table.module);
-        name(o, table.name);
-        o.append(Uint8Array.of(KIND_TABLE, FUNCREF, 0x00, 0x00)); // limits: min 0, no max
-      });
+      name(out, table.module);
+      name(out, table.name);
+      out.append(Uint8Array.of(KIND_TABLE, FUNCREF, 0x00, 0x00)); // limits: min 0, no max
     }
     for (const imp of this.imports) {
-      entries.push((o) => {
-        name(o, imp.module);
-        name(o, imp.name);
-        o.push(KIND_FUNC);
-        uleb(o, imp.type);
-      });
+      name(out, imp.module);
+      name(out, imp.name);
+      out.push(KIND_FUNC);
+      uleb(out, imp.type);
     }
-    return vector(entries, (o, e) => e(o));
   }
 
-  private globalSection(): Bytes {
-    return vector(this.globals, (o, g) => {
-      o.push(g.type);
-      o.push(0x01); // mutable
+  private globalSection(out: Bytes): void {
+    vector(out, this.globals, (g) => {
+      out.push(g.type);
+      out.push(0x01); // mutable
       if (g.type === I32) {
-        o.push(OP.i32_const);
-        sleb32(o, Number(BigInt.asIntN(32, g.init)));
+        out.push(OP.i32_const);
+        sleb32(out, Number(BigInt.asIntN(32, g.init)));
       } else {
-        o.push(OP.i64_const);
-        sleb(o, g.init);
+        out.push(OP.i64_const);
+        sleb(out, g.init);
       }
-      o.push(OP.end);
+      out.push(OP.end);
     });
   }
 }
 
-function vector<T>(items: readonly T[], each: (out: Bytes, item: T) => void): Bytes {
-  const out = new Bytes();
+function vector<T>(out: Bytes, items: readonly T[], each: (item: T) => void): void {
   uleb(out, items.length);
-  for (const it of items) each(out, it);
-  return out;
+  for (const it of items) each(it);
 }
 
-function section(out: Bytes, id: number, content: Bytes): void {
+function section(out: Bytes, id: number, content: () => void): void {
   out.push(id);
-  uleb(out, content.length);
-  out.append(content.view());
+  const at = out.length;
+  content();
+  out.insertUleb(at, out.length - at);
 }
 
-/** One code-section entry: locals grouped by runs of the same type, then the body and `end`. */
+/** One code-section entry: its size, locals grouped by runs of the same type, then the body and `end`. */
 function codeEntry(out: Bytes, f: Func): void {
   if (!f.body) throw new Error('wasm: a declared function has no body');
-  const groups: [number, ValType][] = [];
-  for (const t of f.locals) {
-    const last = groups[groups.length - 1];
-    if (last && last[1] === t) last[0]++;
-    else groups.push([1, t]);
+  const at = out.length;
+  const { locals } = f;
+  let groups = 0;
+  for (let k = 0; k < locals.length; k++) if (k === 0 || locals[k] !== locals[k - 1]) groups++;
+  uleb(out, groups);
+  for (let k = 0; k < locals.length; ) {
+    let j = k;
+    while (j < locals.length && locals[j] === locals[k]) j++;
+    uleb(out, j - k);
+    out.push(locals[k]!);
+    k = j;
   }
-  const entry = new Bytes();
-  uleb(entry, groups.length);
-  for (const [n, t] of groups) {
-    uleb(entry, n);
-    entry.push(t);
-  }
-  entry.append(f.body.bytes.view());
-  entry.push(OP.end);
-  uleb(out, entry.length);
-  out.append(entry.view());
+  // the size goes before the locals: only they move, not the body
+  out.insertUleb(at, out.length - at + f.body.bytes.length + 1);
+  out.append(f.body.bytes.view());
+  out.push(OP.end);
 }

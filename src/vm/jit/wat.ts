@@ -41,7 +41,7 @@ export function printWat(m: ModuleBuilder, names: WatNames): WatListing {
     const index = m.imports.length + k;
     const locals = f.locals.length ? ` (local ${f.locals.map(typeName).join(' ')})` : '';
     out.push(`  (func $${names.func(index)} (type $t${f.type})${locals}`);
-    body(f.body!.bytes.view(), f.body!.marks, names, out, ranges);
+    body(f.body!.bytes.view(), f.body!.marks ?? [], names, out, ranges);
     out.push('  )');
   });
   for (const e of m.exports) out.push(`  (export "${e.name}" (func $${names.func(e.index)}))`);
