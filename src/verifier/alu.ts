@@ -166,7 +166,7 @@ function binary(ctx: Ctx, ins: Insn, op: number): void {
 function adjustRegMinMax(ctx: Ctx, ins: Insn, op: number): void {
   const rs = regs(ctx);
   const dst = rs[ins.dst]!;
-  const src: Reg = isX(ins) ? rs[ins.src]! : constScalar(BigInt(ins.imm));
+  const src: Reg = isX(ins) ? rs[ins.src]! : ctx.immOperand();
   if (isX(ins) && src.type !== 'scalar') {
     if (dst.type === 'scalar') preciseReg(ctx, ins.dst);
     if (dst.type !== 'scalar') {

@@ -15,7 +15,7 @@ import { formatInsnLog, LddwNames } from './log-insn.js';
 import { readReg } from './operands.js';
 import { Exact, regsIdentical, statesEqual } from './prune.js';
 import { checkRefLeak } from './refs.js';
-import { VerifierMap, pointer } from './reg.js';
+import { Reg, VerifierMap, constScalar, pointer } from './reg.js';
 import { FuncState, Slot, VerifierState, cloneState, curFrame, newFrame } from './state.js';
 import { Backtrack, GiveUp, HistEntry, Loc, backtrackInsn, histEntry } from './precision.js';
 import { CallChain, callChain } from './scc.js';
@@ -173,6 +173,13 @@ export class Verifier implements Ctx {
 
   newId(): number {
     return ++this.idGen;
+  }
+
+  /** immOperand's registers, by instruction: an ALU or jump with an immediate runs once per iteration of a loop */
+  private readonly imms: (Reg | undefined)[] = [];
+
+  immOperand(): Reg {
+    return (this.imms[this.insnIdx] ??= constScalar(BigInt(this.insns[this.insnIdx]!.imm)));
   }
 
   resolveMap(src: number, imm: number): VerifierMap | undefined {
