@@ -139,7 +139,8 @@ export class Verifier implements Ctx {
   private allScratched = true;
   private idGen = 0;
   private readonly pending: Pending[] = [];
-  private readonly explored = new Map<number, Checkpoint[]>();
+  /** the checkpoints at each prune point, by instruction (an array: looked up at every prune point visited) */
+  private readonly explored: (Checkpoint[] | undefined)[];
   private parent: Checkpoint | undefined;
   private readonly ptrTypes: PtrTypes = new Map();
   readonly stats: ExploreStats = { insnsProcessed: 0, maxStatesPerInsn: 0, totalStates: 0, peakStates: 0, stackDepth: new Map() };
@@ -165,6 +166,8 @@ export class Verifier implements Ctx {
     this.priv = opts.priv;
     this.log = opts.log;
     this.subprogStarts = opts.cfg.subprogs;
+    this.explored = unsetSlots(opts.insns.length);
+    this.buckets = unsetSlots(opts.insns.length);
     const main = newFrame(0, -1, 0);
     main.regs[1] = pointer('ctx');
     this.state = { frames: [main], refs: [], mayGotoDepth: 0, cbUnrollDepth: 0 };
@@ -420,7 +423,8 @@ export class Verifier implements Ctx {
       this.log.insnState(this.insnIdx, st);
     }
     s.regs = 0;
-    s.stack.clear();
+    // (Set.clear makes a new table even when the set is empty: this runs at every jump)
+    if (s.stack.size) s.stack.clear();
     this.allScratched = false;
   }
 
@@ -583,11 +587,11 @@ export class Verifier implements Ctx {
    * checkpoint.
    */
   private stateVisited(idx: number): boolean {
-    const list = this.explored.get(idx) ?? [];
+    const list = this.explored[idx] ?? [];
     // Linux keeps states in hash buckets by (insn ^ callsite) and counts every
     // state of the bucket as compared: max_states_per_insn counts them so too
     const bucket = this.bucketOf(idx);
-    const compared = this.buckets.get(bucket) ?? 0;
+    const compared = this.buckets[bucket] ?? 0;
     const cur = this.state;
     const callback = this.isCallbackCall(idx);
     const mayGoto = this.insns[idx]!.code === (o.BPF_JMP | o.BPF_JCOND);
@@ -627,7 +631,7 @@ export class Verifier implements Ctx {
         // still needed by paths under way: Linux keeps it (and counts it) until they end
         if (cp.branches > 0 || this.incompleteMarks(cp)) cp.evicted = true;
         else this.curStates--;
-        this.buckets.set(bucket, (this.buckets.get(bucket) ?? 1) - 1);
+        this.buckets[bucket] = (this.buckets[bucket] ?? 1) - 1;
       }
     }
     // as Linux counts it: the states compared with, whether or not this one is kept
@@ -646,8 +650,8 @@ export class Verifier implements Ctx {
     this.written = new Set();
     this.reset = Infinity;
     list.push(cp);
-    this.buckets.set(bucket, (this.buckets.get(bucket) ?? 0) + 1);
-    this.explored.set(idx, list);
+    this.buckets[bucket] = (this.buckets[bucket] ?? 0) + 1;
+    this.explored[idx] = list;
     this.parent = cp;
     this.maybeEnterScc(cp);
     return false;
@@ -715,7 +719,8 @@ export class Verifier implements Ctx {
     v.backedges = [];
   }
 
-  private readonly buckets = new Map<number, number>();
+  /** states per hash bucket (bucketOf), as Linux counts them */
+  private readonly buckets: (number | undefined)[];
 
   private bucketOf(idx: number): number {
     const callsite = this.state.frames.length > 1 ? curFrame(this.state).callsite : -1;
@@ -749,6 +754,13 @@ export class Verifier implements Ctx {
       after: [`cur state:${st(this.state)}`, `old state:${st(cp.state)}`],
     });
   }
+}
+
+/** An array of `n` unset entries, made by pushing so that it stays a fast (packed) array however long. */
+function unsetSlots<T>(n: number): (T | undefined)[] {
+  const a: (T | undefined)[] = [];
+  for (let i = 0; i < n; i++) a.push(undefined);
+  return a;
 }
 
 /**
