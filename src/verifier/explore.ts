@@ -67,6 +67,15 @@ interface PathPos {
   frames: number;
 }
 
+/** Where a precision walk began in a history, and what it wanted there (Verifier.walked). */
+interface Walk {
+  hist: HistEntry[] | undefined;
+  end: number;
+  bt: Backtrack;
+}
+
+const newWalk = (): Walk => ({ hist: undefined, end: 0, bt: new Backtrack(0) });
+
 /** A path pruned against a loop state whose marks may still grow (Linux's bpf_scc_backedge). */
 interface Backedge {
   equal: Checkpoint;
@@ -276,13 +285,19 @@ export class Verifier implements Ctx {
    * each checkpoint state on the way, what they were computed from.
    */
   markPrecise(locs: Loc[]): void {
-    const bt = new Backtrack(this.state.frames.length - 1);
+    const bt = this.wanted.clear(this.state.frames.length - 1);
     for (const l of locs) bt.set(l);
     // the current instruction itself is not walked: the request is about its inputs
     const end = this.hist.length - (this.hist.length && this.hist[this.hist.length - 1]!.idx === this.insnIdx ? 1 : 0);
     // (the level-2 log shows every step: then every walk goes all the way)
-    const done = this.log.level < 2 && this.walked?.hist === this.hist ? this.walked : undefined;
-    this.walked = { hist: this.hist, end, bt: bt.copy() };
+    const done = this.log.level < 2 && this.walked.hist === this.hist ? this.walked : undefined;
+    // the two records take turns, so that the previous walk's stays readable during this one
+    const w = this.spareWalk;
+    this.spareWalk = this.walked;
+    this.walked = w;
+    w.hist = this.hist;
+    w.end = end;
+    w.bt.assign(bt);
     this.backtrack(bt, this.hist, this.parent, this.insnIdx, end, done);
   }
 
@@ -293,7 +308,11 @@ export class Verifier implements Ctx {
    * last checkpoint; but marks only grow, so a walk that reaches where the
    * previous one began, wanting no more than it did, would mark nothing new.
    */
-  private walked: { hist: HistEntry[]; end: number; bt: Backtrack } | undefined;
+  private walked: Walk = newWalk();
+  /** what markPrecise's walk wants: one object for every walk (walks do not nest) */
+  private readonly wanted = new Backtrack(0);
+  /** the record the next walk fills in (markPrecise runs at every decided branch: it allocates none) */
+  private spareWalk: Walk = newWalk();
 
   /**
    * Walk back over `hist` (its first `end` entries: the current instruction
