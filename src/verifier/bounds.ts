@@ -75,6 +75,11 @@ export function markKnown(b: Bounds, v: bigint): void {
   const x = u64(v);
   b.varOff = tnum(x, 0n);
   b.umin = b.umax = x;
+  if (x <= S32_MAX) {
+    // every view of a small non-negative value is the value itself: no conversions (each makes a BigInt)
+    b.smin = b.smax = b.u32min = b.u32max = b.s32min = b.s32max = x;
+    return;
+  }
   b.smin = b.smax = s64(x);
   b.u32min = b.u32max = u32(x);
   b.s32min = b.s32max = s32(x);
