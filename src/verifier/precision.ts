@@ -49,7 +49,8 @@ export class Backtrack {
   /** Want nothing, from frame `frame` on. */
   clear(frame: number): this {
     this.frame = frame;
-    this.regs.fill(0);
+    // (a loop: Array.prototype.fill is a call into the runtime, and this runs at every decided branch)
+    for (let f = 0; f < this.regs.length; f++) this.regs[f] = 0;
     this.slots = undefined;
     return this;
   }
