@@ -148,8 +148,7 @@ export class Verifier implements Ctx {
   private allScratched = true;
   private idGen = 0;
   private readonly pending: Pending[] = [];
-  /** the checkpoints at each prune point, by instruction (an array: looked up at every prune point visited) */
-  private readonly explored: (Checkpoint[] | undefined)[];
+  private readonly explored = new Map<number, Checkpoint[]>();
   private parent: Checkpoint | undefined;
   private readonly ptrTypes: PtrTypes = new Map();
   readonly stats: ExploreStats = { insnsProcessed: 0, maxStatesPerInsn: 0, totalStates: 0, peakStates: 0, stackDepth: new Map() };
@@ -175,8 +174,6 @@ export class Verifier implements Ctx {
     this.priv = opts.priv;
     this.log = opts.log;
     this.subprogStarts = opts.cfg.subprogs;
-    this.explored = unsetSlots(opts.insns.length);
-    this.buckets = unsetSlots(opts.insns.length);
     const main = newFrame(0, -1, 0);
     main.regs[1] = pointer('ctx');
     this.state = { frames: [main], refs: [], mayGotoDepth: 0, cbUnrollDepth: 0 };
@@ -606,11 +603,11 @@ export class Verifier implements Ctx {
    * checkpoint.
    */
   private stateVisited(idx: number): boolean {
-    const list = this.explored[idx] ?? [];
+    const list = this.explored.get(idx) ?? [];
     // Linux keeps states in hash buckets by (insn ^ callsite) and counts every
     // state of the bucket as compared: max_states_per_insn counts them so too
     const bucket = this.bucketOf(idx);
-    const compared = this.buckets[bucket] ?? 0;
+    const compared = this.buckets.get(bucket) ?? 0;
     const cur = this.state;
     const callback = this.isCallbackCall(idx);
     const mayGoto = this.insns[idx]!.code === (o.BPF_JMP | o.BPF_JCOND);
@@ -650,7 +647,7 @@ export class Verifier implements Ctx {
         // still needed by paths under way: Linux keeps it (and counts it) until they end
         if (cp.branches > 0 || this.incompleteMarks(cp)) cp.evicted = true;
         else this.curStates--;
-        this.buckets[bucket] = (this.buckets[bucket] ?? 1) - 1;
+        this.buckets.set(bucket, (this.buckets.get(bucket) ?? 1) - 1);
       }
     }
     // as Linux counts it: the states compared with, whether or not this one is kept
@@ -669,8 +666,8 @@ export class Verifier implements Ctx {
     this.written = new Set();
     this.reset = Infinity;
     list.push(cp);
-    this.buckets[bucket] = (this.buckets[bucket] ?? 0) + 1;
-    this.explored[idx] = list;
+    this.buckets.set(bucket, (this.buckets.get(bucket) ?? 0) + 1);
+    this.explored.set(idx, list);
     this.parent = cp;
     this.maybeEnterScc(cp);
     return false;
@@ -738,8 +735,7 @@ export class Verifier implements Ctx {
     v.backedges = [];
   }
 
-  /** states per hash bucket (bucketOf), as Linux counts them */
-  private readonly buckets: (number | undefined)[];
+  private readonly buckets = new Map<number, number>();
 
   private bucketOf(idx: number): number {
     const callsite = this.state.frames.length > 1 ? curFrame(this.state).callsite : -1;
@@ -773,13 +769,6 @@ export class Verifier implements Ctx {
       after: [`cur state:${st(this.state)}`, `old state:${st(cp.state)}`],
     });
   }
-}
-
-/** An array of `n` unset entries, made by pushing so that it stays a fast (packed) array however long. */
-function unsetSlots<T>(n: number): (T | undefined)[] {
-  const a: (T | undefined)[] = [];
-  for (let i = 0; i < n; i++) a.push(undefined);
-  return a;
 }
 
 /**
