@@ -75,6 +75,11 @@ export function markKnown(b: Bounds, v: bigint): void {
   const x = u64(v);
   b.varOff = tnum(x, 0n);
   b.umin = b.umax = x;
+  if (x <= S32_MAX) {
+    // every view of a small non-negative value is the value itself: no conversions (each makes a BigInt)
+    b.smin = b.smax = b.u32min = b.u32max = b.s32min = b.s32max = x;
+    return;
+  }
   b.smin = b.smax = s64(x);
   b.u32min = b.u32max = u32(x);
   b.s32min = b.s32max = s32(x);
@@ -259,9 +264,11 @@ function boundOffset(b: Bounds): void {
  */
 function syncKnown(b: Bounds): boolean {
   const v = b.varOff.value;
-  const sv = s64(v);
-  const lo = u32(v);
-  const slo = s32(v);
+  // (a small non-negative value is its own signed and 32-bit views: no conversions, each of which makes a BigInt)
+  const small = v <= S32_MAX;
+  const sv = small ? v : s64(v);
+  const lo = small ? v : u32(v);
+  const slo = small ? v : s32(v);
   if (v < b.umin || v > b.umax || sv < b.smin || sv > b.smax || lo < b.u32min || lo > b.u32max || slo < b.s32min || slo > b.s32max) return false;
   b.umin = b.umax = v;
   b.smin = b.smax = sv;

@@ -44,7 +44,7 @@ export function checkCondJmp(ctx: Ctx, ins: Insn): Branch {
     if (!(isPktAny(dst) && isPktAny(src)) && leaksPointer(ctx, src)) reject('EACCES', `R${ins.src} pointer comparison prohibited`);
   } else {
     if (ins.src !== 0) reject('EINVAL', 'BPF_JMP/JMP32 uses reserved fields');
-    src = constScalar(BigInt(ins.imm));
+    src = ctx.immOperand();
   }
   const fall = ctx.insnIdx + 1;
   const target = ctx.insnIdx + 1 + ins.off;

@@ -27,6 +27,11 @@ export interface Ctx {
   /** registers and stack slots touched by this instruction, for the log */
   readonly scratch: Scratch;
   newId(): number;
+  /**
+   * The current instruction's immediate as a constant scalar: made once per
+   * instruction and shared by every path through it, so callers only read it.
+   */
+  immOperand(): Reg;
   /** the map a `lddw` with this src (1, 2, 5, 6) and imm names */
   resolveMap(src: number, imm: number): VerifierMap | undefined;
   /** function starts (sorted; the main program is 0) */

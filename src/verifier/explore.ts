@@ -15,7 +15,7 @@ import { formatInsnLog, LddwNames } from './log-insn.js';
 import { readReg } from './operands.js';
 import { Exact, regsIdentical, statesEqual } from './prune.js';
 import { checkRefLeak } from './refs.js';
-import { VerifierMap, pointer } from './reg.js';
+import { Reg, VerifierMap, constScalar, pointer } from './reg.js';
 import { FuncState, Slot, VerifierState, cloneState, curFrame, newFrame } from './state.js';
 import { Backtrack, GiveUp, HistEntry, Loc, backtrackInsn, histEntry } from './precision.js';
 import { CallChain, callChain } from './scc.js';
@@ -66,6 +66,15 @@ interface PathPos {
   insn: number;
   frames: number;
 }
+
+/** Where a precision walk began in a history, and what it wanted there (Verifier.walked). */
+interface Walk {
+  hist: HistEntry[] | undefined;
+  end: number;
+  bt: Backtrack;
+}
+
+const newWalk = (): Walk => ({ hist: undefined, end: 0, bt: new Backtrack(0) });
 
 /** A path pruned against a loop state whose marks may still grow (Linux's bpf_scc_backedge). */
 interface Backedge {
@@ -175,6 +184,13 @@ export class Verifier implements Ctx {
     return ++this.idGen;
   }
 
+  /** immOperand's registers, by instruction: an ALU or jump with an immediate runs once per iteration of a loop */
+  private readonly imms: (Reg | undefined)[] = [];
+
+  immOperand(): Reg {
+    return (this.imms[this.insnIdx] ??= constScalar(BigInt(this.insns[this.insnIdx]!.imm)));
+  }
+
   resolveMap(src: number, imm: number): VerifierMap | undefined {
     return this.opts.resolveMap(src, imm);
   }
@@ -266,13 +282,19 @@ export class Verifier implements Ctx {
    * each checkpoint state on the way, what they were computed from.
    */
   markPrecise(locs: Loc[]): void {
-    const bt = new Backtrack(this.state.frames.length - 1);
+    const bt = this.wanted.clear(this.state.frames.length - 1);
     for (const l of locs) bt.set(l);
     // the current instruction itself is not walked: the request is about its inputs
     const end = this.hist.length - (this.hist.length && this.hist[this.hist.length - 1]!.idx === this.insnIdx ? 1 : 0);
     // (the level-2 log shows every step: then every walk goes all the way)
-    const done = this.log.level < 2 && this.walked?.hist === this.hist ? this.walked : undefined;
-    this.walked = { hist: this.hist, end, bt: bt.copy() };
+    const done = this.log.level < 2 && this.walked.hist === this.hist ? this.walked : undefined;
+    // the two records take turns, so that the previous walk's stays readable during this one
+    const w = this.spareWalk;
+    this.spareWalk = this.walked;
+    this.walked = w;
+    w.hist = this.hist;
+    w.end = end;
+    w.bt.assign(bt);
     this.backtrack(bt, this.hist, this.parent, this.insnIdx, end, done);
   }
 
@@ -283,7 +305,11 @@ export class Verifier implements Ctx {
    * last checkpoint; but marks only grow, so a walk that reaches where the
    * previous one began, wanting no more than it did, would mark nothing new.
    */
-  private walked: { hist: HistEntry[]; end: number; bt: Backtrack } | undefined;
+  private walked: Walk = newWalk();
+  /** what markPrecise's walk wants: one object for every walk (walks do not nest) */
+  private readonly wanted = new Backtrack(0);
+  /** the record the next walk fills in (markPrecise runs at every decided branch: it allocates none) */
+  private spareWalk: Walk = newWalk();
 
   /**
    * Walk back over `hist` (its first `end` entries: the current instruction
@@ -413,7 +439,8 @@ export class Verifier implements Ctx {
       this.log.insnState(this.insnIdx, st);
     }
     s.regs = 0;
-    s.stack.clear();
+    // (Set.clear makes a new table even when the set is empty: this runs at every jump)
+    if (s.stack.size) s.stack.clear();
     this.allScratched = false;
   }
 

@@ -46,6 +46,15 @@ export class Backtrack {
   private slots: Set<number> | undefined;
   constructor(public frame: number) {}
 
+  /** Want nothing, from frame `frame` on. */
+  clear(frame: number): this {
+    this.frame = frame;
+    // (a loop: Array.prototype.fill is a call into the runtime, and this runs at every decided branch)
+    for (let f = 0; f < this.regs.length; f++) this.regs[f] = 0;
+    this.slots = undefined;
+    return this;
+  }
+
   hasReg(r: number, f = this.frame): boolean {
     return (this.regs[f]! & (1 << r)) !== 0;
   }
@@ -71,11 +80,11 @@ export class Backtrack {
   hasSlots(f: number): boolean {
     return this.slotsOf(f).length > 0;
   }
-  copy(): Backtrack {
-    const c = new Backtrack(this.frame);
-    for (let f = 0; f < this.regs.length; f++) c.regs[f] = this.regs[f]!;
-    if (this.slots) c.slots = new Set(this.slots);
-    return c;
+  /** Make this a copy of `b`. */
+  assign(b: Backtrack): void {
+    this.frame = b.frame;
+    for (let f = 0; f < this.regs.length; f++) this.regs[f] = b.regs[f]!;
+    this.slots = b.slots?.size ? new Set(b.slots) : undefined;
   }
   /** Whether everything wanted here is wanted by `b` too, in the same frame. */
   within(b: Backtrack): boolean {

@@ -211,8 +211,9 @@ function frameSafe(old: FuncState, cur: FuncState, live: number, map: IdMap, exa
  */
 const scratch = newIdMap();
 function scratchIds(): IdMap {
-  scratch.map?.clear();
-  scratch.used?.clear();
+  // (clear makes a new table even for an empty Map or Set: most comparisons leave them empty)
+  if (scratch.map?.size) scratch.map.clear();
+  if (scratch.used?.size) scratch.used.clear();
   scratch.tmp = 0;
   return scratch;
 }
