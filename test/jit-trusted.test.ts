@@ -206,3 +206,57 @@ test('probe_read_kernel_str through its numeric form (trusted) gives what the in
   const type = /\(import "env" "helper115" \(func \$helper115 \(type (\$t\d+)\)/.exec(wat)?.[1];
   assert.ok(type && wat.includes(`(type ${type} (func (param i32 i32 i32 i32) (result i32)))`), 'the trusted module imports the numeric form');
 });
+
+test('a lookup whose map pointer was loaded before a loop compiles inline: the verifier proves the map at the call (VerifyResult.callMaps); two maps at one call do not', () => {
+  const rt = new Runtime({ helpers: linuxHelpers() });
+  const u32le = (k: number): Uint8Array => new Uint8Array(new Uint32Array([k]).buffer);
+  const [a, b] = [0, 1].map(() => rt.createMap({ type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: 4 }));
+  for (let k = 0; k < 4; k++) rt.updateElem(a!, u32le(k), new Uint8Array(8));
+  // counts[k] += k + 1 for k < 4, the map in r6 since before the loop (as clang hoists it)
+  const hoisted = rt.loadProgram({
+    type: 6,
+    insns: assemble(`
+      r6 = map[fd:${a}] ll
+      r7 = 0
+    loop:
+      *(u32 *)(r10 - 4) = r7
+      r1 = r6
+      r2 = r10
+      r2 += -4
+      call 1
+      if r0 == 0 goto next
+      r1 = r7
+      r1 += 1
+      lock *(u64 *)(r0 + 0) += r1
+    next:
+      r7 += 1
+      if r7 < 4 goto loop
+      r0 = 0
+      exit`),
+  });
+  const call = hoisted.insns.findIndex((i) => i.code === 0x85);
+  assert.deepEqual(hoisted.verification!.callMaps, [{ insn: call, id: a }]);
+  const jit = new JitEngine(hoisted.insns, { space: rt.space, helpers: rt.helpers, verified: true, mapAt: (ptr) => rt.mapAt(ptr), callMaps: hoisted.callMaps });
+  assert.ok(!/\(import "env" "helper1"/.test(jit.listing().text), 'the lookup is compiled');
+  jit.runCtx(0, rt.mapRegions(), { kernel: rt.kernelEnv() });
+  for (let k = 0; k < 4; k++) {
+    const v = rt.lookupElem(a!, u32le(k));
+    assert.equal(new DataView(v.buffer, v.byteOffset).getBigUint64(0, true), BigInt(k + 1), `counts[${k}]`);
+  }
+  // one call, given map a on one path and map b on the other: Linux poisons its map_ptr_state, and the call stays a call
+  const either = rt.loadProgram({
+    type: 6,
+    insns: assemble(`
+      r6 = *(u32 *)(r1 + 0)
+      r1 = map[fd:${a}] ll
+      if r6 == 0 goto +2
+      r1 = map[fd:${b}] ll
+      *(u32 *)(r10 - 4) = 0
+      r2 = r10
+      r2 += -4
+      call 1
+      r0 = 0
+      exit`),
+  });
+  assert.deepEqual(either.verification!.callMaps, []);
+});

@@ -77,6 +77,8 @@ export class Program {
   readonly type: ProgramType | undefined;
   /** the verifier's verdict and log; undefined for an unverified program */
   readonly verification: VerifyResult | undefined;
+  /** the map pointer each helper call is given on every path, by instruction (VerifyResult.callMaps), for the JIT */
+  readonly callMaps: ReadonlyMap<number, number>;
   private readonly vm: EngineInstance;
   private input: Region | undefined;
   /** test-run buffers by slot ('ctx', 'packet'), reused across test runs */
@@ -90,7 +92,8 @@ export class Program {
     if (this.type && !this.verification) checkHelperCalls(this.type, spec.insns);
     this.insns = relocate(spec, runtime);
     const budget = spec.budget ?? (this.verification ? UNBOUNDED : undefined);
-    this.vm = createEngine(spec.engine ?? 'jit', this.insns, { space: runtime.space, helpers: runtime.helpers, budget, verified: this.verification !== undefined && spec.budget === undefined, mapAt: (ptr) => runtime.mapAt(ptr) });
+    this.callMaps = new Map((this.verification?.callMaps ?? []).map((c) => [c.insn, runtime.mapPointer(c.id)]));
+    this.vm = createEngine(spec.engine ?? 'jit', this.insns, { space: runtime.space, helpers: runtime.helpers, budget, verified: this.verification !== undefined && spec.budget === undefined, mapAt: (ptr) => runtime.mapAt(ptr), callMaps: this.callMaps });
     claimProgArrays(usedMaps(spec).map((mapId) => runtime.map(mapId)), spec.type ?? 0, `program '${spec.name ?? ''}' (id ${id})`);
   }
 

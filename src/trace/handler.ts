@@ -108,7 +108,7 @@ function runner(rt: Runtime, program: Program, verified: boolean, ctx: HandlerCo
   const engineName = program.spec.engine ?? 'jit';
   const trusted = verified && program.spec.budget === undefined;
   if (trusted && engineName === 'jit' && callsNothing(program.insns)) return compileDirect(program.insns, rt.space, ctx.address, `program ${program.id}`);
-  const engine = createEngine(engineName, program.insns, { space: rt.space, helpers: rt.helpers, budget: program.spec.budget, verified: trusted, mapAt: (ptr) => rt.mapAt(ptr) });
+  const engine = createEngine(engineName, program.insns, { space: rt.space, helpers: rt.helpers, budget: program.spec.budget, verified: trusted, mapAt: (ptr) => rt.mapAt(ptr), callMaps: program.callMaps });
   const regions = [...ctx.regions, ...rt.mapRegions()];
   const extras = { kernel };
   return () => engine.runCtx(ctx.address, regions, extras);

@@ -59,6 +59,8 @@ export interface Ctx {
   readonly ctxBtf: CtxBtf | undefined;
   /** the instruction being checked loads through a BTF pointer: it must run as a probe read */
   noteProbeLoad(): void;
+  /** the helper call being checked is given `map` (record_func_map's map_ptr_state) */
+  noteCallMap(map: VerifierMap): void;
 }
 
 /** Make register `regno` of the current frame precise (when it holds a scalar). */

@@ -263,6 +263,15 @@ export class Verifier implements Ctx {
     this.probeLoads.add(this.insnIdx);
   }
 
+  /** the map each helper call is given, by instruction; null where paths give it different maps (Linux's poisoned map_ptr_state) */
+  readonly callMaps = new Map<number, VerifierMap | null>();
+
+  noteCallMap(map: VerifierMap): void {
+    const had = this.callMaps.get(this.insnIdx);
+    if (had === undefined) this.callMaps.set(this.insnIdx, map);
+    else if (had !== null && had.index !== map.index) this.callMaps.set(this.insnIdx, null);
+  }
+
   noteStackWrite(frame: number, spi: number): void {
     this.written.add(frame * 64 + spi);
   }

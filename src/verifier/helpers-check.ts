@@ -70,7 +70,7 @@ export function checkHelperCall(ctx: Ctx, ins: Insn, callback: CallbackHook): vo
     const arg = proto.args[i];
     if (arg) checkArg(ctx, proto, meta, arg, i + 1);
   }
-  recordFuncMap(proto, meta);
+  recordFuncMap(ctx, proto, meta);
   if (meta.releaseRegno) {
     const ok = meta.refObjId ? releaseRef(ctx, meta.refObjId) : isNull(regs(ctx)[meta.releaseRegno]!);
     if (!ok) reject('EINVAL', `func ${label} reference has not been acquired before`);
@@ -88,8 +88,9 @@ export function checkHelperCall(ctx: Ctx, ins: Insn, callback: CallbackHook): vo
 }
 
 /** What Linux checks once the map argument is known (record_func_map, record_func_key). */
-function recordFuncMap(proto: Proto, meta: Meta): void {
+function recordFuncMap(ctx: Ctx, proto: Proto, meta: Meta): void {
   const m = meta.map;
+  if (m) ctx.noteCallMap(m);
   if (m && m.flags & MapFlags.RDONLY_PROG && [2, 3, 87, 88].includes(proto.id)) {
     reject('EACCES', 'write into map forbidden', 'the map was created with BPF_F_RDONLY_PROG: programs may only read it');
   }

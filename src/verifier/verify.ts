@@ -92,6 +92,12 @@ export interface VerifyResult {
   accepted: boolean;
   /** loads through BTF pointers, by instruction: run them as probe reads (a fault reads zero), as Linux's PROBE_MEM */
   probeLoads: number[];
+  /**
+   * The map of each helper call given the same map, known by id, on every
+   * path (Linux's insn_aux map_ptr_state): an engine may compile the call for
+   * that map, as Linux's fixups inline a lookup.
+   */
+  callMaps: Array<{ insn: number; id: number }>;
   error?: VerifyErrorInfo;
   insnsProcessed: number;
   log: string;
@@ -138,7 +144,7 @@ export function verify(spec: ProgramSpec, env: VerifyEnv = {}): VerifyResult {
     // at level 1 the log is for rejections: an accepted program's paths are taken back
     if (log.level === 1) log.reset(0);
     finish(log, stats, cfg.subprogs, env.logStats);
-    return { accepted: true, probeLoads: [...v.probeLoads].sort((a, b) => a - b), insnsProcessed: stats.insnsProcessed, log: log.text(), stats: statsOf(stats, cfg.subprogs) };
+    return { accepted: true, probeLoads: [...v.probeLoads].sort((a, b) => a - b), callMaps: knownCallMaps(v.callMaps), insnsProcessed: stats.insnsProcessed, log: log.text(), stats: statsOf(stats, cfg.subprogs) };
   } catch (e) {
     if (!(e instanceof VerifierError)) throw e;
     const insn = e.at ?? (v && stats && stats.insnsProcessed > 0 ? v.insnIdx : -1);
@@ -152,6 +158,7 @@ export function verify(spec: ProgramSpec, env: VerifyEnv = {}): VerifyResult {
     return {
       accepted: false,
       probeLoads: [],
+      callMaps: [],
       error: {
         insn,
         message: e.message,
@@ -262,3 +269,9 @@ function lineLookup(info: readonly LineInfo[] | undefined): ((idx: number) => So
 }
 
 export { MAX_BPF_STACK };
+
+function knownCallMaps(maps: ReadonlyMap<number, VerifierMap | null>): VerifyResult['callMaps'] {
+  const out: VerifyResult['callMaps'] = [];
+  for (const [insn, m] of maps) if (m?.id !== undefined) out.push({ insn, id: m.id });
+  return out.sort((a, b) => a.insn - b.insn);
+}

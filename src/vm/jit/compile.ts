@@ -96,6 +96,8 @@ export interface CompileOptions {
    * a trusted module computes inline (BpfMap.inlineLookup), else undefined.
    */
   inlineLookup?(id: number, mapPtr: number): InlineLookup | undefined;
+  /** the map pointer r1 holds at helper call `pc` on every path, when the verifier knows it (VerifyResult.callMaps) */
+  mapAtCall?(pc: number): number | undefined;
   /**
    * The program passed the verifier: compile it trusted, with no region
    * checks (WebAssembly's own bounds check on the memory remains), no
@@ -210,14 +212,15 @@ function programUses(prog: DecodedProgram, cfg: ProgramCfg, options: CompileOpti
 }
 
 /**
- * The layout of the array a trusted module looks up inline at the helper
- * call `pc`: map_lookup_elem on an array map (options.inlineLookup) whose
- * pointer r1 holds as a constant, as Linux's fixups inline a lookup whose
- * map the verifier knows.
+ * The layout of the map a trusted module looks up inline at the helper
+ * call `pc`: map_lookup_elem on an array or hash map (options.inlineLookup)
+ * whose pointer r1 holds as a constant — loaded in the call's block, or
+ * proved by the verifier on every path (options.mapAtCall) — as Linux's
+ * fixups inline a lookup whose map the verifier knows.
  */
 function inlineLookup(prog: DecodedProgram, cfg: ProgramCfg, options: CompileOptions, pc: number): InlineLookup | undefined {
   if (!options.trusted || !options.inlineLookup) return undefined;
-  const ptr = constantR1(prog, cfg, pc);
+  const ptr = constantR1(prog, cfg, pc) ?? options.mapAtCall?.(pc);
   return ptr === undefined ? undefined : options.inlineLookup(prog.imm[pc]!, ptr);
 }
 

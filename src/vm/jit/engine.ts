@@ -61,6 +61,8 @@ export interface JitOptions extends InterpreterOptions {
   verified?: boolean;
   /** the Runtime's map for a map pointer: a verified program's lookups in an array map then compile inline (BpfMap.inlineLookup) */
   mapAt?(ptr: number): BpfMap | undefined;
+  /** the map pointer r1 holds at each helper call, by pc, where the verifier proved it (VerifyResult.callMaps): lookups whose map is not loaded in the call's block compile inline too */
+  callMaps?: ReadonlyMap<number, number>;
 }
 
 /** The extras of a run that gives none, shared so a run allocates nothing for them. */
@@ -213,6 +215,7 @@ export class JitEngine {
       callsBack: (id) => this.helpers.get(id)?.proto?.args.includes('PTR_TO_FUNC') ?? false,
       numericArity: (id) => this.helpers.get(id)?.numeric?.arity,
       inlineLookup: (id, ptr) => (this.helpers.get(id) === mapLookupElem ? this.options.mapAt?.(ptr)?.inlineLookup?.() : undefined),
+      mapAtCall: (pc) => this.options.callMaps?.get(pc),
       trusted: this.trusted,
       listing,
     });
