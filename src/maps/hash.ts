@@ -69,6 +69,7 @@ export class HashMap extends MapBase {
   private readonly bytes: number;
   /** the index compiled code probes (HASH only: a per-CPU value depends on the CPU, an LRU lookup marks its node) */
   private readonly memIndex: MemIndex | undefined;
+  /** made once: the JIT gives each distinct layout object one lookup function in a module */
   private readonly lookupLayout: HashLookup | undefined;
 
   constructor(spec: NormalSpec, env: MapEnv, kind: HashKind) {

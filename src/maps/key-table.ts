@@ -61,11 +61,8 @@ export class KeyTable<V> {
   delete(id: KeyId): boolean {
     let hole = this.find(id, hashOf(id));
     if (hole < 0) return false;
-    // Move later entries of the probe run back into the hole unless their home slot lies after it.
     for (let j = this.next(hole); this.ids[j] !== undefined; j = this.next(j)) {
-      const home = this.slot(this.hashes[j]!);
-      const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
-      if (stays) continue;
+      if (staysPut(hole, j, this.slot(this.hashes[j]!))) continue;
       this.hashes[hole] = this.hashes[j]!;
       this.ids[hole] = this.ids[j];
       this.values[hole] = this.values[j];
@@ -105,6 +102,16 @@ export class KeyTable<V> {
       if (id !== undefined) this.set(id, values[i]!);
     });
   }
+}
+
+/**
+ * Deletion by backward shift in a linear-probing table: whether the entry at
+ * `j`, later in the probe run than the `hole`, must stay where it is because
+ * its `home` slot lies after the hole (wrapping at the table's end); every
+ * other entry moves back into the hole.
+ */
+export function staysPut(hole: number, j: number, home: number): boolean {
+  return hole <= j ? hole < home && home <= j : hole < home || home <= j;
 }
 
 /** A numeric id's hash: its two 32-bit halves mixed; a string's: its chars as bytes (hashBytes). */

@@ -1,4 +1,5 @@
 import type { AddressSpace } from '../vm/memory.js';
+import { staysPut } from './key-table.js';
 import { readU32, writeU32 } from './keys.js';
 
 /**
@@ -36,7 +37,7 @@ export class MemIndex implements MemIndexLayout {
   readonly keys: number;
 
   private constructor(private readonly space: AddressSpace, entries: number, readonly keySize: number) {
-    const buckets = 2 ** Math.ceil(Math.log2(2 * entries));
+    const buckets = bucketsFor(entries);
     this.mask = buckets - 1;
     this.table = space.alloc(buckets * BUCKET);
     this.keys = space.alloc(entries * keySize);
@@ -45,7 +46,7 @@ export class MemIndex implements MemIndexLayout {
   /** An index for `entries` keys of `keySize` bytes, or undefined when it would take more than MAX_BYTES. */
   static create(space: AddressSpace, entries: number, keySize: number): MemIndex | undefined {
     if (keySize > MAX_KEY_SIZE) return undefined;
-    const bytes = 2 ** Math.ceil(Math.log2(2 * entries)) * BUCKET + entries * keySize;
+    const bytes = bucketsFor(entries) * BUCKET + entries * keySize;
     return bytes <= MAX_BYTES ? new MemIndex(space, entries, keySize) : undefined;
   }
 
@@ -64,11 +65,8 @@ export class MemIndex implements MemIndexLayout {
   remove(slot: number): void {
     const mem = this.space.bytes;
     let hole = this.find(mem, this.keys + slot * this.keySize);
-    // Move later entries of the probe run back into the hole unless their home bucket lies after it.
     for (let j = (hole + 1) & this.mask; readU32(mem, this.bucket(j) + 4) !== 0; j = (j + 1) & this.mask) {
-      const home = readU32(mem, this.bucket(j)) & this.mask;
-      const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
-      if (stays) continue;
+      if (staysPut(hole, j, readU32(mem, this.bucket(j)) & this.mask)) continue;
       mem.copyWithin(this.bucket(hole), this.bucket(j), this.bucket(j) + BUCKET);
       hole = j;
     }
@@ -94,6 +92,11 @@ export class MemIndex implements MemIndexLayout {
   private bucket(b: number): number {
     return this.table + b * BUCKET;
   }
+}
+
+/** Buckets for `entries` keys: a power of two, at least twice as many, so a probe always ends at an empty one. */
+function bucketsFor(entries: number): number {
+  return 2 ** Math.ceil(Math.log2(2 * entries));
 }
 
 function sameKey(mem: Uint8Array, a: number, b: number, size: number): boolean {
