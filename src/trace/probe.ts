@@ -178,14 +178,15 @@ class EventValues {
   deliver(slots: unknown[]): void {
     const was = this.busy;
     const shared = slots === this.slots;
+    const values = !this.tp.byName ? this.plain(slots, shared ? this.shared : {}) : shared ? this.view : new this.View(slots);
     this.busy = true;
     try {
-      this.tp.fire(!this.tp.byName ? this.plain(slots, shared ? this.shared : {}) : shared ? this.view : new this.View(slots));
+      this.tp.fire(values);
     } finally {
       this.busy = was;
       if (shared) {
         for (let i = 0; i < slots.length; i++) slots[i] = undefined;
-        if (!this.tp.byName) this.plain(slots, this.shared);
+        if (values === this.shared) this.plain(slots, values);
       }
     }
   }
