@@ -4,19 +4,22 @@
  * a filter on node_http:server_response_finish (`status >= 500`, compiled
  * to eBPF, which the load never matches) plus a per-route counter (a
  * verified TRACEPOINT program keyed by the request path in a hash map) on
- * node_http:server_request_start. Rounds alternate the two servers; the
- * medians and their ratio are printed, and the traced server checks that
- * its counter saw every request it served. Beside them, each server's CPU
- * time per request served (wrk shares the machine's cores with the
- * server, which sways req/s more than the server's own work per request).
+ * node_http:server_request_start. Rounds alternate the two servers, each
+ * warmed up under wrk before it is measured, the server and wrk pinned to
+ * a core each where taskset can; the medians and their ratio are printed,
+ * and the traced server checks that its counter saw every request it
+ * served. Beside them, each server's CPU time per request served (the
+ * host's other load sways req/s more than the server's own work per
+ * request), and the tracing's own cost per request in process.
  *
  *   node dist/bench/trace-http.js [--json]        (needs wrk: apt-get install wrk)
  */
 import { spawn, spawnSync } from 'node:child_process';
+import dc from 'node:diagnostics_channel';
 import http from 'node:http';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
@@ -30,8 +33,11 @@ import { defineNodeSources } from '../src/trace/node-sources/index.js';
 import { recordEvents } from '../src/trace/record.js';
 import { Tracepoint, TraceRegistry } from '../src/trace/tracepoint.js';
 
-const ROUNDS = 7;
+const ROUNDS = 9;
 const SECONDS = 3;
+const WARMUP = 1;
+/** pin the server and wrk to a core each: taskset is there and so are two cores */
+const PIN = cpus().length >= 2 && !spawnSync('taskset', ['-c', '0', 'true']).error;
 const CONNECTIONS = 16;
 const TARGET = 0.97;
 const KEY = 16;
@@ -89,34 +95,48 @@ function attachTracing(registry: TraceRegistry): { start: Tracepoint; finish: Tr
 }
 
 /**
- * ns per request of the tracing alone: both tracepoints fired in process with a request's values,
- * traced less untraced (the loop builds the same values both times; median of samples)
+ * ns per request of the tracing alone, in process: the two channels the
+ * traced server's sources subscribe to published as Node publishes them
+ * for a request (its message: the request, the response, the socket and
+ * the server), traced less untraced (the loop builds the same messages
+ * both times; median of samples).
  */
 function tracingNsPerRequest(): number {
   const loop = (traced: boolean): number => {
     const registry = new TraceRegistry();
     if (traced) attachTracing(registry);
     else defineNodeSources(registry);
-    const start = registry.named('node_http:server_request_start');
-    const finish = registry.named('node_http:server_response_finish');
+    const start = dc.channel('http.server.request.start');
+    const finish = dc.channel('http.server.response.finish');
     const paths = ['/a', '/b', '/c'];
+    const socket = { remoteAddress: '127.0.0.1', remotePort: 40000 };
     const samples: number[] = [];
     const N = 20_000;
     for (let s = 0; s < 12; s++) {
       const t0 = performance.now();
       for (let i = 0; i < N; i++) {
-        const base = { method: 'GET', path: paths[i % 3], host: '127.0.0.1:8080', remote_addr: '127.0.0.1', remote_port: 40000 + (i & 1023), http_version: '1.1' };
-        start.fire(base);
-        finish.fire({ ...base, status: 200, duration_ns: 50_000 });
+        const message = {
+          request: { method: 'GET', url: paths[i % 3], httpVersion: '1.1', rawHeaders: ['Host', '127.0.0.1:8080'] },
+          response: { statusCode: 200 },
+          socket,
+          server: null,
+        };
+        if (start.hasSubscribers) start.publish(message);
+        if (finish.hasSubscribers) finish.publish(message);
       }
       samples.push(((performance.now() - t0) * 1e6) / N);
     }
     return median(samples.slice(2));
   };
-  return loop(true) - loop(false);
+  const untraced = loop(false);
+  return loop(true) - untraced;
 }
 
-/** The server process: prints its port, serves until stdin closes, then prints what its counter saw. */
+/**
+ * The server process: prints its port, serves until stdin closes, then
+ * prints what it served and its CPU time since the line "mark" came on
+ * stdin (after the warm-up), and what its counter saw in all.
+ */
 async function server(traced: boolean): Promise<void> {
   let served = 0;
   const srv = http.createServer((req, res) => {
@@ -127,28 +147,42 @@ async function server(traced: boolean): Promise<void> {
   srv.listen(0, '127.0.0.1');
   await once(srv, 'listening');
   process.stdout.write(`${(srv.address() as AddressInfo).port}\n`);
-  const cpu0 = process.cpuUsage();
-  process.stdin.resume();
+  let mark = { served: 0, cpu: process.cpuUsage() };
+  process.stdin.on('data', () => (mark = { served, cpu: process.cpuUsage() }));
   await once(process.stdin, 'end');
-  const cpu = process.cpuUsage(cpu0);
-  process.stdout.write(JSON.stringify({ served, counted: Number(counted()), cpuUs: cpu.user + cpu.system }) + '\n');
+  const cpu = process.cpuUsage(mark.cpu);
+  process.stdout.write(JSON.stringify({ served: served - mark.served, total: served, counted: Number(counted()), cpuUs: cpu.user + cpu.system }) + '\n');
   srv.close();
   process.exit(0);
 }
 
-/** One round: start a server, run wrk against it, stop it; requests per second and the server's own counts. */
-async function round(traced: boolean, script: string): Promise<{ rps: number; served: number; counted: number; cpuUs: number }> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'server', traced ? 'traced' : 'untraced'], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** `cmd args` pinned to one CPU where taskset is there to pin it (server and load generator then do not take each other's core). */
+function pinned(cpu: number, cmd: string, args: string[]): [string, string[]] {
+  return PIN ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args];
+}
+
+/**
+ * One round: start a server, warm it up under wrk for WARMUP seconds (V8
+ * optimises its code, as a service that has run a while has), then run
+ * wrk against it for SECONDS and stop it; requests per second, and the
+ * server's own counts over the measured run.
+ */
+async function round(traced: boolean, script: string): Promise<{ rps: number; served: number; counted: number; total: number; cpuUs: number }> {
+  const [cmd, args] = pinned(0, process.execPath, [fileURLToPath(import.meta.url), 'server', traced ? 'traced' : 'untraced']);
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d));
   while (!out.includes('\n')) await once(child.stdout, 'data');
-  const port = Number(out.split('\n')[0]);
-  const wrk = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '-s', script, `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
+  const url = `http://127.0.0.1:${Number(out.split('\n')[0])}/`;
+  const load = (seconds: number) => spawnSync(...pinned(1, 'wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-s', script, url]), { encoding: 'utf8' });
+  load(WARMUP);
+  child.stdin.write('mark\n');
+  const wrk = load(SECONDS);
   child.stdin.end();
   await once(child, 'exit');
   const m = /Requests\/sec:\s+([\d.]+)/.exec(wrk.stdout);
   if (!m) throw new Error(`wrk: ${wrk.stderr || wrk.stdout}`);
-  const counts = JSON.parse(out.split('\n')[1]!) as { served: number; counted: number; cpuUs: number };
+  const counts = JSON.parse(out.split('\n')[1]!) as { served: number; total: number; counted: number; cpuUs: number };
   return { rps: Number(m[1]), ...counts };
 }
 
@@ -171,7 +205,7 @@ async function main(): Promise<void> {
     plain.push(p.rps);
     plainCpu.push(p.cpuUs / p.served);
     const t = await round(true, script);
-    if (t.counted !== t.served) throw new Error(`the route counter saw ${t.counted} of ${t.served} requests`);
+    if (t.counted !== t.total) throw new Error(`the route counter saw ${t.counted} of ${t.total} requests`);
     traced.push(t.rps);
     tracedCpu.push(t.cpuUs / t.served);
   }

@@ -68,6 +68,40 @@ test('sinks that read fields by name get only the fields they read computed; oth
   assert.equal(touched.includes('headers'), false, 'the host comes from the raw headers: the headers object is never built');
 });
 
+test('a duration is the time since its own start, with more requests in flight than the recent-start ring holds; an end without a start has 0', () => {
+  const IN_FLIGHT = 40; // more than StartTimes' ring of 32: the first starts move to its Map
+  const tp = reg.named('node_http:server_response_finish');
+  const seen = new Map<unknown, number>();
+  const detach = tp.attach({ byName: true, hit: (v) => void seen.set(v.path, v.duration_ns as number) });
+  const message = (k: number) => ({ request: { method: 'GET', url: `/${k}`, httpVersion: '1.1', rawHeaders: [] }, response: { statusCode: 200 }, socket: {}, server: {} });
+  const messages = Array.from({ length: IN_FLIGHT }, (_, k) => message(k));
+  /** [before, after] the publication of each message's event, ms */
+  const publish = (channel: string, k: number): [number, number] => {
+    const before = performance.now();
+    dc.channel(channel).publish(messages[k]);
+    return [before, performance.now()];
+  };
+  const starts = messages.map((_, k) => {
+    const at = publish('http.server.request.start', k);
+    while (performance.now() < at[1] + 1); // starts 1 ms apart: a duration given to the wrong request is off by more
+    return at;
+  });
+  const ends: [number, number][] = [];
+  for (let j = 0; j < IN_FLIGHT; j++) {
+    const k = (j * 17) % IN_FLIGHT; // every one, out of order
+    ends[k] = publish('http.server.response.finish', k);
+  }
+  dc.channel('http.server.response.finish').publish(message(99));
+  detach();
+  assert.equal(seen.size, IN_FLIGHT + 1);
+  for (let k = 0; k < IN_FLIGHT; k++) {
+    const ms = seen.get(`/${k}`)! / 1e6;
+    const [low, high] = [ends[k]![0] - starts[k]![1], ends[k]![1] - starts[k]![0]];
+    assert.ok(ms >= low - 0.001 && ms <= high + 0.001, `request ${k}: ${ms} ms, not in [${low}, ${high}]`);
+  }
+  assert.equal(seen.get('/99'), 0, 'no start: 0');
+});
+
 test('HTTP server and client on loopback: methods, paths, ports, status codes and durations', async () => {
   const c = collect('node_http:server_request_start', 'node_http:server_response_finish', 'node_http:client_request_start', 'node_http:client_response_finish', 'node_net:server_socket', 'node_net:client_socket', 'node_net:server_listen');
   const server = http.createServer((req, res) => {

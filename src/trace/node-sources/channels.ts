@@ -12,18 +12,36 @@ import { nowNs } from '../clock.js';
  * read from them while the event is published (only those a sink reads,
  * when every sink reads by name), so what a field holds is the object's
  * state at that moment. `duration_ns` fields measure from the
- * matching start event; they are 0 when the start came before the source was
- * subscribed.
+ * matching start event to their first read in the end event's delivery;
+ * they are 0 when the start came before the source was subscribed.
  */
 
 /** A message: Node's internal objects (requests, sockets), read defensively. */
 type Msg = any;
 
 /** How each field of an event is read from its message (and the time since its start event, for `timed`). */
-type Reads = Record<string, (m: Msg, durationNs: number) => unknown>;
+type Reads = Record<string, (m: Msg, ev: { readonly duration: number }) => unknown>;
 
-/** An event's values from its message. */
-type Values = (m: Msg, durationNs: number, byName: boolean) => Record<string, unknown>;
+/**
+ * An event's values from its message; `started` is the matching start
+ * event's clock reading (nowNs), or undefined without one.
+ */
+type Values = (m: Msg, started: number | undefined, byName: boolean) => Record<string, unknown>;
+
+/** What the fields of an event are read from: its message, and its duration once asked for. */
+class Event {
+  private durationNs: number | undefined;
+  constructor(readonly m: Msg, private readonly started: number | undefined) {}
+
+  /**
+   * Time since the start event, read from the clock the first time a field
+   * asks for it (within the event's delivery): an event whose duration no
+   * sink reads — a filter on the status that rejects — costs no clock read.
+   */
+  get duration(): number {
+    return (this.durationNs ??= this.started === undefined ? 0 : nowNs() - this.started);
+  }
+}
 
 /**
  * The values of an event, as `reads` has them. For sinks that read fields
@@ -34,17 +52,16 @@ type Values = (m: Msg, durationNs: number, byName: boolean) => Record<string, un
  */
 function valuesOf(reads: Reads): Values {
   const names = Object.keys(reads);
-  class View {
-    constructor(readonly m: Msg, readonly d: number) {}
-  }
+  class View extends Event {}
   for (const name of names) {
     const read = reads[name]!;
-    Object.defineProperty(View.prototype, name, { get(this: View) { return read(this.m, this.d); }, enumerable: true });
+    Object.defineProperty(View.prototype, name, { get(this: View) { return read(this.m, this); }, enumerable: true });
   }
-  return (m, d, byName) => {
-    if (byName) return new View(m, d) as unknown as Record<string, unknown>;
+  return (m, started, byName) => {
+    const view = new View(m, started);
+    if (byName) return view as unknown as Record<string, unknown>;
     const v: Record<string, unknown> = {};
-    for (const name of names) v[name] = reads[name]!(m, d);
+    for (const name of names) v[name] = reads[name]!(m, view);
     return v;
   };
 }
@@ -57,14 +74,14 @@ function on(channel: string, handler: (m: Msg) => void): () => void {
 
 const each = (channel: string, reads: Reads): Subscribe => (fire, tp) => {
   const values = valuesOf(reads);
-  return on(channel, (m) => fire(values(m, 0, tp.byName)));
+  return on(channel, (m) => fire(values(m, undefined, tp.byName)));
 };
 
 /** Subscribe to `start` and `end`, firing at `end` with the time since `start` of the same object (`keyOf`). */
 function timed(start: string, end: string, keyOf: (m: Msg) => unknown, reads: Reads): Subscribe {
   return (fire, tp) => {
     const values = valuesOf(reads);
-    const started = startTimes();
+    const started = new StartTimes();
     const key = (m: Msg): object | undefined => {
       const k = keyOf(m);
       return typeof k === 'object' && k !== null ? k : undefined;
@@ -75,8 +92,7 @@ function timed(start: string, end: string, keyOf: (m: Msg) => unknown, reads: Re
     });
     const offEnd = on(end, (m) => {
       const k = key(m);
-      const t = k && started.take(k);
-      fire(values(m, t === undefined ? 0 : nowNs() - t, tp.byName));
+      fire(values(m, k && started.take(k), tp.byName));
     });
     return () => {
       offStart();
@@ -85,31 +101,56 @@ function timed(start: string, end: string, keyOf: (m: Msg) => unknown, reads: Re
   };
 }
 
+/** Start times kept by identity in a ring (a power of two); older ones go to a Map. */
+const RECENT = 32;
+
 /** The most start times kept for events whose end has not come (an aborted request's never does): the oldest go first. */
 const MAX_PENDING = 65536;
 
 /**
  * Start times of one subscription, by object, each taken (and forgotten)
- * at the object's end event. A Map holding the objects until then, not a
- * WeakMap (its ephemeron entries cost ~1.3 µs per request in the garbage
- * collector here) nor a private field stamped on them (adding a field to
- * Node's request objects changed their shape and cost the traced server
- * ~10 µs per request in Node's own code); objects whose end never comes
- * are dropped oldest first past MAX_PENDING.
+ * at the object's end event. The last RECENT starts sit in a ring searched
+ * by identity: a server has a few requests in flight, and a Map's set and
+ * delete cost ~150 ns per request here, the ring's search ~15. A start
+ * whose end has not come when its slot is needed again moves to a Map,
+ * whose oldest entries are dropped past MAX_PENDING. Not a WeakMap (its
+ * ephemeron entries cost ~1.3 µs per request in the garbage collector)
+ * nor a field stamped on the objects (adding one to Node's request objects
+ * changed their shape and cost the traced server ~10 µs per request in
+ * Node's own code).
  */
-function startTimes(): { set(o: object, t: number): void; take(o: object): number | undefined } {
-  const times = new Map<object, number>();
-  return {
-    set(o, t) {
-      times.set(o, t);
-      if (times.size > MAX_PENDING) times.delete(times.keys().next().value!);
-    },
-    take(o) {
-      const t = times.get(o);
-      if (t !== undefined) times.delete(o);
-      return t;
-    },
-  };
+class StartTimes {
+  private readonly objects: (object | null)[] = Array.from({ length: RECENT }, () => null);
+  private readonly times = new Float64Array(RECENT);
+  private next = 0;
+  private readonly older = new Map<object, number>();
+
+  set(o: object, t: number): void {
+    const i = this.next;
+    const old = this.objects[i]!;
+    if (old !== null) {
+      this.older.set(old, this.times[i]!);
+      if (this.older.size > MAX_PENDING) this.older.delete(this.older.keys().next().value!);
+    }
+    this.objects[i] = o;
+    this.times[i] = t;
+    this.next = (i + 1) & (RECENT - 1);
+  }
+
+  /** The start time of `o`, forgotten here; the ring is searched from its latest start back. */
+  take(o: object): number | undefined {
+    const objects = this.objects;
+    for (let k = 1, i = this.next; k <= RECENT; k++) {
+      i = (i - 1) & (RECENT - 1);
+      if (objects[i] !== o) continue;
+      objects[i] = null;
+      return this.times[i];
+    }
+    if (this.older.size === 0) return undefined;
+    const t = this.older.get(o);
+    if (t !== undefined) this.older.delete(o);
+    return t;
+  }
 }
 
 /** host and port of a ClientRequest (its Host header names a port other than the protocol's default) */
@@ -159,7 +200,7 @@ const connectParams: Reads = {
 const error = (errorOf: (m: Msg) => unknown): Reads => ({
   error: (m) => errorName(errorOf(m)), code: (m) => errorCode(errorOf(m)), message: (m) => errorMessage(errorOf(m)),
 });
-const duration: Reads = { duration_ns: (_, d) => d };
+const duration: Reads = { duration_ns: (_, ev) => ev.duration };
 const status: Reads = { status: (m) => m.response.statusCode };
 
 /** A net socket announced at creation fires when it connects: only then are its addresses known. */
@@ -167,7 +208,7 @@ const onConnect = (fire: Fire, tp: Tracepoint): ((m: Msg) => void) => {
   const values = valuesOf(peer((x) => x));
   return (m) => {
     const socket = m.socket;
-    socket.once('connect', () => fire(values(socket, 0, tp.byName)));
+    socket.once('connect', () => fire(values(socket, undefined, tp.byName)));
   };
 };
 
