@@ -419,7 +419,9 @@ const LOCAL_TYPES: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I64, I32, I32
 const CHECKED_PARAMS: ValType[] = [...Array<ValType>(11).fill(I64), I32];
 const CHECKED_RESULTS: ValType[] = Array<ValType>(6).fill(I64);
 const TRUSTED_PARAMS: ValType[] = Array<ValType>(6).fill(I64);
-const TRUSTED_LOCALS: ValType[] = [I64, I64, I64, I64, I64, I32, ...LOCAL_TYPES];
+const TRUSTED_LOCALS: ValType[] = [I64, I64, I64, I64, I64, I32, ...LOCAL_TYPES, I32];
+/** trusted code's frame bottom, r10 − STACK_SIZE as an i32: a stack access's address is it and a memarg offset */
+const FRAME = 22;
 
 /** Functions with more blocks than this use the dispatch loop (structuring recurses per block). */
 const MAX_STRUCTURED_BLOCKS = 4000;
@@ -485,9 +487,11 @@ class FunctionCompiler implements BlockHooks {
   /** the first slot of the current block not charged to the budget yet */
   private charged = 0;
   private readonly trusted: boolean;
+  readonly checksTaken: boolean;
 
   constructor(private readonly ctx: Context, private readonly f: FunctionCfg) {
     this.trusted = ctx.options.trusted ?? false;
+    this.checksTaken = !this.trusted;
     this.code = this.freshCode();
   }
 
@@ -517,7 +521,7 @@ class FunctionCompiler implements BlockHooks {
 
   private prologue(): void {
     if (this.trusted) {
-      this.code.get(0).set(R10);
+      this.code.get(0).tee(R10).op(OP.i32_wrap_i64).i32(STACK_SIZE).op(OP.i32_sub).set(FRAME);
       return;
     }
     this.code.globalGet(this.ctx.globals.get('budget')).set(BUDGET);
@@ -892,6 +896,10 @@ class FunctionCompiler implements BlockHooks {
       this.check(pc, base, off, size, write);
       this.address();
       return 0;
+    }
+    if (base === R10 && off >= -STACK_SIZE && off < 0) {
+      this.code.get(FRAME);
+      return STACK_SIZE + off;
     }
     this.code.get(base).op(OP.i32_wrap_i64);
     if (off >= 0) return off;

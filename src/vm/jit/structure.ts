@@ -8,8 +8,8 @@ import { Code, OP } from './wasm.js';
  *   dominator tree, as in N. Ramsey, "Beyond Relooper" (ICFP 2022), so loops
  *   are wasm loops that V8 optimises well;
  * - dispatch (any graph): one loop around a br_table over the blocks.
- * Every block's code ends in a branch, a return or a trap, so code never
- * falls out of a construct by accident.
+ * Every block's code ends in a branch, a return or a trap, or falls
+ * through to the end of the block whose target's code comes right after.
  */
 export interface BlockHooks {
   /** straight-line code of the block, its budget charge, and for exit / fell-off the return or trap */
@@ -18,6 +18,8 @@ export interface BlockHooks {
   condition(b: Block): void;
   /** before a taken jump (budget check) */
   taken(b: Block): void;
+  /** whether taken() emits anything (else a jump to a label is one br_if) */
+  readonly checksTaken: boolean;
   /** before the fall-through of a two-way end (may_goto's counter) */
   notTaken(b: Block): void;
 }
@@ -40,6 +42,9 @@ abstract class Emitter {
   /** Take the edge from block `from` to block `to`; `tail`: nothing follows in `from`'s code. */
   abstract goto(from: number, to: number, tail: boolean): void;
 
+  /** The label a branch takes the edge from block `from` to `to` by, if a branch does. */
+  abstract label(from: number, to: number): number | undefined;
+
   open(kind: typeof OP.block | typeof OP.loop | typeof OP.if, label: number): void {
     this.code.open(kind);
     this.labels.push(label);
@@ -57,6 +62,14 @@ abstract class Emitter {
     throw new Error('jit: branch to a label that is not in scope (structuring bug)');
   }
 
+  /** With the condition on the stack: take a jump that needs no code before it as one br_if. */
+  private jumpsBy(from: number, to: number): boolean {
+    const label = this.hooks.checksTaken ? undefined : this.label(from, to);
+    if (label === undefined) return false;
+    this.code.brIf(this.depth(label));
+    return true;
+  }
+
   /** Block `k`'s code and its end; `goto` decides how each edge is taken. */
   node(k: number): void {
     const b = this.f.order[k]!;
@@ -69,6 +82,11 @@ abstract class Emitter {
       case 'cond':
       case 'maygoto':
         this.hooks.condition(b);
+        if (this.jumpsBy(k, first)) {
+          this.hooks.notTaken(b);
+          this.goto(k, this.f.succ[2 * k + 1]!, true);
+          return;
+        }
         this.open(OP.if, IF);
         this.hooks.taken(b);
         this.goto(k, first, false);
@@ -118,10 +136,20 @@ class Structured extends Emitter {
     this.tree(y);
   }
 
-  goto(from: number, to: number): void {
-    if (to <= from) this.code.br(this.depth(loopOf(to)));
-    else if (this.f.merge[to]) this.code.br(this.depth(followOf(to)));
-    else this.tree(to);
+  label(from: number, to: number): number | undefined {
+    if (to <= from) return loopOf(to);
+    return this.f.merge[to] ? followOf(to) : undefined;
+  }
+
+  /**
+   * A branch, or the target's code inline; nothing for a tail edge to the
+   * block whose end comes next, since the target's code follows that end.
+   */
+  goto(from: number, to: number, tail: boolean): void {
+    const label = this.label(from, to);
+    if (label === undefined) return this.tree(to);
+    const depth = this.depth(label);
+    if (!(tail && depth === 0 && label === followOf(to))) this.code.br(depth);
   }
 }
 
@@ -146,6 +174,10 @@ class Dispatch extends Emitter {
     }
     this.close();
     this.code.op(OP.unreachable);
+  }
+
+  label(): undefined {
+    return undefined;
   }
 
   goto(from: number, to: number, tail: boolean): void {

@@ -55,6 +55,11 @@ export class Bytes {
     this.buf[this.length++] = b;
   }
 
+  /** Overwrite the byte at `at` (already written). */
+  patch(at: number, b: number): void {
+    this.buf[at] = b;
+  }
+
   append(src: Uint8Array): void {
     this.reserve(src.length);
     this.buf.set(src, this.length);
@@ -145,6 +150,10 @@ export class Code {
    * array pushes per instruction were ~10% of a compile that only runs).
    */
   readonly marks: number[] | undefined;
+  /** the last local.set: where it starts and ends, and its local (-1: none to turn into a tee) */
+  private setAt = 0;
+  private setEnd = -1;
+  private setLocal = -1;
 
   /** `capacity`: the bytes expected, to spare the buffer's regrowth; `marked`: record marks. */
   constructor(capacity?: number, marked = false) {
@@ -179,12 +188,27 @@ export class Code {
     return this;
   }
 
+  /**
+   * local.get; right after a local.set of the same local, that set becomes
+   * a local.tee instead (nothing can branch between two adjacent
+   * instructions): eBPF code reads the register it just wrote at every turn,
+   * and each instruction saved is one less for V8 to validate and compile.
+   */
   get(local: number): this {
+    if (local === this.setLocal && this.bytes.length === this.setEnd) {
+      this.bytes.patch(this.setAt, OP.local_tee);
+      this.setLocal = -1;
+      return this;
+    }
     return this.withIndex(OP.local_get, local);
   }
 
   set(local: number): this {
-    return this.withIndex(OP.local_set, local);
+    this.setAt = this.bytes.length;
+    this.withIndex(OP.local_set, local);
+    this.setLocal = local;
+    this.setEnd = this.bytes.length;
+    return this;
   }
 
   tee(local: number): this {
