@@ -5,8 +5,7 @@
  * to eBPF, which the load never matches) plus a per-route counter (a
  * verified TRACEPOINT program keyed by the request path in a hash map) on
  * node_http:server_request_start. Rounds alternate the two servers, each
- * warmed up under wrk before it is measured, the server and wrk pinned to
- * a core each where taskset can; the medians and their ratio are printed,
+ * warmed up under wrk before it is measured; the medians and their ratio are printed,
  * and the traced server checks that its counter saw every request it
  * served. Beside them, each server's CPU time per request served (the
  * host's other load sways req/s more than the server's own work per
@@ -19,7 +18,7 @@ import dc from 'node:diagnostics_channel';
 import http from 'node:http';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
@@ -36,8 +35,6 @@ import { Tracepoint, TraceRegistry } from '../src/trace/tracepoint.js';
 const ROUNDS = 9;
 const SECONDS = 3;
 const WARMUP = 1;
-/** pin the server and wrk to a core each: taskset is there and so are two cores */
-const PIN = cpus().length >= 2 && !spawnSync('taskset', ['-c', '0', 'true']).error;
 const CONNECTIONS = 16;
 const TARGET = 0.97;
 const KEY = 16;
@@ -156,11 +153,6 @@ async function server(traced: boolean): Promise<void> {
   process.exit(0);
 }
 
-/** `cmd args` pinned to one CPU where taskset is there to pin it (server and load generator then do not take each other's core). */
-function pinned(cpu: number, cmd: string, args: string[]): [string, string[]] {
-  return PIN ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args];
-}
-
 /**
  * One round: start a server, warm it up under wrk for WARMUP seconds (V8
  * optimises its code, as a service that has run a while has), then run
@@ -168,13 +160,12 @@ function pinned(cpu: number, cmd: string, args: string[]): [string, string[]] {
  * server's own counts over the measured run.
  */
 async function round(traced: boolean, script: string): Promise<{ rps: number; served: number; counted: number; total: number; cpuUs: number }> {
-  const [cmd, args] = pinned(0, process.execPath, [fileURLToPath(import.meta.url), 'server', traced ? 'traced' : 'untraced']);
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'server', traced ? 'traced' : 'untraced'], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d));
   while (!out.includes('\n')) await once(child.stdout, 'data');
   const url = `http://127.0.0.1:${Number(out.split('\n')[0])}/`;
-  const load = (seconds: number) => spawnSync(...pinned(1, 'wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-s', script, url]), { encoding: 'utf8' });
+  const load = (seconds: number) => spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-s', script, url], { encoding: 'utf8' });
   load(WARMUP);
   child.stdin.write('mark\n');
   const wrk = load(SECONDS);
