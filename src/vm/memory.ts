@@ -73,7 +73,8 @@ export class AddressSpace {
 export function findRegion(regions: readonly Region[], lo: number, hi: number, size: number): Region | undefined {
   if (hi !== 0) return undefined;
   const a = lo >>> 0;
-  for (const r of regions) {
+  for (let i = 0; i < regions.length; i++) {
+    const r = regions[i]!;
     if (a >= r.start && a + size <= r.end) return r;
   }
   return undefined;
@@ -82,17 +83,22 @@ export function findRegion(regions: readonly Region[], lo: number, hi: number, s
 /**
  * The region holding [base + off, +size) for a read or a write, or the EFAULT
  * both engines report: the pc, the address, and the regions of the run.
- * `lo`/`hi` are the halves of the 64-bit base register.
+ * `lo`/`hi` are the halves of the 64-bit base register. Small, so V8
+ * inlines it where helpers check their pointers; the fault is built apart.
  */
 export function checkedRegion(regions: readonly Region[], pc: number, lo: number, hi: number, off: number, size: number, write: boolean): Region {
   const a = (lo >>> 0) + off;
-  const inRange = a >= 0 && a < 4294967296;
-  const r = inRange ? findRegion(regions, a | 0, hi, size) : undefined;
-  if (r && (r.writable || !write)) return r;
-  const shown = inRange ? formatAddr(a | 0, hi) : `${formatAddr(lo, hi)}${off < 0 ? '-' : '+'}${Math.abs(off)}`;
+  const r = a >= 0 && a < 4294967296 ? findRegion(regions, a | 0, hi, size) : undefined;
+  if (r !== undefined && (r.writable || !write)) return r;
+  throw regionFault(regions, pc, lo, hi, off, size, write, r);
+}
+
+function regionFault(regions: readonly Region[], pc: number, lo: number, hi: number, off: number, size: number, write: boolean, r: Region | undefined): BpfError {
+  const a = (lo >>> 0) + off;
+  const shown = a >= 0 && a < 4294967296 ? formatAddr(a | 0, hi) : `${formatAddr(lo, hi)}${off < 0 ? '-' : '+'}${Math.abs(off)}`;
   const where = regions.map((x) => `${x.name} [0x${x.start.toString(16)}, 0x${x.end.toString(16)})`).join(', ');
   const what = r ? `the ${r.name} region is read-only` : `outside every region mapped for this run (${where})`;
-  throw new BpfError('EFAULT', `pc ${pc}: invalid ${write ? 'write' : 'read'} of ${size} byte${size > 1 ? 's' : ''} at ${shown}: ${what}`);
+  return new BpfError('EFAULT', `pc ${pc}: invalid ${write ? 'write' : 'read'} of ${size} byte${size > 1 ? 's' : ''} at ${shown}: ${what}`);
 }
 
 export function formatAddr(lo: number, hi: number): string {
