@@ -45,7 +45,7 @@ function probeRead(env: HelperEnv, dst: bigint, sizeArg: bigint, src: bigint): b
 function probeReadStr(env: HelperEnv, dst: bigint, sizeArg: bigint, src: bigint): bigint {
   const size = u32(sizeArg);
   if (size === 0) return 0n;
-  const n = src <= 0xffffffffn && dst <= 0xffffffffn ? probeReadStrInPlace(env, Number(dst), size, Number(src)) : undefined;
+  const n = src <= 0xffffffffn && dst <= 0xffffffffn ? probeReadStrInPlace(env, Number(dst), size, Number(src), false) : undefined;
   return n !== undefined ? BigInt(n) : probeReadStrCopied(env, dst, size, src);
 }
 
@@ -53,12 +53,13 @@ function probeReadStr(env: HelperEnv, dst: bigint, sizeArg: bigint, src: bigint)
  * probeReadStr for the trusted JIT (HelperDef.numeric): the same, with
  * numbers in and out where the string lies in one region. An unsafe
  * pointer of 2^32 or more arrives as 0xffffffff (registry.ts), which
- * faults as it would.
+ * faults as it would. Only verified programs call this form, and the
+ * verifier proved `size` bytes at `dst` writable: only the source is checked.
  */
 function probeReadStrNumeric(env: HelperEnv, dst: number, sizeArg: number, src: number): number {
   const size = sizeArg >>> 0;
   if (size === 0) return 0;
-  return probeReadStrInPlace(env, dst >>> 0, size, src >>> 0) ?? Number(BigInt.asIntN(32, probeReadStrCopied(env, BigInt(dst >>> 0), size, BigInt(src >>> 0))));
+  return probeReadStrInPlace(env, dst >>> 0, size, src >>> 0, true) ?? Number(BigInt.asIntN(32, probeReadStrCopied(env, BigInt(dst >>> 0), size, BigInt(src >>> 0))));
 }
 
 /**
@@ -66,8 +67,9 @@ function probeReadStrNumeric(env: HelperEnv, dst: number, sizeArg: number, src: 
  * the bytes the string needs in one go, copy them within the memory; the
  * bytes written, NUL included. Undefined where that check fails (the string
  * may still span adjacent regions, or fault): the copying form decides then.
+ * `dstProved`: the destination needs no check (the numeric form's).
  */
-function probeReadStrInPlace(env: HelperEnv, dst: number, size: number, from: number): number | undefined {
+function probeReadStrInPlace(env: HelperEnv, dst: number, size: number, from: number, dstProved: boolean): number | undefined {
   if (!env.memory) return undefined;
   const mem = env.memory();
   const end = Math.min(from + size - 1, mem.length);
@@ -81,7 +83,7 @@ function probeReadStrInPlace(env: HelperEnv, dst: number, size: number, from: nu
     if (isFault(e)) return undefined;
     throw e;
   }
-  const to = env.checkAt(dst, n + 1, true);
+  const to = dstProved ? dst : env.checkAt(dst, n + 1, true);
   // a loop where the two do not overlap: copyWithin's call costs more than the few bytes of a usual string
   if (to + n <= from || from + n <= to) for (let i = 0; i < n; i++) mem[to + i] = mem[from + i]!;
   else mem.copyWithin(to, from, from + n);
