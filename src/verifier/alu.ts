@@ -97,7 +97,7 @@ function mov(ctx: Ctx, ins: Insn): void {
 
 /** A scalar copied to another register gets an id, so that a later comparison narrows both. */
 export function assignScalarId(ctx: Ctx, r: Reg): void {
-  linkForCopy(r, () => ctx.newId());
+  linkForCopy(r, ctx);
 }
 
 /** Bits needed for the largest unsigned value (Linux's get_reg_width). */
