@@ -48,7 +48,6 @@ export function pointerAlu(ctx: Ctx, ins: Insn, op: number, ptr: Reg, off: Reg, 
   saneOffset(off, ptr);
   saneOffset(ptr, ptr);
   const dst: Reg = cloneReg(ptr);
-  dst.id = ptr.id;
   mark32Unbounded(dst);
   switch (op) {
     case o.BPF_ADD:
@@ -92,10 +91,11 @@ function sanitizeBounds(dstno: number, r: Reg): void {
   }
 }
 
-const fitsS32 = (v: bigint): boolean => v === BigInt.asIntN(32, v);
+/** (in doubles, at every pointer move: a sum that fits in 32 bits is exact there, and one that does not cannot round into them) */
+const fitsS32 = (v: number): boolean => (v | 0) === v;
 
 function add(ctx: Ctx, dst: Reg, ptr: Reg, off: Reg, known: boolean): void {
-  if (known && fitsS32(BigInt(ptr.off) + off.smin)) {
+  if (known && fitsS32(ptr.off + Number(off.smin))) {
     dst.off = ptr.off + Number(off.smin);
     return;
   }
@@ -118,7 +118,7 @@ function add(ctx: Ctx, dst: Reg, ptr: Reg, off: Reg, known: boolean): void {
 }
 
 function sub(ctx: Ctx, dst: Reg, ptr: Reg, off: Reg, known: boolean): void {
-  if (known && fitsS32(BigInt(ptr.off) - off.smin)) {
+  if (known && fitsS32(ptr.off - Number(off.smin))) {
     dst.off = ptr.off - Number(off.smin);
     return;
   }
@@ -143,12 +143,15 @@ function sub(ctx: Ctx, dst: Reg, ptr: Reg, off: Reg, known: boolean): void {
 
 const VAR_OFF_LIM = BigInt(MAX_VAR_OFF);
 const VAR_OFF_NEG_LIM = -VAR_OFF_LIM;
+/** -2^29 as an unsigned 64-bit value: known values in [2^29, this] are at least 2^29 away from 0 */
+const VAR_OFF_NEG_LIM_U64 = U64_MAX + 1n - VAR_OFF_LIM;
 
 /** Linux's check_reg_sane_offset: offsets the later checks can compute without overflow. */
 function saneOffset(r: Reg, ptr: Reg): void {
-  // (the pointer's type is named only in a rejection: this runs at every pointer move)
-  const val = BigInt.asIntN(64, r.varOff.value);
-  if (tnumIsConst(r.varOff) && (val >= VAR_OFF_LIM || val <= VAR_OFF_NEG_LIM)) reject('EINVAL', `math between ${typeStr(ptr)} pointer and ${val} is not allowed`);
+  // (the pointer's type, and the signed view of the value, are made only in a
+  // rejection: this runs three times per pointer move)
+  const v = r.varOff;
+  if (v.mask === 0n && v.value >= VAR_OFF_LIM && v.value <= VAR_OFF_NEG_LIM_U64) reject('EINVAL', `math between ${typeStr(ptr)} pointer and ${BigInt.asIntN(64, v.value)} is not allowed`);
   if (r.off >= MAX_VAR_OFF || r.off <= -MAX_VAR_OFF) reject('EINVAL', `${typeStr(ptr)} pointer offset ${r.off} is not allowed`);
   if (r.smin === S64_MIN) {
     reject('EINVAL', `math between ${typeStr(ptr)} pointer and register with unbounded min value is not allowed`, 'bound the value added to the pointer first, e.g. with `if (x > N) return` or `x &= MASK`');
