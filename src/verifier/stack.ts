@@ -119,7 +119,7 @@ export function stackWriteFixed(ctx: Ctx, f: FuncState, off: number, size: numbe
     saveRegister(ctx, s, value, size);
     return;
   }
-  if (isSpill(s) || s.types.includes(Slot.SPILL)) scrubSpill(s);
+  scrubSpill(s);
   const zero = (value && isConstReg(value) && value.varOff.value === 0n) || (!value && imm === 0);
   const j0 = byteOf(off);
   for (let i = 0; i < size; i++) s.types[(j0 - i) & 7] = zero ? Slot.ZERO : Slot.MISC;
