@@ -7,7 +7,7 @@ import { Ctx, preciseReg, regs, reject } from './context.js';
 import { ALU_STR } from './log-insn.js';
 import { leaksPointer, readReg, writeReg } from './operands.js';
 import { pointerAlu } from './ptr-alu.js';
-import { Reg, assignReg, cloneReg, constScalar, linkForCopy, setConst, setUnknown } from './reg.js';
+import { Reg, cloneReg, constScalar, linkForCopy, setConst, setUnknown } from './reg.js';
 import { scalarAlu } from './scalar-alu.js';
 
 /**
@@ -97,7 +97,7 @@ function mov(ctx: Ctx, ins: Insn): void {
 
 /** A scalar copied to another register gets an id, so that a later comparison narrows both. */
 export function assignScalarId(ctx: Ctx, r: Reg): void {
-  linkForCopy(r, () => ctx.newId());
+  linkForCopy(r, ctx);
 }
 
 /** Bits needed for the largest unsigned value (Linux's get_reg_width). */
@@ -107,8 +107,7 @@ function movReg64(ctx: Ctx, ins: Insn, src: Reg): void {
   const rs = regs(ctx);
   if (ins.off === 0) {
     assignScalarId(ctx, src);
-    // in place, as a move of an immediate is: every state owns its registers (cloneState copies them)
-    assignReg(rs[ins.dst]!, src);
+    rs[ins.dst] = cloneReg(src);
     return;
   }
   if (leaksPointer(ctx, src)) reject('EACCES', `R${ins.src} sign-extension part of pointer`);

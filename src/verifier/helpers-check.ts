@@ -13,7 +13,7 @@ import { CHANGES_PKT_DATA, checkPacketAccess, clearPacketPointers, directPacketA
 import { regionAccess } from './region.js';
 import { acquireRef, checkRefLeak, releaseRef } from './refs.js';
 import { Reg, VerifierMap, isNull, pointer, setNotInit, setUnknown, typeStr } from './reg.js';
-import { byteAt, stackRangeForHelper } from './stack.js';
+import { byteOf, spiOf, stackRangeForHelper } from './stack.js';
 import { REG_SIZE, Slot, slotAt } from './state.js';
 import { tnumIsConst } from './tnum.js';
 
@@ -253,7 +253,8 @@ function helperMemAccess(ctx: Ctx, regno: number, size: number, write: boolean, 
 function constantMapKey(ctx: Ctx, key: Reg, keySize: number): bigint {
   if (!ctx.priv || key.type !== 'stack' || !tnumIsConst(key.varOff)) return -1n;
   const off = key.off + Number(BigInt.asIntN(64, key.varOff.value));
-  const [spi, j] = byteAt(off);
+  const spi = spiOf(off);
+  const j = byteOf(off);
   const s = slotAt(frameOf(ctx, key), spi);
   ctx.noteStackRead(key.frameno, spi);
   let zeros = 0;

@@ -84,9 +84,11 @@ function invalidAccessHint(r: Reg, regno: number): string {
   return `a ${typeStr(r)} pointer cannot be dereferenced`;
 }
 
+/** The region's word in a misalignment message (built once: checkAlignment runs at every load and store). */
+const ALIGN_DESC: Record<string, string> = { map_key: 'key ', map_value: 'value ', ctx: 'context ', stack: 'stack ' };
+
 /** Misaligned access (Linux's check_ptr_alignment): always checked on the stack, elsewhere only when strict. */
 function checkAlignment(r: Reg, off: number, size: number, strict: boolean): void {
-  const desc: Record<string, string> = { map_key: 'key ', map_value: 'value ', ctx: 'context ', stack: 'stack ' };
   if (r.type === 'pkt' || r.type === 'pkt_meta') {
     if (!strict || size === 1) return;
     const at = tnumAdd(r.varOff, tnumConst(BigInt(2 + r.off + off)));
@@ -97,7 +99,7 @@ function checkAlignment(r: Reg, off: number, size: number, strict: boolean): voi
   if (!strict || size === 1) return;
   const at = tnumAdd(r.varOff, tnumConst(BigInt(r.off + off)));
   if (!tnumIsAligned(at, size)) {
-    reject('EACCES', `misaligned ${desc[r.type] ?? ''}access off ${tnumLog(r.varOff)}+${r.off}+${off} size ${size}`, `align ${size}-byte accesses to a multiple of ${size}`);
+    reject('EACCES', `misaligned ${ALIGN_DESC[r.type] ?? ''}access off ${tnumLog(r.varOff)}+${r.off}+${off} size ${size}`, `align ${size}-byte accesses to a multiple of ${size}`);
   }
 }
 

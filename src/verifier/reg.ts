@@ -282,12 +282,12 @@ export function syncReg(r: Reg): void {
  * share (Linux's assign_scalar_id_before_mov). A register already linked
  * with a constant offset starts a new link, as only one offset is tracked.
  */
-export function linkForCopy(r: Reg, newId: () => number): void {
+export function linkForCopy(r: Reg, ids: { newId(): number }): void {
   if (r.type !== 'scalar') return;
   if (r.addConst) {
     r.id = 0;
     r.off = 0;
     r.addConst = 0;
   }
-  if (!r.id && !tnumIsConst(r.varOff)) r.id = newId();
+  if (!r.id && !tnumIsConst(r.varOff)) r.id = ids.newId();
 }

@@ -18,11 +18,13 @@ export type StackAccess = 'read' | 'write' | 'helper';
 
 const accessWord = (a: StackAccess): string => (a === 'read' ? ' read from' : a === 'write' ? ' write to' : ' indirect access to');
 
-/** [slot index, byte index] of the byte at offset `off` from the frame pointer (off < 0). */
-export function byteAt(off: number): [number, number] {
-  const slot = -off - 1;
-  return [slot >> 3, slot & 7];
-}
+/**
+ * The slot index, and the byte's index in its slot, of the byte at offset
+ * `off` from the frame pointer (off < 0). Two numbers, not a pair: a pair is
+ * an array to allocate and destructure, per byte of every stack access.
+ */
+export const spiOf = (off: number): number => (-off - 1) >> 3;
+export const byteOf = (off: number): number => (-off - 1) & 7;
 
 /**
  * Check that an access of `size` bytes at `off` (already including the
@@ -89,7 +91,7 @@ function saveRegister(ctx: Ctx, s: StackSlot, reg: Reg, size: number): void {
  * bytes (neither: atomics, helpers).
  */
 export function stackWriteFixed(ctx: Ctx, f: FuncState, off: number, size: number, value: Reg | undefined, imm: number | undefined): void {
-  const [spi] = byteAt(off);
+  const spi = spiOf(off);
   const s = slotAt(f, spi);
   ctx.scratch.stack.add(spi);
   if (size === REG_SIZE) ctx.noteStackWrite(f.frameno, spi);
@@ -97,7 +99,7 @@ export function stackWriteFixed(ctx: Ctx, f: FuncState, off: number, size: numbe
   const aligned = off % REG_SIZE === 0;
   if (value && aligned && value.type === 'scalar' && ctx.priv) {
     const fits = regWidthBits(value) <= 8 * size;
-    if (fits) linkForCopy(value, () => ctx.newId());
+    if (fits) linkForCopy(value, ctx);
     ctx.noteStack(f.frameno, spi);
     saveRegister(ctx, s, value, size);
     if (!fits) s.spilled.id = 0;
@@ -117,9 +119,9 @@ export function stackWriteFixed(ctx: Ctx, f: FuncState, off: number, size: numbe
     saveRegister(ctx, s, value, size);
     return;
   }
-  if (isSpill(s) || s.types.includes(Slot.SPILL)) scrubSpill(s);
+  scrubSpill(s);
   const zero = (value && isConstReg(value) && value.varOff.value === 0n) || (!value && imm === 0);
-  const [, j0] = byteAt(off);
+  const j0 = byteOf(off);
   for (let i = 0; i < size; i++) s.types[(j0 - i) & 7] = zero ? Slot.ZERO : Slot.MISC;
 }
 
@@ -130,19 +132,21 @@ const regWidthBits = (r: Reg): number => (r.umax === 0n ? 0 : r.umax.toString(2)
  * into `dst` (undefined: only check that the bytes may be read).
  */
 export function stackReadFixed(ctx: Ctx, f: FuncState, off: number, size: number, dst: Reg | undefined): void {
-  const [spi, j0] = byteAt(off);
+  const spi = spiOf(off);
+  const j0 = byteOf(off);
   const s = slotAt(f, spi);
   ctx.scratch.stack.add(spi);
   ctx.noteStackRead(f.frameno, spi);
   if (isSpill(s)) return fill(ctx, f.frameno, spi, s, off, size, j0, dst);
+  let zeros = 0;
   for (let i = 0; i < size; i++) {
     const t = s.types[(j0 - i) & 7]!;
+    if (t === Slot.ZERO) zeros++;
     if (t === Slot.MISC || t === Slot.ZERO || (t === Slot.INVALID && ctx.priv)) continue;
     reject('EACCES', `invalid read from stack off ${off}+${i} size ${size}`, 'write the stack bytes before reading them');
   }
   if (!dst) return;
-  const zeros = [...Array(size).keys()].every((i) => s.types[(j0 - i) & 7] === Slot.ZERO);
-  if (zeros) setConst(dst, 0n);
+  if (zeros === size) setConst(dst, 0n);
   else setUnknown(dst);
 }
 
@@ -164,7 +168,7 @@ function fill(ctx: Ctx, frameno: number, spi: number, s: StackSlot, off: number,
   if (sp.type !== 'scalar') reject('EACCES', 'invalid size of register fill', 'load a spilled pointer back with an 8-byte load at the offset it was stored at');
   if (!dst) return;
   if (size <= spillSize && off % REG_SIZE === 0) {
-    if (ctx.priv && size === 4 && spillSize === 4 && regWidthBits(sp) <= 32) linkForCopy(sp, () => ctx.newId());
+    if (ctx.priv && size === 4 && spillSize === 4 && regWidthBits(sp) <= 32) linkForCopy(sp, ctx);
     ctx.noteStack(frameno, spi);
     assignReg(dst, sp);
     if (regWidthBits(sp) > size * 8) dst.id = 0;
@@ -192,7 +196,8 @@ function fill(ctx: Ctx, frameno: number, spi: number, s: StackSlot, off: number,
 export function stackWriteVar(ctx: Ctx, f: FuncState, minOff: number, maxOff: number, value: Reg | undefined, imm: number | undefined): void {
   const zero = (value && isConstReg(value) && value.varOff.value === 0n) || (!value && imm === 0);
   for (let i = minOff; i < maxOff; i++) {
-    const [spi, j] = byteAt(i);
+    const spi = spiOf(i);
+    const j = byteOf(i);
     const s = slotAt(f, spi);
     ctx.scratch.stack.add(spi);
     const t = s.types[j]!;
@@ -210,7 +215,8 @@ export function stackReadVar(ctx: Ctx, regno: number, r: Reg, off: number, size:
   const maxOff = Number(r.smax) + off + size;
   let zeros = true;
   for (let i = minOff; i < maxOff; i++) {
-    const [spi, j] = byteAt(i);
+    const spi = spiOf(i);
+    const j = byteOf(i);
     const s = slotAt(f, spi);
     ctx.noteStackRead(f.frameno, spi);
     const t = s.types[j]!;
@@ -246,7 +252,8 @@ export function stackRangeForHelper(ctx: Ctx, regno: number, r: Reg, size: numbe
     maxOff = Number(r.smax) + r.off;
   }
   for (let i = minOff; i < maxOff + size; i++) {
-    const [spi, j] = byteAt(i);
+    const spi = spiOf(i);
+    const j = byteOf(i);
     const s = slotAt(f, spi);
     ctx.noteStackRead(f.frameno, spi);
     // a helper writing a buffer of known size shows in the log like the program's own

@@ -68,8 +68,11 @@ export function newSlot(): StackSlot {
 }
 
 export function newFrame(frameno: number, callsite: number, subprog: number): FuncState {
-  const regs = Array.from({ length: 11 }, () => notInit());
-  regs[10] = pointer('stack', { frameno });
+  // (a loop, not Array.from({ length: 11 }, ...): that takes V8's generic
+  // array-like path, through the runtime for every element, at every verify())
+  const regs: Reg[] = [];
+  for (let r = 0; r < 10; r++) regs.push(notInit());
+  regs.push(pointer('stack', { frameno }));
   return { regs, stack: [], frameno, callsite, subprog, inCallback: false, depth: 0, callbackDepth: 0, callbackRet: undefined };
 }
 
