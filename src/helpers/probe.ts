@@ -124,4 +124,7 @@ export const probeReadUserStr = strHelper(114, 'probe_read_user_str');
 /** long bpf_probe_read_kernel_str(void *dst, u32 size, const void *unsafe_ptr) */
 export const probeReadKernelStr = strHelper(115, 'probe_read_kernel_str');
 
+/** The probe_read*_str helpers: one copy semantics, which the trusted JIT may perform inline (vm/jit/str-copy.ts). */
+export const STRING_READERS: readonly HelperDef[] = [probeReadStrCompat, probeReadUserStr, probeReadKernelStr];
+
 export const PROBE_HELPERS: readonly HelperDef[] = [probeReadCompat, probeReadStrCompat, probeReadUser, probeReadKernel, probeReadUserStr, probeReadKernelStr];

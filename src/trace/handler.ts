@@ -108,7 +108,9 @@ function runner(rt: Runtime, program: Program, verified: boolean, ctx: HandlerCo
   const engineName = program.spec.engine ?? 'jit';
   const trusted = verified && program.spec.budget === undefined;
   if (trusted && engineName === 'jit' && callsNothing(program.insns)) return compileDirect(program.insns, rt.space, ctx.address, `program ${program.id}`);
-  const engine = createEngine(engineName, program.insns, { space: rt.space, helpers: rt.helpers, budget: program.spec.budget, verified: trusted, mapAt: (ptr) => rt.mapAt(ptr), callMaps: program.callMaps });
+  const engine = createEngine(engineName, program.insns, {
+    space: rt.space, helpers: rt.helpers, budget: program.spec.budget, verified: trusted, mapAt: (ptr) => rt.mapAt(ptr), callMaps: program.callMaps, stringWindow: ctx.strings,
+  });
   const regions = [...ctx.regions, ...rt.mapRegions()];
   const extras = { kernel };
   return () => engine.runCtx(ctx.address, regions, extras);
@@ -118,6 +120,8 @@ function runner(rt: Runtime, program: Program, verified: boolean, ctx: HandlerCo
 interface HandlerContext {
   address: number;
   regions: Region[];
+  /** the record, where the event's strings are (the JIT copies them from there inline) */
+  strings: Region;
   write(values: Record<string, unknown>): void;
 }
 
@@ -130,7 +134,7 @@ function recordContext(rt: Runtime, tp: Tracepoint, program: Program): HandlerCo
         writer.writeDynamic(values);
       }
     : (values: Record<string, unknown>): void => writer.writeFixed(values);
-  return { address: writer.base, regions: [writer.region], write };
+  return { address: writer.base, regions: [writer.region], strings: writer.region, write };
 }
 
 /** Whether `size` bytes at `off` lie in a variable-length field's `__data_loc` word. */
@@ -153,7 +157,7 @@ function rawContext(rt: Runtime, tp: Tracepoint): HandlerContext {
       dv.setBigUint64(address + 8 * i, BigInt.asUintN(64, v), true);
     });
   };
-  return { address, regions: [region, { ...writer.region }], write };
+  return { address, regions: [region, { ...writer.region }], strings: writer.region, write };
 }
 
 /** Verify as Linux would for the program's type; EACCES (or the verifier's errno) with its log otherwise. */

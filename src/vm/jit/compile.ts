@@ -7,6 +7,7 @@ import { Arena } from './arena.js';
 import { BlockHooks, emitDispatch, emitStructured } from './structure.js';
 import type { InlineLookup } from '../../maps/map.js';
 import { HASH_LOOKUP_LOCALS, HASH_LOOKUP_PARAMS, HASH_LOOKUP_RESULTS, hashLookupCode } from './hash-lookup.js';
+import { NEEDS_HELPER, STR_COPY_LOCALS, STR_COPY_PARAMS, STR_COPY_RESULTS, strCopyCode } from './str-copy.js';
 import { Code, I32, I64, ModuleBuilder, OP, Opcode, ValType } from './wasm.js';
 
 /**
@@ -99,6 +100,14 @@ export interface CompileOptions {
   /** the map pointer r1 holds at helper call `pc` on every path, when the verifier knows it (VerifyResult.callMaps) */
   mapAtCall?(pc: number): number | undefined;
   /**
+   * Memory every run may read (a tracing handler's record): a trusted
+   * module copies a string from it inline (str-copy.ts) at a call of a
+   * helper for which `readsString` holds (a probe_read*_str with a numeric
+   * form), and calls the helper only for a string elsewhere.
+   */
+  stringWindow?: { start: number; end: number };
+  readsString?(id: number): boolean;
+  /**
    * The program passed the verifier: compile it trusted, with no region
    * checks (WebAssembly's own bounds check on the memory remains), no
    * instruction budget (the verifier proved termination) and no frame-depth
@@ -138,7 +147,8 @@ function compileWith(insns: readonly Insn[], options: CompileOptions, arena: Are
   const [fnType, locals] = options.trusted ? [m.type(TRUSTED_PARAMS, [I64]), TRUSTED_LOCALS] : [m.type(CHECKED_PARAMS, CHECKED_RESULTS), LOCAL_TYPES];
   const fnIndex = new Map(cfg.entries.map((e) => [e, m.declareFunc(fnType, locals)]));
   const hashLookups = defineHashLookups(m, inlined);
-  const ctx: Context = { insns, prog, options, imports, globals, fnIndex, inlined, hashLookups, mayGoto: uses.ops[Op.MAY_GOTO] === 1 };
+  const strCopy = defineStrCopy(m, options, helperIds);
+  const ctx: Context = { insns, prog, options, imports, globals, fnIndex, inlined, hashLookups, strCopy, mayGoto: uses.ops[Op.MAY_GOTO] === 1 };
   let structured = 0;
   for (const [entry, index] of fnIndex) {
     const f = new FunctionCompiler(ctx, functionCfg(cfg, entry, arena));
@@ -167,6 +177,8 @@ interface Context {
   inlined: ReadonlyMap<number, InlineLookup>;
   /** the function that looks up each hash map of `inlined` (hash-lookup.ts) */
   hashLookups: ReadonlyMap<InlineLookup, number>;
+  /** the function that copies a string from the string window (str-copy.ts), where calls may use it */
+  strCopy: number | undefined;
   /** the code has may_goto: each run starts its counter afresh */
   mayGoto: boolean;
 }
@@ -182,6 +194,18 @@ function defineHashLookups(m: ModuleBuilder, inlined: ReadonlyMap<number, Inline
   }
   return out;
 }
+
+/** The string copy function, when trusted code calls a string-reading helper and has a window to copy from. */
+function defineStrCopy(m: ModuleBuilder, options: CompileOptions, helperIds: readonly number[]): number | undefined {
+  const window = options.stringWindow;
+  if (!window || !helperIds.some((id) => copiesInline(options, id))) return undefined;
+  const f = m.declareFunc(m.type(STR_COPY_PARAMS, STR_COPY_RESULTS), STR_COPY_LOCALS);
+  m.defineFunc(f, strCopyCode(window));
+  return f;
+}
+
+/** Whether a call of helper `id` tries the string copy first. */
+const copiesInline = (options: CompileOptions, id: number): boolean => numericArity(options, id) === 3 && (options.readsString?.(id) ?? false);
 
 /** What a program's code calls and touches, found in one pass over its slots. */
 interface ProgramUses {
@@ -974,10 +998,14 @@ class FunctionCompiler implements BlockHooks {
     if (imp === undefined) return this.trap(Trap.UnknownHelper, i, id);
     const arity = numericArity(this.ctx.options, id);
     if (arity !== undefined) {
+      const copy = this.ctx.strCopy !== undefined && copiesInline(this.ctx.options, id);
+      // the string copied inline leaves r0 and skips the call; NEEDS_HELPER falls through to it
+      if (copy) this.code.open(OP.block).get(1).op(OP.i32_wrap_i64).get(2).op(OP.i32_wrap_i64).get(3).call(this.ctx.strCopy!).tee(0).i64(NEEDS_HELPER).op(OP.i64_ne).brIf(0);
       this.code.i32(i);
       // an argument of 2^32 or more (an unsafe pointer no mapped byte has) arrives as 0xffffffff, which no mapped byte has either
       for (let r = 1; r <= arity; r++) this.code.i32(-1).get(r).op(OP.i32_wrap_i64).get(r).i64(0xffffffff).op(OP.i64_gt_u, OP.select);
       this.code.call(imp).op(OP.i64_extend_i32_s).set(0);
+      if (copy) this.code.op(OP.end);
       return;
     }
     const callsBack = this.ctx.options.callsBack?.(id) ?? false;

@@ -1,6 +1,7 @@
 import { BpfError } from '../../errno.js';
 import { HelperDef, HelperEnv, HelperExit, HelperRegistry, NumericHelper } from '../../helpers/registry.js';
 import { mapLookupElem } from '../../helpers/maps.js';
+import { STRING_READERS } from '../../helpers/probe.js';
 import type { BpfMap } from '../../maps/map.js';
 import { Insn } from '../../isa/instruction.js';
 import { DEFAULT_BUDGET, InterpreterOptions, MAX_CALL_FRAMES, RunExtras, STACK_SIZE } from '../interpreter.js';
@@ -63,6 +64,8 @@ export interface JitOptions extends InterpreterOptions {
   mapAt?(ptr: number): BpfMap | undefined;
   /** the map pointer r1 holds at each helper call, by pc, where the verifier proved it (VerifyResult.callMaps): lookups whose map is not loaded in the call's block compile inline too */
   callMaps?: ReadonlyMap<number, number>;
+  /** memory every run may read, from which trusted code copies strings inline (CompileOptions.stringWindow) */
+  stringWindow?: { start: number; end: number };
 }
 
 /** The extras of a run that gives none, shared so a run allocates nothing for them. */
@@ -229,6 +232,8 @@ export class JitEngine {
       numericArity: (id) => this.helpers.get(id)?.numeric?.arity,
       inlineLookup: (id, ptr) => (this.helpers.get(id) === mapLookupElem ? this.options.mapAt?.(ptr)?.inlineLookup?.() : undefined),
       mapAtCall: (pc) => this.options.callMaps?.get(pc),
+      stringWindow: this.options.stringWindow,
+      readsString: (id) => STRING_READERS.includes(this.helpers.get(id)!),
       trusted: this.trusted,
       listing,
     });
