@@ -80,8 +80,8 @@ function routeCounter(tp: Tracepoint, map: number): string {
     exit`;
 }
 
-/** The traced configuration: the filter on response_finish, the counter on request_start. */
-function attachTracing(registry: TraceRegistry): { start: Tracepoint; finish: Tracepoint; counted(): bigint } {
+/** The traced configuration: the filter on response_finish, the counter on request_start; returns the requests counted so far. */
+function attachTracing(registry: TraceRegistry): () => bigint {
   defineNodeSources(registry);
   const rt = new Runtime({ helpers: linuxHelpers(), host: nodeHost() });
   const finish = registry.named('node_http:server_response_finish');
@@ -89,8 +89,7 @@ function attachTracing(registry: TraceRegistry): { start: Tracepoint; finish: Tr
   const start = registry.named('node_http:server_request_start');
   const counts = rt.createMap({ name: 'routes', type: MapType.HASH, keySize: KEY, valueSize: 8, maxEntries: 64 });
   attachProgram(rt, start, rt.loadProgram({ name: 'routes', type: 5, license: 'GPL', insns: assemble(routeCounter(start, counts)) }));
-  const counted = (): bigint => rt.entries(counts).reduce((n, [, v]) => n + new DataView(v.buffer, v.byteOffset).getBigUint64(0, true), 0n);
-  return { start, finish, counted };
+  return () => rt.entries(counts).reduce((n, [, v]) => n + new DataView(v.buffer, v.byteOffset).getBigUint64(0, true), 0n);
 }
 
 /**
@@ -142,7 +141,7 @@ async function server(traced: boolean): Promise<void> {
     served++;
     res.end(req.url);
   });
-  const counted = traced ? attachTracing(new TraceRegistry()).counted : () => 0n;
+  const counted = traced ? attachTracing(new TraceRegistry()) : () => 0n;
   srv.listen(0, '127.0.0.1');
   await once(srv, 'listening');
   process.stdout.write(`${(srv.address() as AddressInfo).port}\n`);

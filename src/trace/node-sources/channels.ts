@@ -28,8 +28,8 @@ type Reads = Record<string, (m: Msg, ev: { readonly duration: number }) => unkno
  */
 type Values = (m: Msg, started: number | undefined, byName: boolean) => Record<string, unknown>;
 
-/** What the fields of an event are read from: its message, and its duration once asked for. */
-class Event {
+/** An event being delivered, what its fields are read from: its message, and its duration once asked for. */
+class Delivery {
   private durationNs: number | undefined;
   constructor(readonly m: Msg, private readonly started: number | undefined) {}
 
@@ -52,7 +52,7 @@ class Event {
  */
 function valuesOf(reads: Reads): Values {
   const names = Object.keys(reads);
-  class View extends Event {}
+  class View extends Delivery {}
   for (const name of names) {
     const read = reads[name]!;
     Object.defineProperty(View.prototype, name, { get(this: View) { return read(this.m, this); }, enumerable: true });
