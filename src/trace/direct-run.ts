@@ -40,7 +40,7 @@ export function compileDirect(insns: readonly Insn[], space: AddressSpace, r1: n
   const entry = Entry.of(space.memory);
   const slot = entry.add(exports.run as unknown as TrustedRun);
   const enter = entry.enterCtx;
-  return () => enter(slot, r1);
+  return () => enter(slot, stackEnd, r1);
 }
 
 /** A verified program that calls nothing never faults; these are there because the module imports them. */

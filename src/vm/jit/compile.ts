@@ -155,9 +155,7 @@ function compileWith(insns: readonly Insn[], options: CompileOptions, arena: Are
     m.defineFunc(index, f.compile());
     if (f.structured) structured++;
   }
-  const run = m.declareFunc(m.type(Array<ValType>(options.trusted ? 5 : 6).fill(I64), [I64]), []);
-  m.defineFunc(run, options.trusted ? trustedRunWrapper(ctx, fnIndex.get(0)!) : runWrapper(ctx, fnIndex.get(0)!));
-  m.exportFunc('run', run);
+  m.exportFunc('run', options.trusted ? trustedRun(m, ctx, fnType) : checkedRun(m, ctx));
   if (cfg.callbacks.length) {
     const callback = m.declareFunc(m.type([I32, ...Array<ValType>(5).fill(I64), I32], [I64]), [I32, I64]);
     m.defineFunc(callback, callbackDispatcher(ctx, cfg.callbacks.map((t) => fnIndex.get(t)!)));
@@ -357,13 +355,26 @@ function runWrapper(ctx: Context, entryFn: number): Code {
   return c;
 }
 
-/** run(r1…r5) of a trusted module: no budget and no regions to set up, so the call is all there is. */
-function trustedRunWrapper(ctx: Context, entryFn: number): Code {
-  const c = new Code();
-  if (ctx.mayGoto) c.i32(MAY_GOTO_BUDGET).globalSet(ctx.globals.get('mayGoto'));
-  c.i64(ctx.options.stackEnd);
-  for (let r = 0; r < 5; r++) c.get(r);
-  return c.call(entryFn);
+/**
+ * run(fp, r1…r5) of a trusted module (entry.ts): the main function itself,
+ * with no budget and no regions to set up — or, for a program with
+ * may_goto, a wrapper that first sets its counter.
+ */
+function trustedRun(m: ModuleBuilder, ctx: Context, fnType: number): number {
+  const main = ctx.fnIndex.get(0)!;
+  if (!ctx.mayGoto) return main;
+  const run = m.declareFunc(fnType, []);
+  const c = new Code().i32(MAY_GOTO_BUDGET).globalSet(ctx.globals.get('mayGoto'));
+  for (let p = 0; p < TRUSTED_PARAMS.length; p++) c.get(p);
+  m.defineFunc(run, c.call(main));
+  return run;
+}
+
+/** run(r1…r5, budget) of a checked module (runWrapper). */
+function checkedRun(m: ModuleBuilder, ctx: Context): number {
+  const run = m.declareFunc(m.type(Array<ValType>(6).fill(I64), [I64]), []);
+  m.defineFunc(run, runWrapper(ctx, ctx.fnIndex.get(0)!));
+  return run;
 }
 
 /** Call function 0 with r0 = 0, r1–r5 = the wrapper's first five parameters, r6–r9 = 0, r10 = the stack's top; leave its r0. */

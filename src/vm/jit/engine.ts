@@ -90,6 +90,8 @@ export class JitEngine {
   /** a trusted program's entry (entry.ts) and its slot there */
   private entry: Entry | undefined;
   private slot = 0;
+  /** a trusted run's frame pointer: the top of the stack region */
+  private readonly fp: number;
   private readonly trusted: boolean;
   private callbackWasm: WasmCallback | undefined;
   /** the functions the program may pass to a helper (callback.ts) */
@@ -117,6 +119,7 @@ export class JitEngine {
     this.budgetBig = BigInt(this.budget);
     this.helpers = options.helpers ?? new HelperRegistry();
     this.stack = options.space.map(new Uint8Array(STACK_SIZE * MAX_CALL_FRAMES), 'stack');
+    this.fp = this.stack.end;
     this.views = new Views(options.space.memory);
     this.targets = callbackTargets(insns);
     const self = this;
@@ -150,7 +153,7 @@ export class JitEngine {
       if (!this.entry) return u64(this.runChecked(args));
       // reading past the end of a short array is a slow path in V8: test the length instead
       const n = args.length;
-      return u64(this.entry.enter(this.slot, n > 0 ? args[0]! : 0n, n > 1 ? args[1]! : 0n, n > 2 ? args[2]! : 0n, n > 3 ? args[3]! : 0n, n > 4 ? args[4]! : 0n));
+      return u64(this.entry.enter(this.slot, this.fp, n > 0 ? args[0]! : 0n, n > 1 ? args[1]! : 0n, n > 2 ? args[2]! : 0n, n > 3 ? args[3]! : 0n, n > 4 ? args[4]! : 0n));
     } catch (e) {
       return helperExit(e);
     }
@@ -170,7 +173,7 @@ export class JitEngine {
     this.callbacks = 0;
     this.r0 = undefined;
     try {
-      return (this.r0Low = entry.enterCtx(this.slot, r1) >>> 0);
+      return (this.r0Low = entry.enterCtx(this.slot, this.fp, r1) >>> 0);
     } catch (e) {
       return this.keep(helperExit(e));
     }
@@ -249,8 +252,8 @@ export class JitEngine {
     const m = compiled.module;
     const byIndex = new Map<number, string>();
     m.imports.forEach((imp, k) => byIndex.set(k, imp.name));
-    for (const [entry, index] of compiled.functionIndex) byIndex.set(index, `bpf_${entry}`);
     for (const e of m.exports) byIndex.set(e.index, e.name);
+    for (const [entry, index] of compiled.functionIndex) byIndex.set(index, `bpf_${entry}`);
     return printWat(m, { func: (k) => byIndex.get(k) ?? `f${k}`, insn: (pc) => formatInsn(this.insns, pc) });
   }
 

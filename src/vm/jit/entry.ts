@@ -1,22 +1,25 @@
 import { Code, I32, I64, ModuleBuilder, OP, ValType } from './wasm.js';
 
-/** A trusted module's run(r1…r5) → r0 (compile.ts). */
-export type TrustedRun = (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint;
+/** A trusted module's run(frame pointer, r1…r5) → r0 (compile.ts). */
+export type TrustedRun = (fp: bigint, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint;
 
-type Enter = (slot: number, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint;
-type EnterCtx = (slot: number, r1: number) => number;
+type Enter = (slot: number, fp: number, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint;
+type EnterCtx = (slot: number, fp: number, r1: number) => number;
 
 /**
  * The one function through which JavaScript enters every trusted program of
- * an address space: enter(slot, r1…r5) does a call_indirect of the program's
- * run through a table. V8 makes a JS → wasm call cheap (~10 ns) only where
+ * an address space: enter(slot, fp, r1…r5) does a call_indirect of the
+ * program's run through a table, with the frame pointer (the top of the
+ * caller's stack region, below 2^32) as run's first argument: run is the
+ * program's main function itself unless it needs per-run setup (measured
+ * ~2 ns per call less than a wrapper that supplied the frame pointer). V8 makes a JS → wasm call cheap (~10 ns) only where
  * the call site always sees the same wasm function; an engine's run() is
  * one call site for every program, and calling a different wasm function
  * there each time cost ~45 ns per call on this machine, against ~15 ns
  * through this entry. One entry per memory, so engines of one Runtime share
  * it and its table lives as long as the memory.
  *
- * enterCtx(slot, r1) is the same call for the common case of one argument
+ * enterCtx(slot, fp, r1) is the same call for the common case of one argument
  * below 2^32 (a context address), with r2–r5 zero, and numbers both ways:
  * it returns r0's low 32 bits and keeps the high ones for high(). No BigInt
  * is made, so a run allocates nothing (measured ~6.5 against ~9 ns per call
@@ -35,16 +38,16 @@ export class Entry {
     const m = new ModuleBuilder();
     m.importTable('env', 'table');
     const args: ValType[] = [I64, I64, I64, I64, I64];
-    const run = m.type(args, [I64]);
-    const enter = m.declareFunc(m.type([I32, ...args], [I64]), []);
-    const c = new Code();
-    for (let r = 1; r <= 5; r++) c.get(r);
+    const run = m.type([I64, ...args], [I64]);
+    const enter = m.declareFunc(m.type([I32, I32, ...args], [I64]), []);
+    const c = new Code().get(1).op(OP.i64_extend_i32_u);
+    for (let r = 1; r <= 5; r++) c.get(r + 1);
     m.defineFunc(enter, c.get(0).callIndirect(run));
     m.exportFunc('enter', enter);
     const hi = m.global(I32);
-    const R0 = 2;
-    const enterCtx = m.declareFunc(m.type([I32, I32], [I32]), [I64]);
-    const d = new Code().get(1).op(OP.i64_extend_i32_u);
+    const R0 = 3;
+    const enterCtx = m.declareFunc(m.type([I32, I32, I32], [I32]), [I64]);
+    const d = new Code().get(1).op(OP.i64_extend_i32_u).get(2).op(OP.i64_extend_i32_u);
     for (let r = 2; r <= 5; r++) d.i64(0);
     d.get(0).callIndirect(run).tee(R0).i64(32).op(OP.i64_shr_u, OP.i32_wrap_i64).globalSet(hi);
     m.defineFunc(enterCtx, d.get(R0).op(OP.i32_wrap_i64));
