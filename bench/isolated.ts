@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { Worker, parentPort } from 'node:worker_threads';
+import { Worker, parentPort, workerData } from 'node:worker_threads';
 
 /**
  * Benchmark configurations measured each in a worker thread of its own: a
@@ -19,13 +19,18 @@ export function isolatedConfig(): number | undefined {
   return parentPort && i >= 0 ? Number(process.argv[i + 1]) : undefined;
 }
 
+/** The data given to inWorker, in the worker. */
+export function isolatedData<T>(): T {
+  return workerData as T;
+}
+
 export function reply(result: number): void {
   parentPort!.postMessage(result);
 }
 
-/** Configuration `k` of the bench module at `moduleUrl` (its import.meta.url), measured in a worker. */
-export async function inWorker(moduleUrl: string, k: number): Promise<number> {
-  const worker = new Worker(fileURLToPath(moduleUrl), { argv: [...process.argv.slice(2), '--config', String(k)] });
+/** Configuration `k` of the bench module at `moduleUrl` (its import.meta.url), measured in a worker (given `data`, structured-cloned). */
+export async function inWorker(moduleUrl: string, k: number, data?: unknown): Promise<number> {
+  const worker = new Worker(fileURLToPath(moduleUrl), { argv: [...process.argv.slice(2), '--config', String(k)], workerData: data });
   const exited = once(worker, 'exit'); // listened for from the start: it may come right after the message
   const [result] = (await once(worker, 'message')) as [number];
   await exited;

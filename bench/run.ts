@@ -286,6 +286,8 @@ interface CompileCost {
   slots: number;
   /** the process's first compile of it (the compiler's own code still cold), in all */
   firstNs: number;
+  /** untimed compiles before the timed ones */
+  warmups: number;
   /** eBPF → wasm bytes (compile.ts), median */
   encodeNs: number;
   /** new WebAssembly.Module + Instance, median */
@@ -298,56 +300,59 @@ interface CompileCost {
 }
 
 let compiles = 0;
-/** untimed compiles before the timed ones: the compiler's own code warms up (the first compiles of a process take several times longer) */
+/** untimed compiles before the timed ones, at least: the compiler's own code warms up (the first compiles of a process take several times longer) */
 const COMPILE_WARMUP = 20;
+/** untimed compiles of the synthetic programs go on for this long: V8 has tiered the compiler's code up by then (its time per compile stops falling) */
+const STEADY_WARMUP_NS = 1_000_000_000n;
+
+interface OneCompile { encodeNs: number; wasmNs: number; lazyNs: number; bytes: number }
 
 /**
  * JIT compile time of a verified program (a trusted module, as the Runtime
  * compiles one): compile.ts, then V8's WebAssembly.Module + Instance, then —
  * V8 compiles wasm functions lazily, at their first call — the first run
  * less a second one (r1 = zeroed memory, r2 = 0). Medians of `reps` after
- * COMPILE_WARMUP untimed ones. Each compile is of the program behind a
- * different `r0 = k` (trusted code holds no address of its own, so the same
- * program gives the same bytes, and V8's module cache would answer).
+ * untimed ones: COMPILE_WARMUP, and more until `warmupNs` have passed. Each
+ * compile is of the program behind a different `r0 = k` (trusted code holds
+ * no address of its own, so the same program gives the same bytes, and
+ * V8's module cache would answer).
  */
-function compileCost(insns: readonly Insn[], reps: number): CompileCost {
-  const [encode, wasm, lazy, first]: number[][] = [[], [], [], []];
-  let bytes = 0;
+function compileCost(insns: readonly Insn[], reps: number, warmupNs = 0n): CompileCost {
   const memory = new WebAssembly.Memory({ initial: 4 });
-  const ctx = BigInt(3 * 65536);
-  const run = (exports: WebAssembly.Exports, fp: number): bigint => {
+  const first = compileOnce(insns, memory);
+  const until = now() + warmupNs;
+  let warmups = 1;
+  for (; warmups < COMPILE_WARMUP || now() < until; warmups++) compileOnce(insns, memory);
+  const timed = Array.from({ length: reps }, () => compileOnce(insns, memory));
+  const [encodeNs, wasmNs, lazyNs] = (['encodeNs', 'wasmNs', 'lazyNs'] as const).map((k) => median(timed.map((t) => t[k])));
+  const totalNs = encodeNs + wasmNs + lazyNs;
+  const firstNs = first.encodeNs + first.wasmNs + first.lazyNs;
+  return { slots: insns.length, warmups, firstNs, encodeNs, wasmNs, lazyNs, totalNs, per1000Ns: (totalNs * 1000) / insns.length, wasmBytes: timed[0]!.bytes };
+}
+
+function compileOnce(insns: readonly Insn[], memory: WebAssembly.Memory): OneCompile {
+  const stackEnd = 65536 + 4096;
+  const run = (exports: WebAssembly.Exports): number => {
     const t = now();
     try {
-      (exports.run as TrustedRun)(BigInt(fp), ctx, 0n, 0n, 0n, 0n);
+      (exports.run as TrustedRun)(BigInt(stackEnd), BigInt(3 * 65536), 0n, 0n, 0n, 0n);
     } catch (e) {
       // a kernel that reads past zeroed memory traps: its code was compiled all the same
       if (!(e instanceof WebAssembly.RuntimeError)) throw e;
     }
-    return now() - t;
+    return Number(now() - t);
   };
-  for (let i = -COMPILE_WARMUP; i < reps; i++) {
-    const stackStart = 65536;
-    const unique = [assemble(`mov %r0, ${compiles++}`)[0]!, ...insns];
-    const t0 = now();
-    const c = compileProgram(unique, { stackStart, stackEnd: stackStart + 4096, hasHelper: () => true, trusted: true });
-    const t1 = now();
-    const module = new WebAssembly.Module(c.bytes);
-    const env: Record<string, unknown> = { memory };
-    for (const imp of WebAssembly.Module.imports(module)) if (imp.kind === 'function') env[imp.name] = () => 0;
-    const { exports } = new WebAssembly.Instance(module, { env: env as WebAssembly.ModuleImports });
-    const t2 = now();
-    const firstRun = run(exports, stackStart + 4096);
-    const lazyNs = Number(firstRun - run(exports, stackStart + 4096));
-    if (i === -COMPILE_WARMUP) first.push(Number(t2 - t0) + lazyNs);
-    if (i < 0) continue;
-    encode.push(Number(t1 - t0));
-    wasm.push(Number(t2 - t1));
-    lazy.push(lazyNs);
-    bytes = c.bytes.length;
-  }
-  const [encodeNs, wasmNs, lazyNs] = [median(encode), median(wasm), median(lazy)];
-  const totalNs = encodeNs + wasmNs + lazyNs;
-  return { slots: insns.length, firstNs: first[0]!, encodeNs, wasmNs, lazyNs, totalNs, per1000Ns: (totalNs * 1000) / insns.length, wasmBytes: bytes };
+  const unique = [assemble(`mov %r0, ${compiles++}`)[0]!, ...insns];
+  const t0 = now();
+  const c = compileProgram(unique, { stackStart: stackEnd - 4096, stackEnd, hasHelper: () => true, trusted: true });
+  const t1 = now();
+  const module = new WebAssembly.Module(c.bytes);
+  const env: Record<string, unknown> = { memory };
+  for (const imp of WebAssembly.Module.imports(module)) if (imp.kind === 'function') env[imp.name] = () => 0;
+  const { exports } = new WebAssembly.Instance(module, { env: env as WebAssembly.ModuleImports });
+  const t2 = now();
+  const firstRun = run(exports);
+  return { encodeNs: Number(t1 - t0), wasmNs: Number(t2 - t1), lazyNs: firstRun - run(exports), bytes: c.bytes.length };
 }
 
 /**
@@ -453,7 +458,7 @@ function verifiedTable(v: VerifiedBench): string[] {
   ];
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench');
   const sharedBench = path.join(path.resolve(process.cwd(), '../shared'), 'bench');
@@ -467,9 +472,9 @@ function main(): void {
   const results = kernels.map((k) => benchKernel(k, benchDir, sharedBench, opts));
   const jit = opts.engines.includes('jit');
   log('bench: compile time and helper calls …');
-  const compile = jit ? [1_000, 10_000].map((n) => compileCost(syntheticProgram(n), 20)) : [];
+  const compile = jit ? [1_000, 10_000].map((n) => compileCost(syntheticProgram(n), 20, STEADY_WARMUP_NS)) : [];
   const helper = HELPERS.flatMap(([what, fn]) => opts.engines.map((e) => helperCost(e, opts.seconds, what, fn)));
-  const verified = jit ? benchVerified({ benchDir, sharedBench, oracle: path.join(sharedBench, '../tools/kernel-oracle.py') }, log) : null;
+  const verified = jit ? await benchVerified({ benchDir, sharedBench, oracle: path.join(sharedBench, '../tools/kernel-oracle.py') }, log) : null;
   const totalS = Number(now() - started) / 1e9;
   const load = loadavg().map((l) => l.toFixed(2)).join(' ');
 
@@ -510,7 +515,7 @@ function main(): void {
     'X vs C sw, jit vs Linux JIT: our median / the reference figure (> 1 = slower).',
     ...opts.engines.map((e) => (empty?.engines[e] ? `fixed cost of one run on ${e} (empty program): ${fmtTime(empty.engines[e]!.medianNs)}` : '')),
     '',
-    ...compile.map((c) => `jit compile, synthetic ${c.slots.toLocaleString('en-US')}-slot program: ${fmtTime(c.totalNs)} (${fmtTime(c.encodeNs)} eBPF → ${c.wasmBytes.toLocaleString('en-US')} wasm bytes, ${fmtTime(c.wasmNs)} Module + Instance, ${fmtTime(c.lazyNs)} lazy compile at the first run) = ${fmtTime(c.per1000Ns)} per 1,000 instructions (target ≤ 1 ms); the first of its compiles: ${fmtTime(c.firstNs)}`),
+    ...compile.map((c) => `jit compile, synthetic ${c.slots.toLocaleString('en-US')}-slot program: ${fmtTime(c.totalNs)} (${fmtTime(c.encodeNs)} eBPF → ${c.wasmBytes.toLocaleString('en-US')} wasm bytes, ${fmtTime(c.wasmNs)} Module + Instance, ${fmtTime(c.lazyNs)} lazy compile at the first run) = ${fmtTime(c.per1000Ns)} per 1,000 instructions (target ≤ 1 ms), steady state: median of 20 after ${c.warmups} untimed compiles (1 s); the first of its compiles, the compiler's code still cold: ${fmtTime(c.firstNs)}`),
     ...helper.map((h) => `helper call (a helper that ${h.helper}; a loop of ${h.calls.toLocaleString('en-US')} with and without the call) on ${h.engine}: ${h.nsPerCall.toFixed(1)} ns per call`),
     '',
     ...(verified ? verifiedTable(verified) : []),
@@ -521,9 +526,7 @@ function main(): void {
   process.stdout.write(out.join('\n') + '\n');
 }
 
-try {
-  main();
-} catch (e) {
+main().catch((e: unknown) => {
   process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
-}
+});
