@@ -155,30 +155,28 @@ function walk(insns: readonly Insn[], tails: Uint8Array, priv: boolean): { loopH
   const state = new Uint8Array(n); // 0 unseen, 1 on the DFS stack, 2 done
   const loopHeads = new Uint8Array(n);
   const prunePoints = new Uint8Array(n);
-  // the DFS stack: instructions, and how many of each one's successors were taken
-  const stack: number[] = [];
-  const taken: number[] = [];
+  // the DFS stack (an instruction is on it once at most), and how many of each instruction's successors were taken
+  const stack = new Int32Array(n);
+  let depth = 0;
+  const taken = new Uint8Array(n);
   const mark = (i: number): void => {
     if (i >= 0 && i < n) prunePoints[i] = 1;
   };
   const enter = (i: number): void => {
     state[i] = 1;
     markPrunePoints(insns, i, mark);
-    stack.push(i);
-    taken.push(0);
+    stack[depth++] = i;
   };
   enter(0);
-  while (stack.length) {
-    const top = stack.length - 1;
-    const i = stack[top]!;
-    const w = successor(insns, i, taken[top]!);
+  while (depth > 0) {
+    const i = stack[depth - 1]!;
+    const w = successor(insns, i, taken[i]!);
     if (w === undefined) {
       state[i] = 2;
-      stack.pop();
-      taken.pop();
+      depth--;
       continue;
     }
-    taken[top]!++;
+    taken[i]!++;
     if (w < 0 || w >= n) reject('EINVAL', `jump out of range from insn ${i} to ${w}`);
     if (state[w] === 1) {
       if (!priv) reject('EINVAL', `back-edge from insn ${i} to ${w}`, 'loops need a privileged loader (CAP_BPF)');

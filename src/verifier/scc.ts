@@ -90,6 +90,15 @@ export function computeScc(insns: readonly Insn[]): Uint32Array {
 }
 
 /**
+ * computeScc, when the depth-first walk of the control-flow graph found a
+ * back-edge (cfg.ts loopHeads); without one every path is acyclic and no
+ * instruction is in a loop.
+ */
+export function loopsOf(insns: readonly Insn[], loopHeads: Uint8Array): Uint32Array {
+  return loopHeads.includes(1) ? computeScc(insns) : new Uint32Array(insns.length);
+}
+
+/**
  * The loop a state is in, named by the calls leading to it: for each frame
  * from the outermost, the instruction it is at (the call, for the callers);
  * the first one inside an SCC ends the chain (Linux's compute_scc_callchain).

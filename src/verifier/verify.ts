@@ -12,7 +12,7 @@ import { VerifierError } from './context.js';
 import { ExploreStats, INSN_LIMIT, SourceLine, Verifier } from './explore.js';
 import { defaultHint } from './hints.js';
 import { liveRegisters } from './liveness.js';
-import { computeScc } from './scc.js';
+import { loopsOf } from './scc.js';
 import { Log, frameLog } from './log.js';
 import { MAX_VAR_OFF } from './ptr-alu.js';
 import { VerifierMap } from './reg.js';
@@ -129,7 +129,7 @@ export function verify(spec: ProgramSpec, env: VerifyEnv = {}): VerifyResult {
     v = new Verifier({
       insns, progType, helpers, priv, log, cfg,
       live: liveRegisters(insns, helpers),
-      scc: computeScc(insns),
+      scc: loopsOf(insns, cfg.loopHeads),
       gpl: spec.license === undefined || GPL.has(spec.license),
       funcInfo: env.funcInfo ?? false,
       insnLimit: env.insnLimit ?? INSN_LIMIT,
