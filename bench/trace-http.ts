@@ -4,14 +4,24 @@
  * a filter on node_http:server_response_finish (`status >= 500`, compiled
  * to eBPF, which the load never matches) plus a per-route counter (a
  * verified TRACEPOINT program keyed by the request path in a hash map) on
- * node_http:server_request_start. Rounds alternate the two servers, each
- * warmed up under wrk before it is measured, the two back to back in each
- * round; the medians are printed, and the median of the rounds' ratios
- * (the host's speed drifts over seconds, which a ratio of two adjacent
- * runs cancels), and the traced server checks that its counter saw every
- * request it served. Beside them, each server's CPU time per request served (the
- * host's other load sways req/s more than the server's own work per
- * request), and the tracing's own cost per request in process.
+ * node_http:server_request_start.
+ *
+ * One server process, under one wrk run, attaches and detaches the tracing
+ * by turns every SLICE_MS (the detached server subscribes to nothing, as an
+ * untraced one); each traced slice's req/s is compared with the mean of the
+ * untraced slices either side of it, and the headline is the median of
+ * those ratios. Separate processes, one per configuration, did not resolve
+ * a few percent here: two identical untraced servers run at the same time
+ * differed by up to 38 % in CPU per request, from process to process, while
+ * adjacent slices of one process see the same host and the same V8 code.
+ * A control run of a second process toggles nothing (its "traced" slices
+ * are untraced too): its median ratio is the method's own error. The
+ * attach (program compile, filter compile) happens between slices, outside
+ * their timing; the fresh code of each attach runs its first calls
+ * unoptimised inside the slice, which counts against the traced side. The
+ * server checks that its counter saw every request its traced slices
+ * served. Beside them, CPU time per request per slice, and the tracing's
+ * own cost per request in process.
  *
  *   node dist/bench/trace-http.js [--json]        (needs wrk: apt-get install wrk)
  */
@@ -28,15 +38,18 @@ import { assemble } from '../src/isa/asm.js';
 import { linuxHelpers } from '../src/helpers/linux.js';
 import { MapType } from '../src/maps/map.js';
 import { nodeHost } from '../src/runtime/node-host.js';
+import type { Program } from '../src/runtime/program.js';
 import { Runtime } from '../src/runtime/runtime.js';
 import { attachProgram } from '../src/trace/handler.js';
 import { defineNodeSources } from '../src/trace/node-sources/index.js';
 import { recordEvents } from '../src/trace/record.js';
 import { Tracepoint, TraceRegistry } from '../src/trace/tracepoint.js';
 
-const ROUNDS = 15;
-const SECONDS = 2;
-const WARMUP = 1;
+/** each slice runs traced or untraced (by turns) for this long */
+const SLICE_MS = 400;
+/** slices in the first WARMUP_S are not counted: V8 optimises the server's code (and ours) first, as in a service that has run a while */
+const WARMUP_S = 2;
+const SECONDS = 18;
 const CONNECTIONS = 16;
 const TARGET = 0.97;
 const KEY = 16;
@@ -80,16 +93,45 @@ function routeCounter(tp: Tracepoint, map: number): string {
     exit`;
 }
 
-/** The traced configuration: the filter on response_finish, the counter on request_start; returns the requests counted so far. */
-function attachTracing(registry: TraceRegistry): () => bigint {
-  defineNodeSources(registry);
-  const rt = new Runtime({ helpers: linuxHelpers(), host: nodeHost() });
-  const finish = registry.named('node_http:server_response_finish');
-  recordEvents(rt, finish, { filter: 'status >= 500' });
-  const start = registry.named('node_http:server_request_start');
-  const counts = rt.createMap({ name: 'routes', type: MapType.HASH, keySize: KEY, valueSize: 8, maxEntries: 64 });
-  attachProgram(rt, start, rt.loadProgram({ name: 'routes', type: 5, license: 'GPL', insns: assemble(routeCounter(start, counts)) }));
-  return () => rt.entries(counts).reduce((n, [, v]) => n + new DataView(v.buffer, v.byteOffset).getBigUint64(0, true), 0n);
+/**
+ * The traced configuration: the filter on response_finish, the counter on
+ * request_start, attached and detached as a whole; the Runtime, its map and
+ * the loaded (verified) program stay across attaches.
+ */
+class Tracing {
+  private readonly rt = new Runtime({ helpers: linuxHelpers(), host: nodeHost() });
+  private readonly finish: Tracepoint;
+  private readonly start: Tracepoint;
+  private readonly counts: number;
+  private readonly program: Program;
+  private detachAll: (() => void) | undefined;
+
+  constructor(registry: TraceRegistry) {
+    defineNodeSources(registry);
+    this.finish = registry.named('node_http:server_response_finish');
+    this.start = registry.named('node_http:server_request_start');
+    this.counts = this.rt.createMap({ name: 'routes', type: MapType.HASH, keySize: KEY, valueSize: 8, maxEntries: 64 });
+    this.program = this.rt.loadProgram({ name: 'routes', type: 5, license: 'GPL', insns: assemble(routeCounter(this.start, this.counts)) });
+  }
+
+  attach(): void {
+    const recording = recordEvents(this.rt, this.finish, { filter: 'status >= 500' });
+    const link = attachProgram(this.rt, this.start, this.program);
+    this.detachAll = () => {
+      recording.detach();
+      link.detach();
+    };
+  }
+
+  detach(): void {
+    this.detachAll?.();
+    this.detachAll = undefined;
+  }
+
+  /** requests the counter saw so far */
+  counted(): bigint {
+    return this.rt.entries(this.counts).reduce((n, [, v]) => n + new DataView(v.buffer, v.byteOffset).getBigUint64(0, true), 0n);
+  }
 }
 
 /**
@@ -102,7 +144,7 @@ function attachTracing(registry: TraceRegistry): () => bigint {
 function tracingNsPerRequest(): number {
   const loop = (traced: boolean): number => {
     const registry = new TraceRegistry();
-    if (traced) attachTracing(registry);
+    if (traced) new Tracing(registry).attach();
     else defineNodeSources(registry);
     const start = dc.channel('http.server.request.start');
     const finish = dc.channel('http.server.response.finish');
@@ -130,52 +172,92 @@ function tracingNsPerRequest(): number {
   return loop(true) - untraced;
 }
 
+interface Slice {
+  traced: boolean;
+  served: number;
+  cpuUs: number;
+  ms: number;
+}
+
 /**
- * The server process: prints its port, serves until stdin closes, then
- * prints what it served and its CPU time since the line "mark" came on
- * stdin (after the warm-up), and what its counter saw in all.
+ * The server process: prints its port; on "go" on stdin starts slicing
+ * (traced slices attach the tracing, unless `toggles` is false: the
+ * control); when stdin closes prints the slices after the warm-up (the one
+ * in progress dropped) and whether the counter saw every traced request.
  */
-async function server(traced: boolean): Promise<void> {
+async function server(toggles: boolean): Promise<void> {
   let served = 0;
   const srv = http.createServer((req, res) => {
     served++;
     res.end(req.url);
   });
-  const counted = traced ? attachTracing(new TraceRegistry()) : () => 0n;
+  const tracing = new Tracing(new TraceRegistry());
   srv.listen(0, '127.0.0.1');
   await once(srv, 'listening');
   process.stdout.write(`${(srv.address() as AddressInfo).port}\n`);
-  let mark = { served: 0, cpu: process.cpuUsage() };
-  process.stdin.on('data', () => (mark = { served, cpu: process.cpuUsage() }));
+  const slices: Slice[] = [];
+  let servedTraced = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let began = { traced: false, served: 0, cpu: process.cpuUsage(), at: performance.now() };
+  const next = (): void => {
+    const cpu = process.cpuUsage(began.cpu);
+    slices.push({ traced: began.traced, served: served - began.served, cpuUs: cpu.user + cpu.system, ms: performance.now() - began.at });
+    if (began.traced) {
+      servedTraced += served - began.served;
+      if (toggles) tracing.detach();
+    }
+    const traced = !began.traced;
+    if (traced && toggles) tracing.attach();
+    began = { traced, served, cpu: process.cpuUsage(), at: performance.now() };
+    timer = setTimeout(next, SLICE_MS);
+  };
+  process.stdin.once('data', () => {
+    began = { traced: false, served, cpu: process.cpuUsage(), at: performance.now() };
+    timer = setTimeout(next, SLICE_MS);
+  });
   await once(process.stdin, 'end');
-  const cpu = process.cpuUsage(mark.cpu);
-  process.stdout.write(JSON.stringify({ served: served - mark.served, total: served, counted: Number(counted()), cpuUs: cpu.user + cpu.system }) + '\n');
+  clearTimeout(timer);
+  if (began.traced) servedTraced += served - began.served;
+  const counted = toggles ? Number(tracing.counted()) : servedTraced;
+  const warm = slices.findIndex((_, i) => slices.slice(0, i).reduce((t, x) => t + x.ms, 0) >= WARMUP_S * 1000);
+  process.stdout.write(JSON.stringify({ slices: slices.slice(warm), counted, servedTraced }) + '\n');
   srv.close();
   process.exit(0);
 }
 
-/**
- * One round: start a server, warm it up under wrk for WARMUP seconds (V8
- * optimises its code, as a service that has run a while has), then run
- * wrk against it for SECONDS and stop it; requests per second, and the
- * server's own counts over the measured run.
- */
-async function round(traced: boolean, script: string): Promise<{ rps: number; served: number; counted: number; total: number; cpuUs: number }> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'server', traced ? 'traced' : 'untraced'], { stdio: ['pipe', 'pipe', 'inherit'] });
+interface Run {
+  slices: Slice[];
+  /** each traced slice's req/s over the mean of its untraced neighbours' */
+  ratios: number[];
+  /** the same for requests per CPU-second */
+  cpuRatios: number[];
+}
+
+/** One server under wrk for WARMUP_S + SECONDS, slicing (toggling the tracing, or not: the control). */
+async function run(toggles: boolean, script: string): Promise<Run> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'server', toggles ? 'toggle' : 'control'], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d));
   while (!out.includes('\n')) await once(child.stdout, 'data');
   const url = `http://127.0.0.1:${Number(out.split('\n')[0])}/`;
-  const load = (seconds: number) => spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-s', script, url], { encoding: 'utf8' });
-  load(WARMUP);
-  child.stdin.write('mark\n');
-  const wrk = load(SECONDS);
+  child.stdin.write('go\n');
+  const wrk = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${WARMUP_S + SECONDS}s`, '-s', script, url], { encoding: 'utf8' });
   child.stdin.end();
   await once(child, 'exit');
-  const m = /Requests\/sec:\s+([\d.]+)/.exec(wrk.stdout);
-  if (!m) throw new Error(`wrk: ${wrk.stderr || wrk.stdout}`);
-  const counts = JSON.parse(out.split('\n')[1]!) as { served: number; total: number; counted: number; cpuUs: number };
-  return { rps: Number(m[1]), ...counts };
+  if (!/Requests\/sec/.test(wrk.stdout)) throw new Error(`wrk: ${wrk.stderr || wrk.stdout}`);
+  const { slices, counted, servedTraced } = JSON.parse(out.split('\n')[1]!) as { slices: Slice[]; counted: number; servedTraced: number };
+  if (counted !== servedTraced) throw new Error(`the route counter saw ${counted} of ${servedTraced} requests`);
+  const ratios: number[] = [];
+  const cpuRatios: number[] = [];
+  const rate = (x: Slice): number => x.served / x.ms;
+  const perCpu = (x: Slice): number => x.served / x.cpuUs;
+  for (let i = 1; i + 1 < slices.length; i++) {
+    const [before, t, after] = [slices[i - 1]!, slices[i]!, slices[i + 1]!];
+    if (!t.traced) continue;
+    ratios.push(rate(t) / ((rate(before) + rate(after)) / 2));
+    cpuRatios.push(perCpu(t) / ((perCpu(before) + perCpu(after)) / 2));
+  }
+  return { slices, ratios, cpuRatios };
 }
 
 async function main(): Promise<void> {
@@ -186,38 +268,29 @@ async function main(): Promise<void> {
   }
   const script = path.join(mkdtempSync(path.join(tmpdir(), 'tsbpf-wrk-')), 'routes.lua');
   writeFileSync(script, 'local paths = {"/a", "/b", "/c"}\nlocal i = 0\nrequest = function()\n  i = i % 3 + 1\n  return wrk.format("GET", paths[i])\nend\n');
-  const plain: number[] = [];
-  const traced: number[] = [];
-  // the server's CPU time per request served, µs: less swayed than req/s by wrk's share of the two cores
-  const plainCpu: number[] = [];
-  const tracedCpu: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    if (process.stderr.isTTY) process.stderr.write(`\rtrace-http: round ${r + 1}/${ROUNDS}`);
-    // each round runs both servers back to back, first one then the other by turns
-    for (const isTraced of r % 2 ? [true, false] : [false, true]) {
-      const x = await round(isTraced, script);
-      if (isTraced && x.counted !== x.total) throw new Error(`the route counter saw ${x.counted} of ${x.total} requests`);
-      (isTraced ? traced : plain).push(x.rps);
-      (isTraced ? tracedCpu : plainCpu).push(x.cpuUs / x.served);
-    }
-  }
-  // the host's speed drifts over seconds: each round's ratio compares two runs made side by side
-  const ratio = median(traced.map((t, r) => t / plain[r]!));
-  const cpuRatio = median(plainCpu) / median(tracedCpu);
+  if (process.stderr.isTTY) process.stderr.write('trace-http: the traced server …');
+  const traced = await run(true, script);
+  if (process.stderr.isTTY) process.stderr.write('\rtrace-http: the control …       ');
+  const control = await run(false, script);
+  if (process.stderr.isTTY) process.stderr.write('\r                              \r');
+  const ratio = median(traced.ratios);
   const perRequest = tracingNsPerRequest();
-  const share = perRequest / (1e9 / median(plain));
+  const rps = (r: Run, t: boolean): number => median(r.slices.filter((x) => x.traced === t).map((x) => (x.served / x.ms) * 1000));
+  const untracedRps = rps(traced, false);
+  const share = perRequest / (1e9 / untracedRps);
   if (json) {
-    console.log(JSON.stringify({ bench: 'trace-http', rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, untracedRps: plain, tracedRps: traced, ratio, untracedCpuUsPerRequest: plainCpu, tracedCpuUsPerRequest: tracedCpu, cpuRatio, tracingNsPerRequest: perRequest }));
+    console.log(JSON.stringify({ bench: 'trace-http', sliceMs: SLICE_MS, seconds: SECONDS, connections: CONNECTIONS, ratio, cpuRatio: median(traced.cpuRatios), controlRatio: median(control.ratios), controlCpuRatio: median(control.cpuRatios), traced, control, tracingNsPerRequest: perRequest }));
     return;
   }
-  if (process.stderr.isTTY) process.stderr.write('\n');
-  console.log(`HTTP server on loopback, wrk -c${CONNECTIONS} ${SECONDS}s (after ${WARMUP}s of warm-up) × ${ROUNDS} rounds (alternating):`);
-  console.log(`  untraced                                   ${median(plain).toFixed(0).padStart(8)} req/s  (rounds: ${plain.map((x) => x.toFixed(0)).join(' ')})`);
-  console.log(`  filter + per-route counter (JIT)           ${median(traced).toFixed(0).padStart(8)} req/s  (rounds: ${traced.map((x) => x.toFixed(0)).join(' ')})`);
-  console.log(`  traced / untraced, median of the rounds' ratios: ${(ratio * 100).toFixed(1)}%; target ≥ ${TARGET * 100}%: ${ratio >= TARGET ? 'met' : 'NOT met'} (ratio of the medians: ${((median(traced) / median(plain)) * 100).toFixed(1)}%)`);
-  console.log(`  server CPU per request: untraced ${median(plainCpu).toFixed(1)} µs, traced ${median(tracedCpu).toFixed(1)} µs: requests per CPU-second traced / untraced ${(cpuRatio * 100).toFixed(1)}%`);
-  console.log(`  the tracing alone, in process: ${perRequest.toFixed(0)} ns per request = ${(share * 100).toFixed(1)}% of an untraced request's ${(1e9 / median(plain) / 1000).toFixed(1)} µs`);
+  const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+  console.log(`HTTP server on loopback under wrk -c${CONNECTIONS} for ${SECONDS} s (after ${WARMUP_S} s of warm-up), the tracing attached and detached by turns every ${SLICE_MS} ms:`);
+  console.log(`  untraced slices                            ${untracedRps.toFixed(0).padStart(8)} req/s  (median of ${traced.slices.filter((x) => !x.traced).length})`);
+  console.log(`  traced: filter + per-route counter (JIT)   ${rps(traced, true).toFixed(0).padStart(8)} req/s  (median of ${traced.ratios.length})`);
+  console.log(`  traced / untraced, median of each traced slice's ratio to its neighbours: ${pct(ratio)}; target ≥ ${TARGET * 100}%: ${ratio >= TARGET ? 'met' : 'NOT met'}`);
+  console.log(`  requests per CPU-second, traced / untraced the same way: ${pct(median(traced.cpuRatios))}`);
+  console.log(`  control (a second server toggling nothing, the method's own error): ${pct(median(control.ratios))} req/s, ${pct(median(control.cpuRatios))} per CPU-second`);
+  console.log(`  the tracing alone, in process: ${perRequest.toFixed(0)} ns per request = ${(share * 100).toFixed(1)}% of an untraced request's ${(1e9 / untracedRps / 1000).toFixed(1)} µs`);
 }
 
-if (process.argv[2] === 'server') await server(process.argv[3] === 'traced');
+if (process.argv[2] === 'server') await server(process.argv[3] === 'toggle');
 else await main();

@@ -72,15 +72,16 @@ function on(channel: string, handler: (m: Msg) => void): () => void {
   return () => void dc.unsubscribe(channel, fn);
 }
 
-const each = (channel: string, reads: Reads): Subscribe => (fire, tp) => {
+// a source's view class is made once, not per subscription: a new class at each attach gave the sinks' field reads a new shape each time (megamorphic after a few)
+const each = (channel: string, reads: Reads): Subscribe => {
   const values = valuesOf(reads);
-  return on(channel, (m) => fire(values(m, undefined, tp.byName)));
+  return (fire, tp) => on(channel, (m) => fire(values(m, undefined, tp.byName)));
 };
 
 /** Subscribe to `start` and `end`, firing at `end` with the time since `start` of the same object (`keyOf`). */
 function timed(start: string, end: string, keyOf: (m: Msg) => unknown, reads: Reads): Subscribe {
+  const values = valuesOf(reads);
   return (fire, tp) => {
-    const values = valuesOf(reads);
     const started = new StartTimes();
     const key = (m: Msg): object | undefined => {
       const k = keyOf(m);
@@ -204,12 +205,10 @@ const duration: Reads = { duration_ns: (_, ev) => ev.duration };
 const status: Reads = { status: (m) => m.response.statusCode };
 
 /** A net socket announced at creation fires when it connects: only then are its addresses known. */
-const onConnect = (fire: Fire, tp: Tracepoint): ((m: Msg) => void) => {
-  const values = valuesOf(peer((x) => x));
-  return (m) => {
-    const socket = m.socket;
-    socket.once('connect', () => fire(values(socket, undefined, tp.byName)));
-  };
+const socketValues = valuesOf(peer((x) => x));
+const onConnect = (fire: Fire, tp: Tracepoint): ((m: Msg) => void) => (m) => {
+  const socket = m.socket;
+  socket.once('connect', () => fire(socketValues(socket, undefined, tp.byName)));
 };
 
 /** A ChildProcess is announced at construction; its pid, file and arguments are known once it spawns. */
