@@ -70,17 +70,23 @@ function jmpUseDef(ins: Insn, helpers: HelperRegistry, d: number, s: number, x: 
   }
 }
 
-/** Where control goes after `i`: up to two instructions (-1 for none). */
-function successors(insns: readonly Insn[], i: number): [number, number] {
+/** Where control goes after `i` into succ[2i] and succ[2i + 1] (-1 for none, or outside the program). */
+function successors(insns: readonly Insn[], i: number, succ: Int32Array): void {
   const ins = insns[i]!;
-  if (ins.code === o.LDDW) return [i + 2, -1];
+  const n = insns.length;
+  const inside = (t: number): number => (t >= 0 && t < n ? t : -1);
+  let a = i + 1;
+  let b = -1;
   const c = o.cls(ins.code);
-  if (c !== o.BPF_JMP && c !== o.BPF_JMP32) return [i + 1, -1];
-  const op = o.op(ins.code);
-  if (op === o.BPF_EXIT) return [-1, -1];
-  if (op === o.BPF_CALL) return [i + 1, -1];
-  if (op === o.BPF_JA) return [jumpTarget(ins, i), -1];
-  return [i + 1, jumpTarget(ins, i)];
+  if (ins.code === o.LDDW) a = i + 2;
+  else if (c === o.BPF_JMP || c === o.BPF_JMP32) {
+    const op = o.op(ins.code);
+    if (op === o.BPF_EXIT) a = -1;
+    else if (op === o.BPF_JA) a = jumpTarget(ins, i);
+    else if (op !== o.BPF_CALL) b = jumpTarget(ins, i);
+  }
+  succ[2 * i] = inside(a);
+  succ[2 * i + 1] = inside(b);
 }
 
 export function liveRegisters(insns: readonly Insn[], helpers: HelperRegistry): Uint16Array {
@@ -89,16 +95,17 @@ export function liveRegisters(insns: readonly Insn[], helpers: HelperRegistry): 
   const use = new Uint16Array(n);
   const def = new Uint16Array(n);
   const succ = new Int32Array(2 * n);
+  let backward = false;
   for (let i = 0; i < n; i++) {
     const ud = useDef(insns, i, helpers);
     use[i] = ud.use;
     def[i] = ud.def;
-    const [a, b] = successors(insns, i);
-    succ[2 * i] = a >= 0 && a < n ? a : -1;
-    succ[2 * i + 1] = b >= 0 && b < n ? b : -1;
+    successors(insns, i, succ);
+    if ((succ[2 * i]! >= 0 && succ[2 * i]! <= i) || (succ[2 * i + 1]! >= 0 && succ[2 * i + 1]! <= i)) backward = true;
   }
   const live = new Uint16Array(n);
   const at = (t: number): number => (t >= 0 ? live[t]! : 0);
+  // one backward pass is the fixed point when every edge goes forward; a backward edge needs passes until nothing changes
   for (let changed = true; changed; ) {
     changed = false;
     for (let i = n - 1; i >= 0; i--) {
@@ -106,7 +113,7 @@ export function liveRegisters(insns: readonly Insn[], helpers: HelperRegistry): 
       const v = (use[i]! | (out & ~def[i]!)) & 0x7ff;
       if (v !== live[i]) {
         live[i] = v;
-        changed = true;
+        changed = backward;
       }
     }
   }
