@@ -482,3 +482,26 @@ test('execute() and the command line take engine jit', () => {
   const r = execute(assemble('ldxb %r0, [%r1+1]\nexit'), { mem: Uint8Array.of(1, 2), engine: 'jit' });
   assert.deepEqual([r.r0, r.executed], [2n, 2]);
 });
+
+test('a disposed engine gives back its stack (the next engine of the space takes it) and refuses to run (EBADF)', () => {
+  const space = new AddressSpace();
+  for (const [Engine, verified] of [[JitEngine, true], [JitEngine, false], [Interpreter, false]] as const) {
+    const insns = assemble('r0 = *(u64 *)(r10 - 8)\nr0 += 1\nexit');
+    const a = new Engine(insns, { space, verified });
+    assert.equal(a.run([], []), 1n, 'a fresh stack is zeroed');
+    // a write into the stack, so a reuse that did not zero it would show
+    const dirty = new Engine(assemble('r1 = 41\n*(u64 *)(r10 - 8) = r1\nr0 = 0\nexit'), { space, verified });
+    dirty.run([], []);
+    const stack = dirty.stack;
+    dirty.dispose();
+    dirty.dispose(); // idempotent: the stack is not given back twice
+    assert.throws(() => dirty.run([], []), (e: unknown) => e instanceof BpfError && e.errno === 'EBADF');
+    const b = new Engine(insns, { space, verified });
+    assert.equal(b.stack.start, stack.start, 'the freed stack is taken again');
+    assert.equal(b.run([], []), 1n, 'and zeroed');
+    const c = new Engine(insns, { space, verified });
+    assert.notEqual(c.stack.start, stack.start, 'given back once, taken once');
+    assert.equal(a.run([], []), 1n, 'the others run on');
+    for (const e of [a, b, c]) e.dispose();
+  }
+});

@@ -14,6 +14,7 @@ import { nodeHost } from '../src/runtime/node-host.js';
 import { Runtime } from '../src/runtime/runtime.js';
 import { traceBufferOf } from '../src/trace/buffer.js';
 import { attachProgram } from '../src/trace/handler.js';
+import { recordEvents } from '../src/trace/record.js';
 import { ctxReads } from '../src/trace/ctx-reads.js';
 import { TraceRegistry } from '../src/trace/tracepoint.js';
 import { CLANG_AVAILABLE, compileFile } from './objects/build.js';
@@ -167,4 +168,53 @@ test('a program that calls no helper (it runs directly on its record) sums a fie
   };
   assert.equal(sums('jit'), 5n - 3n + 1000n + 7n);
   assert.equal(sums('interp'), sums('jit'));
+});
+
+test('attaching and detaching for a long time gives the memory back: handlers (on both engines, through a helper or directly), raw ones and filters keep working and the address space stops growing', () => {
+  const rt = new Runtime({ helpers: linuxHelpers() });
+  const tp = new TraceRegistry().define('test:churn', { n: 'u32', label: 'string' });
+  const map = rt.createMap({ name: 'count', type: 2, keySize: 4, valueSize: 8, maxEntries: 1 });
+  const count = `r1 = map[fd:${map}][0]+0 ll\nr2 = 1\nlock *(u64 *)(r1 + 0) += r2\nr0 = 0\nexit`;
+  // the same count, through bpf_map_lookup_elem (an engine, not a direct run)
+  const viaHelper = `r1 = 0\n*(u32 *)(r10 - 4) = r1\nr2 = r10\nr2 += -4\nr1 = map[fd:${map}] ll\ncall 1\nif r0 == 0 goto +2\nr1 = 1\nlock *(u64 *)(r0 + 0) += r1\nr0 = 0\nexit`;
+  const progs = [
+    rt.loadProgram({ name: 'direct', type: 5, license: 'GPL', insns: assemble(count) }),
+    rt.loadProgram({ name: 'helper', type: 5, license: 'GPL', insns: assemble(viaHelper) }),
+    rt.loadProgram({ name: 'interp', type: 5, license: 'GPL', engine: 'interp', insns: assemble(viaHelper) }),
+    rt.loadProgram({ name: 'raw', type: 17, license: 'GPL', insns: assemble(count) }),
+  ];
+  const cycle = (): void => {
+    const links = progs.map((p) => attachProgram(rt, tp, p));
+    const rec = recordEvents(rt, tp, { filter: 'n == 3 && label == "x"' });
+    tp.fire({ n: 3, label: 'x' });
+    tp.fire({ n: 4, label: 'x' });
+    for (const l of links) {
+      assert.equal(l.errors, 0, String(l.lastError));
+      l.detach();
+    }
+    assert.equal(rec.recorded, 1);
+    assert.equal(rec.dropped, 1);
+    rec.detach();
+  };
+  cycle();
+  const bytes = rt.space.memory.buffer.byteLength;
+  for (let i = 0; i < 200; i++) cycle();
+  assert.equal(rt.space.memory.buffer.byteLength, bytes, 'no growth after the first cycle');
+  const v = new DataView(rt.lookupElem(map, u32le(0))!.slice().buffer);
+  assert.equal(v.getBigUint64(0, true), BigInt(201 * 2 * progs.length), 'every attached program ran on every event');
+});
+
+test('a handler detached by another sink of the same event does not run on it', () => {
+  const rt = new Runtime({ helpers: linuxHelpers() });
+  const tp = new TraceRegistry().define('test:self', { n: 'u32' });
+  const map = rt.createMap({ name: 'count', type: 2, keySize: 4, valueSize: 8, maxEntries: 1 });
+  const prog = rt.loadProgram({ name: 'c', type: 5, license: 'GPL', insns: assemble(`r1 = map[fd:${map}][0]+0 ll\nr2 = 1\nlock *(u64 *)(r1 + 0) += r2\nr0 = 0\nexit`) });
+  let link: ReturnType<typeof attachProgram> | undefined;
+  tp.attach({ hit: () => link?.detach() });
+  link = attachProgram(rt, tp, prog);
+  tp.fire({ n: 1 });
+  link.detach();
+  assert.equal(link.runs, 0);
+  const v = new DataView(rt.lookupElem(map, u32le(0))!.slice().buffer);
+  assert.equal(v.getBigUint64(0, true), 0n);
 });

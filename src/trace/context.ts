@@ -74,6 +74,11 @@ export class ContextWriter {
     this.i32[(this.base + 4) >> 2] = pid;
   }
 
+  /** Give back the record's memory (the writer writes no more). */
+  dispose(): void {
+    this.space.free(this.base, MAX_RECORD_SIZE);
+  }
+
   /** whether any variable-length field is read */
   get hasDynamic(): boolean {
     return this.dynamics.length > 0;

@@ -16,7 +16,11 @@ import { AddressSpace } from '../vm/memory.js';
  * wasm call site for every program), without an engine's per-run setup.
  * Returns r0's low 32 bits.
  */
-export type DirectRun = () => number;
+export interface DirectRun {
+  run(): number;
+  /** give back its stack and entry slot: run() faults afterwards (the caller stops calling it first) */
+  dispose(): void;
+}
 
 /** Whether `insns` call nothing the direct run cannot give them: no helper, kfunc, callx or legacy packet load (a call of a sub-program is fine). */
 export function callsNothing(insns: readonly Insn[]): boolean {
@@ -40,7 +44,16 @@ export function compileDirect(insns: readonly Insn[], space: AddressSpace, r1: n
   const entry = Entry.of(space.memory);
   const slot = entry.add(exports.run as unknown as TrustedRun);
   const enter = entry.enterCtx;
-  return () => enter(slot, stackEnd, r1);
+  let live = true;
+  return {
+    run: () => enter(slot, stackEnd, r1),
+    dispose() {
+      if (!live) return;
+      live = false;
+      entry.remove(slot);
+      space.free(stackStart, STACK_SIZE * MAX_CALL_FRAMES);
+    },
+  };
 }
 
 /** A verified program that calls nothing never faults; these are there because the module imports them. */

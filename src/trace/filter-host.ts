@@ -33,12 +33,18 @@ export class FilterHost {
       w.clearDynamic();
       this.written = false;
     }
-    let r = this.call();
+    let r = this.call.run();
     if (r === UNWRITTEN) {
       w.writeDynamic(values);
       this.written = true;
-      r = this.call();
+      r = this.call.run();
     }
     return r !== 0;
+  }
+
+  /** Give back the program's stack and the record. */
+  dispose(): void {
+    this.call.dispose();
+    this.writer.dispose();
   }
 }

@@ -10,7 +10,7 @@ import { ContextWriter, neededLeaves, scalarValue, valueAt } from './context.js'
 import { ctxReads } from './ctx-reads.js';
 import { callsNothing, compileDirect } from './direct-run.js';
 import { isDynamic } from './layout.js';
-import type { Tracepoint } from './tracepoint.js';
+import type { TraceSink, Tracepoint } from './tracepoint.js';
 
 /**
  * Programs as handlers: a loaded TRACEPOINT or RAW_TRACEPOINT program runs
@@ -76,21 +76,52 @@ export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, opt
   const buffer = traceBufferOf(rt);
   const kernel: KernelEnv = { ...rt.kernelEnv(cpu), trace: (line) => buffer.printk(line, cpu) };
   const ctx = type === TRACEPOINT ? recordContext(rt, tp, program) : rawContext(rt, tp);
-  const run = runner(rt, program, verified, ctx, kernel);
+  let run: Runner;
+  try {
+    run = runner(rt, program, verified, ctx, kernel);
+  } catch (e) {
+    ctx.dispose();
+    throw e;
+  }
   const state = { runs: 0, errors: 0, lastError: undefined as Error | undefined };
-  const detach = tp.attach({
+  // the record and the engine's memory go back to the Runtime at detach, or when the run in progress (if the detach came from within it) ends
+  let live = true;
+  let running = false;
+  const release = (): void => {
+    run.dispose();
+    ctx.dispose();
+  };
+  const sink: TraceSink = {
     byName: true, // the context writers read fields by path (valueAt)
     hit(values) {
+      if (!live) return; // detached by another sink of this same event
       state.runs++;
+      running = true;
       try {
         ctx.write(values);
-        run();
+        run.run();
       } catch (e) {
         state.errors++;
         state.lastError = e as Error;
+      } finally {
+        running = false;
+        if (!live) release();
       }
     },
-  });
+  };
+  let detachSink: () => void;
+  try {
+    detachSink = tp.attach(sink);
+  } catch (e) {
+    release(); // a source that cannot start leaves nothing behind
+    throw e;
+  }
+  const detach = (): void => {
+    if (!live) return;
+    live = false;
+    detachSink();
+    if (!running) release();
+  };
   return {
     tp, program, detach,
     get runs() { return state.runs; },
@@ -104,7 +135,12 @@ export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, opt
  * code that calls nothing (direct-run.ts: no BigInt registers in or out),
  * else through its engine with the regions and kernel side of the run.
  */
-function runner(rt: Runtime, program: Program, verified: boolean, ctx: HandlerContext, kernel: KernelEnv): () => unknown {
+interface Runner {
+  run(): unknown;
+  dispose(): void;
+}
+
+function runner(rt: Runtime, program: Program, verified: boolean, ctx: HandlerContext, kernel: KernelEnv): Runner {
   const engineName = program.spec.engine ?? 'jit';
   const trusted = verified && program.spec.budget === undefined;
   if (trusted && engineName === 'jit' && callsNothing(program.insns)) return compileDirect(program.insns, rt.space, ctx.address, `program ${program.id}`);
@@ -113,7 +149,7 @@ function runner(rt: Runtime, program: Program, verified: boolean, ctx: HandlerCo
   });
   const regions = [...ctx.regions, ...rt.mapRegions()];
   const extras = { kernel };
-  return () => engine.runCtx(ctx.address, regions, extras);
+  return { run: () => engine.runCtx(ctx.address, regions, extras), dispose: () => engine.dispose() };
 }
 
 /** What one run is given: r1, the regions it may read, and how an event is written there. */
@@ -123,6 +159,8 @@ interface HandlerContext {
   /** the record, where the event's strings are (the JIT copies them from there inline) */
   strings: Region;
   write(values: Record<string, unknown>): void;
+  /** give back the record's memory */
+  dispose(): void;
 }
 
 function recordContext(rt: Runtime, tp: Tracepoint, program: Program): HandlerContext {
@@ -134,7 +172,7 @@ function recordContext(rt: Runtime, tp: Tracepoint, program: Program): HandlerCo
         writer.writeDynamic(values);
       }
     : (values: Record<string, unknown>): void => writer.writeFixed(values);
-  return { address: writer.base, regions: [writer.region], strings: writer.region, write };
+  return { address: writer.base, regions: [writer.region], strings: writer.region, write, dispose: () => writer.dispose() };
 }
 
 /** Whether `size` bytes at `off` lie in a variable-length field's `__data_loc` word. */
@@ -157,7 +195,11 @@ function rawContext(rt: Runtime, tp: Tracepoint): HandlerContext {
       dv.setBigUint64(address + 8 * i, BigInt.asUintN(64, v), true);
     });
   };
-  return { address, regions: [region, { ...writer.region }], strings: writer.region, write };
+  const dispose = (): void => {
+    writer.dispose();
+    space.free(address, 8 * MAX_RAW_ARGS);
+  };
+  return { address, regions: [region, { ...writer.region }], strings: writer.region, write, dispose };
 }
 
 /** Verify as Linux would for the program's type; EACCES (or the verifier's errno) with its log otherwise. */

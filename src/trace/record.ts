@@ -38,11 +38,13 @@ export function recordEvents(rt: Runtime, tp: Tracepoint, options: RecordOptions
   const env = { pid: rt.host.pid, comm: rt.host.comm, cpu, type: tp.id };
   const filter = options.filter === undefined ? undefined : new TraceFilter(options.filter, tp, { space: rt.space, env, engine: options.engine });
   const counts = { recorded: 0, dropped: 0, errors: 0, lastError: undefined as Error | undefined };
+  let live = true;
   // both read fields by name: the filter's, and the buffer's copy of an event's leaves (valueAt)
   const sink = filter
     ? {
         byName: true,
         hit(values: Record<string, unknown>): void {
+          if (!live) return;
           // a fault must not reach the traced code: it is counted and the event dropped
           let pass = false;
           try {
@@ -64,7 +66,20 @@ export function recordEvents(rt: Runtime, tp: Tracepoint, options: RecordOptions
           buffer.event(tp, values, cpu);
         },
       };
-  const detach = tp.attach(sink);
+  let detachSink: () => void;
+  try {
+    detachSink = tp.attach(sink);
+  } catch (e) {
+    filter?.dispose(); // a source that cannot start leaves nothing behind
+    throw e;
+  }
+  // a filter's record and stack go back to the Runtime at detach (a fire in progress took the old list of sinks: its hit checks `live`)
+  const detach = (): void => {
+    if (!live) return;
+    live = false;
+    detachSink();
+    filter?.dispose();
+  };
   return {
     tp,
     buffer,

@@ -93,6 +93,8 @@ export class Interpreter {
     this.targets = callbackTargets(insns);
   }
 
+  private disposed = false;
+
   /** run([r1]) with r1 a number below 2^32, r0's low 32 bits as the result, as the JIT engine has it (JitEngine.runCtx). */
   runCtx(r1: number, regions: readonly Region[], extras: RunExtras = {}): number {
     this.r0 = this.run([BigInt(r1)], regions, extras);
@@ -117,7 +119,15 @@ export class Interpreter {
     }
   }
 
+  /** Give back the stack: the engine runs no more (EBADF). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.options.space.unmap(this.stack);
+  }
+
   private begin(args: readonly bigint[], regions: readonly Region[], extras: RunExtras): void {
+    if (this.disposed) throw disposedError();
     if (regions !== this.given) {
       this.given = regions;
       this.regions = [this.stack, ...regions];
@@ -924,4 +934,9 @@ function div64(r: Int32Array, d: number, a: number, s: number, op: Op): void {
   const q = BigInt.asUintN(64, isDiv ? x / y : x % y);
   r[d] = Number(q & 0xffffffffn);
   r[d + 1] = Number(q >> 32n);
+}
+
+/** A run of an engine after dispose(): its stack may belong to someone else by now. */
+export function disposedError(): BpfError {
+  return new BpfError('EBADF', 'the engine was disposed (its program was detached or unloaded): it runs no more');
 }

@@ -30,6 +30,8 @@ export class AddressSpace {
   private readonly maxBytes: number;
   private top = PAGE_SIZE;
   private view = new Uint8Array(0);
+  /** blocks given back (free), by size: an alloc of that size takes one before growing the space */
+  private readonly freed = new Map<number, number[]>();
 
   constructor(options: AddressSpaceOptions = {}) {
     this.maxBytes = Math.min(options.maxBytes ?? 1 << 30, MAX_BYTES);
@@ -46,6 +48,8 @@ export class AddressSpace {
 
   /** Reserve `size` zeroed bytes aligned to `align`; ENOMEM past the limit. */
   alloc(size: number, align = 8): number {
+    const reused = this.reuse(size, align);
+    if (reused !== undefined) return reused;
     const start = Math.ceil(this.top / align) * align;
     const end = start + size;
     if (end > this.maxBytes) {
@@ -58,11 +62,40 @@ export class AddressSpace {
     return start;
   }
 
+  /**
+   * Give back `size` bytes at `start` (from alloc, or a region from map):
+   * a later alloc of the same size may return them. Engines, handlers and
+   * filters give back their stacks and records when they are done, so a
+   * service that attaches and detaches programs for hours does not grow
+   * its memory (the blocks are a few fixed sizes).
+   */
+  free(start: number, size: number): void {
+    const list = this.freed.get(size);
+    if (list) list.push(start);
+    else this.freed.set(size, [start]);
+  }
+
+  /** The last freed block of `size` bytes aligned to `align`, zeroed, or undefined. */
+  private reuse(size: number, align: number): number | undefined {
+    const list = this.freed.get(size);
+    let k = list ? list.length - 1 : -1;
+    while (k >= 0 && list![k]! % align !== 0) k--;
+    if (k < 0) return undefined;
+    const [start] = list!.splice(k, 1);
+    this.bytes.fill(0, start!, start! + size);
+    return start;
+  }
+
   /** Map `data` into a fresh region and return it. */
   map(data: Uint8Array, name: string, writable = true): Region {
     const start = this.alloc(Math.max(data.length, 1));
     this.bytes.set(data, start);
     return { start, end: start + data.length, writable, name };
+  }
+
+  /** Give back a region from map (free). */
+  unmap(region: Region): void {
+    this.free(region.start, Math.max(region.end - region.start, 1));
   }
 }
 

@@ -4,7 +4,7 @@ import { mapLookupElem } from '../../helpers/maps.js';
 import { STRING_READERS } from '../../helpers/probe.js';
 import type { BpfMap } from '../../maps/map.js';
 import { Insn } from '../../isa/instruction.js';
-import { DEFAULT_BUDGET, InterpreterOptions, MAX_CALL_FRAMES, RunExtras, STACK_SIZE } from '../interpreter.js';
+import { DEFAULT_BUDGET, InterpreterOptions, MAX_CALL_FRAMES, RunExtras, STACK_SIZE, disposedError } from '../interpreter.js';
 import { callbackIndex, callbackTargets, outOfBudget, tooDeep } from '../callback.js';
 import { Region, checkedRegion } from '../memory.js';
 import { packetLoad } from '../packet-load.js';
@@ -90,6 +90,7 @@ export class JitEngine {
   /** a trusted program's entry (entry.ts) and its slot there */
   private entry: Entry | undefined;
   private slot = 0;
+  private disposed = false;
   /** a trusted run's frame pointer: the top of the stack region */
   private readonly fp: number;
   private readonly trusted: boolean;
@@ -200,8 +201,20 @@ export class JitEngine {
     return (this.r0Low = Number(r0 & 0xffffffffn));
   }
 
+  /** Give back the stack and the entry's slot (the module can then be collected): the engine runs no more (EBADF). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.entry?.remove(this.slot);
+    this.entry = undefined;
+    this.runWasm = undefined;
+    this.callbackWasm = undefined;
+    this.options.space.unmap(this.stack);
+  }
+
   /** Compile on first use; take up a run's regions and extras when they are not the last run's. */
   private prepare(regions: readonly Region[], extras: RunExtras): void {
+    if (this.disposed) throw disposedError();
     if (!this.runWasm && !this.entry) this.instantiate();
     if (regions !== this.given) {
       this.given = regions;

@@ -33,6 +33,8 @@ export class Entry {
   readonly high: () => number;
   private readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: 4 });
   private used = 0;
+  /** slots given back (remove), taken again before the table grows */
+  private readonly free: number[] = [];
 
   private constructor() {
     const m = new ModuleBuilder();
@@ -69,8 +71,15 @@ export class Entry {
 
   /** Put a program's run in the table; returns its slot for enter(). */
   add(run: TrustedRun): number {
-    if (this.used === this.table.length) this.table.grow(this.table.length);
-    this.table.set(this.used, run as unknown as WebAssembly.ExportValue);
-    return this.used++;
+    const slot = this.free.pop() ?? this.used++;
+    if (slot === this.table.length) this.table.grow(this.table.length);
+    this.table.set(slot, run as unknown as WebAssembly.ExportValue);
+    return slot;
+  }
+
+  /** Take a program out of the table (its module can then be collected); entering the slot traps until add() fills it again. */
+  remove(slot: number): void {
+    this.table.set(slot, null);
+    this.free.push(slot);
   }
 }
