@@ -24,15 +24,15 @@ export function isolatedData<T>(): T {
   return workerData as T;
 }
 
-export function reply(result: number): void {
+export function reply(result: unknown): void {
   parentPort!.postMessage(result);
 }
 
 /** Configuration `k` of the bench module at `moduleUrl` (its import.meta.url), measured in a worker (given `data`, structured-cloned). */
-export async function inWorker(moduleUrl: string, k: number, data?: unknown): Promise<number> {
+export async function inWorker<T = number>(moduleUrl: string, k: number, data?: unknown): Promise<T> {
   const worker = new Worker(fileURLToPath(moduleUrl), { argv: [...process.argv.slice(2), '--config', String(k)], workerData: data });
   const exited = once(worker, 'exit'); // listened for from the start: it may come right after the message
-  const [result] = (await once(worker, 'message')) as [number];
+  const [result] = (await once(worker, 'message')) as [T];
   await exited;
   return result;
 }

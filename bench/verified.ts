@@ -63,6 +63,8 @@ export interface VerifiedBench {
   nativeUnavailable: string | null;
   /** one engine.run() of the empty program on the trusted JIT (JS → wasm → JS), median ns */
   emptyCallNs: number;
+  /** a JS → wasm call of a function that returns its argument, at the same moments, median ns */
+  bareWasmCallNs: number;
 }
 
 interface Paths {
@@ -124,13 +126,21 @@ export async function benchVerified(p: Paths, log: (msg: string) => void): Promi
       if (n && Number(n.result & 0xffffffffn) !== r.retval) throw new Error(`bench: ${r.name}: native computed 0x${n.result.toString(16)}, tsbpf's retval is ${r.retval}`);
       return { ...r, linuxNs: k?.ns ?? null, nativeNs: n?.ns ?? null };
     });
-    return { rows, linuxUnavailable: linux.why, nativeUnavailable: native.why, emptyCallNs: ours.emptyCallNs };
+    return { rows, linuxUnavailable: linux.why, nativeUnavailable: native.why, emptyCallNs: ours.emptyCallNs, bareWasmCallNs: ours.bareWasmCallNs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function tsbpfRuns(object: Uint8Array, packet: Uint8Array): Promise<{ rows: Omit<VerifiedRow, 'linuxNs' | 'nativeNs'>[]; emptyCallNs: number }> {
+/** workers that each time the empty program's call (emptyCall) */
+export const EMPTY_CALL_WORKERS = 7;
+
+interface EmptyCall {
+  ns: number;
+  bareWasmNs: number;
+}
+
+async function tsbpfRuns(object: Uint8Array, packet: Uint8Array): Promise<{ rows: Omit<VerifiedRow, 'linuxNs' | 'nativeNs'>[]; emptyCallNs: number; bareWasmCallNs: number }> {
   const kernels = new Kernels(object);
   const rows = XDP_KERNELS.map((name) => {
     const { engine, insnsProcessed } = kernels.trusted(name);
@@ -140,7 +150,10 @@ async function tsbpfRuns(object: Uint8Array, packet: Uint8Array): Promise<{ rows
     const samples = Array.from({ length: SAMPLES }, () => run(REPEAT[name]!));
     return { name, retval: samples[0]!.retval, verifierInsns: insnsProcessed, jitNs: median(samples.map((s) => s.durationNs)) };
   });
-  return { rows, emptyCallNs: await inWorker(import.meta.url, 0, object) };
+  // a process's figure is one draw: from one process to the next the same loop ran at 9 or 13 ns (code placement); the median of several
+  const empty: EmptyCall[] = [];
+  for (let w = 0; w < EMPTY_CALL_WORKERS; w++) empty.push(await inWorker<EmptyCall>(import.meta.url, 0, object));
+  return { rows, emptyCallNs: median(empty.map((e) => e.ns)), bareWasmCallNs: median(empty.map((e) => e.bareWasmNs)) };
 }
 
 const XDP = programType('xdp')!;
@@ -167,25 +180,50 @@ class Kernels {
 
 /**
  * engine.runCtx() of the empty program: the JS → wasm → JS path every run
- * pays. Measured in a worker of its own (isolated.ts), as a service that
- * traces runs one Runtime: in the process that ran the other kernels the
- * call into the JIT's entry (one per address space, entry.ts) had seen
- * several and cost several ns more.
+ * pays; beside it, the host's floor at the same moments: a call of a wasm
+ * function that returns its argument, from the same kind of loop (samples
+ * of the two taken by turns: this host's speed swings by 2× over minutes).
+ * Measured in workers of their own (isolated.ts), as a service that traces
+ * runs one Runtime: in the process that ran the other kernels the call
+ * into the JIT's entry (one per address space, entry.ts) had seen several
+ * and cost several ns more.
  */
-function emptyCall(object: Uint8Array): number {
+function emptyCall(object: Uint8Array): EmptyCall {
   const kernels = new Kernels(object);
   const { engine } = kernels.trusted('empty');
-  const rt = kernels.rt;
-  const ctx = rt.space.alloc(64);
+  const ctx = kernels.rt.space.alloc(64);
   const regions: Region[] = [];
+  const bare = identityFunction();
   const runs = 1_000_000;
-  const per: number[] = [];
+  // each loop a function of its own, called per sample: V8 optimises it as a whole (a loop replaced mid-run, on-stack, gave 11 or 18 ns from one process to the next)
+  const oursLoop = (): void => {
+    for (let i = 0; i < runs; i++) engine.runCtx(ctx, regions);
+  };
+  let sink = 0;
+  const floorLoop = (): number => {
+    let x = 0;
+    for (let i = 0; i < runs; i++) x += bare(i);
+    return x;
+  };
+  const [ours, floor]: number[][] = [[], []];
   for (let s = 0; s < 2 * SAMPLES; s++) {
     const t0 = cpuNs();
-    for (let i = 0; i < runs; i++) engine.runCtx(ctx, regions);
-    per.push(Number(cpuNs() - t0) / runs);
+    oursLoop();
+    const t1 = cpuNs();
+    sink += floorLoop();
+    const t2 = cpuNs();
+    if (s < SAMPLES) continue; // the first half warms up
+    ours.push(Number(t1 - t0) / runs);
+    floor.push(Number(t2 - t1) / runs);
   }
-  return median(per.slice(SAMPLES)); // the first half warms up
+  if (sink < 0) throw new Error('unreachable');
+  return { ns: median(ours), bareWasmNs: median(floor) };
+}
+
+/** (module (func (export "f") (param i32) (result i32) local.get 0)) */
+function identityFunction(): (x: number) => number {
+  const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 127, 1, 127, 3, 2, 1, 0, 7, 5, 1, 1, 102, 0, 0, 10, 6, 1, 4, 0, 32, 0, 11]);
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.f as (x: number) => number;
 }
 
 function linuxRuns(oracle: string, obj: string, packetFile: string): { byName?: Map<string, { retval: number; ns: number }>; why: string | null } {
