@@ -86,7 +86,7 @@ export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, opt
   const state = { runs: 0, errors: 0, lastError: undefined as Error | undefined };
   // the record and the engine's memory go back to the Runtime at detach, or when the run in progress (if the detach came from within it) ends
   let live = true;
-  let running = false;
+  let running = 0; // runs in progress (a run may fire this tracepoint again, through a helper's JS)
   const release = (): void => {
     run.dispose();
     ctx.dispose();
@@ -96,7 +96,7 @@ export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, opt
     hit(values) {
       if (!live) return; // detached by another sink of this same event
       state.runs++;
-      running = true;
+      running++;
       try {
         ctx.write(values);
         run.run();
@@ -104,8 +104,7 @@ export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, opt
         state.errors++;
         state.lastError = e as Error;
       } finally {
-        running = false;
-        if (!live) release();
+        if (--running === 0 && !live) release();
       }
     },
   };
@@ -120,7 +119,7 @@ export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, opt
     if (!live) return;
     live = false;
     detachSink();
-    if (!running) release();
+    if (running === 0) release();
   };
   return {
     tp, program, detach,
@@ -130,15 +129,16 @@ export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, opt
   };
 }
 
+interface Runner {
+  run(): unknown;
+  dispose(): void;
+}
+
 /**
  * One run of the program on its context: directly when it is verified JIT
  * code that calls nothing (direct-run.ts: no BigInt registers in or out),
  * else through its engine with the regions and kernel side of the run.
  */
-interface Runner {
-  run(): unknown;
-  dispose(): void;
-}
 
 function runner(rt: Runtime, program: Program, verified: boolean, ctx: HandlerContext, kernel: KernelEnv): Runner {
   const engineName = program.spec.engine ?? 'jit';
