@@ -83,10 +83,9 @@ export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, opt
     ctx.dispose();
     throw e;
   }
-  const state = { runs: 0, errors: 0, lastError: undefined as Error | undefined };
-  // the record and the engine's memory go back to the Runtime at detach, or when the run in progress (if the detach came from within it) ends
-  let live = true;
-  let running = 0; // runs in progress (a run may fire this tracepoint again, through a helper's JS)
+  // `running`: runs in progress (a run may fire this tracepoint again, through a helper's JS); the record and the engine's
+  // memory go back to the Runtime at detach, or when the last run in progress (if the detach came from within one) ends
+  const state = { runs: 0, errors: 0, lastError: undefined as Error | undefined, live: true, running: 0 };
   const release = (): void => {
     run.dispose();
     ctx.dispose();
@@ -94,18 +93,17 @@ export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, opt
   const sink: TraceSink = {
     byName: true, // the context writers read fields by path (valueAt)
     hit(values) {
-      if (!live) return; // detached by another sink of this same event
+      if (!state.live) return; // detached by another sink of this same event
       state.runs++;
-      running++;
+      state.running++;
       try {
         ctx.write(values);
         run.run();
       } catch (e) {
         state.errors++;
         state.lastError = e as Error;
-      } finally {
-        if (--running === 0 && !live) release();
       }
+      if (--state.running === 0 && !state.live) release();
     },
   };
   let detachSink: () => void;
@@ -116,10 +114,10 @@ export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, opt
     throw e;
   }
   const detach = (): void => {
-    if (!live) return;
-    live = false;
+    if (!state.live) return;
+    state.live = false;
     detachSink();
-    if (running === 0) release();
+    if (state.running === 0) release();
   };
   return {
     tp, program, detach,
