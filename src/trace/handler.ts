@@ -137,7 +137,6 @@ interface Runner {
  * code that calls nothing (direct-run.ts: no BigInt registers in or out),
  * else through its engine with the regions and kernel side of the run.
  */
-
 function runner(rt: Runtime, program: Program, verified: boolean, ctx: HandlerContext, kernel: KernelEnv): Runner {
   const engineName = program.spec.engine ?? 'jit';
   const trusted = verified && program.spec.budget === undefined;

@@ -58,7 +58,7 @@ const zeroVarOff = (r: Reg): boolean =>
 function saneKnown(r: Reg): boolean {
   const v = r.varOff;
   if (v.mask !== 0n || r.smin !== r.smax || r.umin !== r.umax || !withinVarOffLimit(r.off)) return false;
-  return r.smin < VAR_OFF_LIM && r.smin > VAR_OFF_NEG_LIM && (v.value < VAR_OFF_LIM || v.value > VAR_OFF_NEG_LIM_U64);
+  return r.smin < VAR_OFF_LIM && r.smin > VAR_OFF_NEG_LIM && !constOutOfReach(v.value);
 }
 
 /** Linux's adjust_ptr_min_max_vals, for any move. */
@@ -186,12 +186,15 @@ const VAR_OFF_NEG_LIM = -VAR_OFF_LIM;
 /** -2^29 as an unsigned 64-bit value: known values in [2^29, this] are at least 2^29 away from 0 */
 const VAR_OFF_NEG_LIM_U64 = U64_MAX + 1n - VAR_OFF_LIM;
 
+/** Whether a known value (as unsigned 64 bits) is 2^29 or more away from 0 either way: too far for pointer math. */
+const constOutOfReach = (value: bigint): boolean => value >= VAR_OFF_LIM && value <= VAR_OFF_NEG_LIM_U64;
+
 /** Linux's check_reg_sane_offset: offsets the later checks can compute without overflow. */
 function saneOffset(r: Reg, ptr: Reg): void {
   // (the pointer's type, and the signed view of the value, are made only in a
   // rejection: this runs three times per pointer move)
   const v = r.varOff;
-  if (v.mask === 0n && v.value >= VAR_OFF_LIM && v.value <= VAR_OFF_NEG_LIM_U64) reject('EINVAL', `math between ${typeStr(ptr)} pointer and ${BigInt.asIntN(64, v.value)} is not allowed`);
+  if (v.mask === 0n && constOutOfReach(v.value)) reject('EINVAL', `math between ${typeStr(ptr)} pointer and ${BigInt.asIntN(64, v.value)} is not allowed`);
   if (!withinVarOffLimit(r.off)) reject('EINVAL', `${typeStr(ptr)} pointer offset ${r.off} is not allowed`, 'keep a pointer within 2^29 bytes of where it points (r10, the map value, ...), even in between moves');
   if (r.smin === S64_MIN) {
     reject('EINVAL', `math between ${typeStr(ptr)} pointer and register with unbounded min value is not allowed`, 'bound the value added to the pointer first, e.g. with `if (x > N) return` or `x &= MASK`');

@@ -57,6 +57,8 @@ export class Interpreter {
   private regions: readonly Region[] = [];
   /** the caller's region list that `regions` was built from */
   private given: readonly Region[] | undefined;
+  /** dispose() gave the stack back: no more runs */
+  private disposed = false;
   private packet: Region | undefined;
   private kernel: KernelEnv | undefined;
   private readonly env: HelperEnv = this.makeEnv();
@@ -92,8 +94,6 @@ export class Interpreter {
     this.stack = options.space.map(new Uint8Array(STACK_SIZE * MAX_CALL_FRAMES), 'stack');
     this.targets = callbackTargets(insns);
   }
-
-  private disposed = false;
 
   /** run([r1]) with r1 a number below 2^32, r0's low 32 bits as the result, as the JIT engine has it (JitEngine.runCtx). */
   runCtx(r1: number, regions: readonly Region[], extras: RunExtras = {}): number {
