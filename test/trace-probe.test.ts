@@ -55,6 +55,24 @@ test('a sink that calls the probed function sees its own event, and the sinks af
   assert.deepEqual(rets, ['inner', 'outer']);
 });
 
+
+test('a return sink that calls the probed function: the sinks after it still see the outer return, and the event lets go of the value', () => {
+  const registry = new TraceRegistry();
+  const obj = { echo(s: unknown) { return s; } };
+  const p = probe(obj, 'echo', { registry, args: { s: 'string' } });
+  const seen: unknown[] = [];
+  let kept: Record<string, unknown> | undefined;
+  const first = p.ret.attach({ hit: (v) => void (v.ret === 'outer' && obj.echo('inner')) });
+  const second = p.ret.attach({ hit: (v) => void (seen.push([v.ret, v.error, typeof v.latency_ns]), (kept = v)) });
+  const value = { big: true };
+  assert.equal(obj.echo('outer'), 'outer');
+  assert.equal(obj.echo(value), value);
+  first();
+  second();
+  p.detach();
+  assert.deepEqual(seen, [['inner', '', 'number'], ['outer', '', 'number'], ['[object Object]', '', 'number']]);
+  assert.equal(kept!.ret, undefined, 'the shared event no longer holds the last return value');
+});
 test('a declared signature types the fields', () => {
   const registry = new TraceRegistry();
   const db = { find(id: number, table: string) { return id * 2 + table.length; } };

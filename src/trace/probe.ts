@@ -214,6 +214,41 @@ function viewClass(names: readonly string[]): new (slots: unknown[]) => View {
   return FieldView as unknown as new (slots: unknown[]) => View;
 }
 
+/** A return event's fields, as its tracepoint defines them: a class, so every event of every probe has one shape. */
+class ReturnEvent {
+  ret: unknown = undefined;
+  error = '';
+  latency_ns = 0;
+}
+
+/**
+ * The return events of a probe: their fields are the same for every
+ * function, so they need no slots or views (EventValues) — one object,
+ * refilled per call and let go of the value after delivery; a call made
+ * while its event is being delivered gets a fresh one.
+ */
+class ReturnEvents {
+  private readonly shared = new ReturnEvent();
+  private busy = false;
+
+  constructor(private readonly tp: Tracepoint) {}
+
+  fire(value: unknown, error: string, latencyNs: number): void {
+    const ev = this.busy ? new ReturnEvent() : this.shared;
+    ev.ret = value;
+    ev.error = error;
+    ev.latency_ns = latencyNs;
+    if (ev !== this.shared) return this.tp.fire(ev as unknown as Record<string, unknown>);
+    this.busy = true;
+    try {
+      this.tp.fire(ev as unknown as Record<string, unknown>);
+    } finally {
+      this.busy = false;
+      ev.ret = undefined;
+    }
+  }
+}
+
 /**
  * The wrapper: a plain function (not a Proxy — its calls are cheaper) with the
  * original's name, length, prototype chain and own properties copied, that
@@ -227,14 +262,9 @@ function wrap(
 ): (...args: unknown[]) => unknown {
   const n = argNames.length;
   const entryValues = new EventValues(entry, argNames);
-  const retValues = new EventValues(ret, ['ret', 'error', 'latency_ns']);
+  const returns = new ReturnEvents(ret);
   const fireReturn = (t0: number, value: unknown, error: string): void => {
-    if (!ret.enabled) return;
-    const s = retValues.take();
-    s[0] = error ? undefined : retText(value);
-    s[1] = error;
-    s[2] = nowNs() - t0;
-    retValues.deliver(s);
+    if (ret.enabled) returns.fire(error ? undefined : retText(value), error, nowNs() - t0);
   };
   const settle = (t0: number, promise: Promise<unknown>): Promise<unknown> =>
     promise.then(
