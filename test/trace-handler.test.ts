@@ -132,6 +132,7 @@ test('raw tracepoint: the fields as u64 arguments, signed ones sign-extended, st
       exit`),
   });
   const link = attachProgram(rt, tp, prog);
+  assert.deepEqual(['a', 's', 'b'].map((f) => tp.reads(f)), [true, true, true], 'a raw tracepoint is given every field');
   tp.fire({ a: -2, s: 'Zed', b: 0xfffffffe });
   assert.equal(link.errors, 0, String(link.lastError));
   const val = (k: number): bigint => new DataView(rt.lookupElem(out, u32le(0)).buffer).getBigUint64(8 * k, true);
@@ -158,6 +159,7 @@ test('a program that calls no helper (it runs directly on its record) sums a fie
         exit`),
     });
     const link = attachProgram(rt, tp, prog);
+    assert.deepEqual(['n', 'label', 'big'].map((f) => tp.reads(f)), [true, false, false], 'the handler says it reads n alone (a source may skip the others)');
     for (const n of [5, -3, 1000, 7]) tp.fire({ n, label: 'x', big: 1n });
     link.detach();
     tp.fire({ n: 1, label: 'x', big: 1n });

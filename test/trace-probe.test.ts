@@ -73,6 +73,22 @@ test('a return sink that calls the probed function: the sinks after it still see
   assert.deepEqual(seen, [['inner', '', 'number'], ['outer', '', 'number'], ['[object Object]', '', 'number']]);
   assert.equal(kept!.ret, undefined, 'the shared event no longer holds the last return value');
 });
+test('a return probe whose sinks do not read latency_ns reads no clock: the latency is 0 until one does', () => {
+  const registry = new TraceRegistry();
+  const obj = { slow() { const t = performance.now(); while (performance.now() < t + 1); return 1; } };
+  const p = probe(obj, 'slow', { registry, ret: 'u32' });
+  const seen: unknown[] = [];
+  const detachRet = p.ret.attach({ byName: true, reads: ['ret'], hit: (v) => void seen.push(v.latency_ns) });
+  obj.slow();
+  const detachAny = p.ret.attach({ hit: () => {} });
+  obj.slow();
+  detachAny();
+  detachRet();
+  p.detach();
+  assert.equal(seen[0], 0);
+  assert.ok((seen[1] as number) >= 1e6, `timed: ${seen[1]} ns`);
+});
+
 test('a declared signature types the fields', () => {
   const registry = new TraceRegistry();
   const db = { find(id: number, table: string) { return id * 2 + table.length; } };

@@ -102,6 +102,33 @@ test('a duration is the time since its own start, with more requests in flight t
   assert.equal(seen.get('/99'), 0, 'no start: 0');
 });
 
+test('a start is timed only while an attached sink may read the duration (TraceSink.reads)', () => {
+  const tp = reg.named('node_http:server_response_finish');
+  const message = (url: string) => ({ request: { method: 'GET', url, httpVersion: '1.1', rawHeaders: [] }, response: { statusCode: 200 }, socket: {}, server: {} });
+  const statuses: unknown[] = [];
+  const durations = new Map<unknown, unknown>();
+  const statusOnly = tp.attach({ byName: true, reads: ['status'], hit: (v) => void statuses.push(v.status) });
+  assert.equal(tp.reads('status'), true);
+  assert.equal(tp.reads('duration_ns'), false);
+  const untimed = message('/untimed');
+  dc.channel('http.server.request.start').publish(untimed);
+  const reader = tp.attach({ byName: true, reads: ['path', 'duration_ns'], hit: (v) => void durations.set(v.path, v.duration_ns) });
+  assert.equal(tp.reads('duration_ns'), true);
+  const timed = message('/timed');
+  dc.channel('http.server.request.start').publish(timed);
+  const t = performance.now();
+  while (performance.now() < t + 1);
+  for (const m of [untimed, timed]) dc.channel('http.server.response.finish').publish(m);
+  const any = tp.attach({ hit: () => {} });
+  assert.equal(tp.reads('anything'), true, 'a sink that does not say may read any field');
+  any();
+  reader();
+  statusOnly();
+  assert.deepEqual(statuses, [200, 200]);
+  assert.equal(durations.get('/untimed'), 0, 'started while no sink read the duration: not timed');
+  assert.ok((durations.get('/timed') as number) >= 1e6, `timed: ${durations.get('/timed')} ns`);
+});
+
 test('HTTP server and client on loopback: methods, paths, ports, status codes and durations', async () => {
   const c = collect('node_http:server_request_start', 'node_http:server_response_finish', 'node_http:client_request_start', 'node_http:client_response_finish', 'node_net:server_socket', 'node_net:client_socket', 'node_net:server_listen');
   const server = http.createServer((req, res) => {

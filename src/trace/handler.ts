@@ -9,7 +9,7 @@ import { traceBufferOf } from './buffer.js';
 import { ContextWriter, neededLeaves, scalarValue, valueAt } from './context.js';
 import { ctxReads } from './ctx-reads.js';
 import { callsNothing, compileDirect } from './direct-run.js';
-import { isDynamic } from './layout.js';
+import { FieldLayout, isDynamic } from './layout.js';
 import type { TraceSink, Tracepoint } from './tracepoint.js';
 
 /**
@@ -92,6 +92,7 @@ export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, opt
   };
   const sink: TraceSink = {
     byName: true, // the context writers read fields by path (valueAt)
+    reads: ctx.fields,
     hit(values) {
       if (!state.live) return; // detached by another sink of this same event
       state.runs++;
@@ -153,6 +154,8 @@ function runner(rt: Runtime, program: Program, verified: boolean, ctx: HandlerCo
 interface HandlerContext {
   address: number;
   regions: Region[];
+  /** the top-level fields written (TraceSink.reads) */
+  fields: readonly string[];
   /** the record, where the event's strings are (the JIT copies them from there inline) */
   strings: Region;
   write(values: Record<string, unknown>): void;
@@ -162,14 +165,20 @@ interface HandlerContext {
 
 function recordContext(rt: Runtime, tp: Tracepoint, program: Program): HandlerContext {
   const reads = ctxReads(program.insns, (id) => rt.helpers.get(id)?.proto?.args.length, (off, size) => isLocWord(tp, off, size));
-  const writer = new ContextWriter(rt.space, tp, neededLeaves(tp, reads), rt.host.pid);
+  const leaves = neededLeaves(tp, reads);
+  const writer = new ContextWriter(rt.space, tp, leaves, rt.host.pid);
   const write = writer.hasDynamic
     ? (values: Record<string, unknown>): void => {
         writer.writeFixed(values);
         writer.writeDynamic(values);
       }
     : (values: Record<string, unknown>): void => writer.writeFixed(values);
-  return { address: writer.base, regions: [writer.region], strings: writer.region, write, dispose: () => writer.dispose() };
+  return { address: writer.base, regions: [writer.region], fields: topLevel(leaves), strings: writer.region, write, dispose: () => writer.dispose() };
+}
+
+/** The top-level fields of `leaves` (a nested struct's members name it). */
+function topLevel(leaves: readonly FieldLayout[]): string[] {
+  return [...new Set(leaves.map((f) => f.path[0]!))];
 }
 
 /** Whether `size` bytes at `off` lie in a variable-length field's `__data_loc` word. */
@@ -196,7 +205,7 @@ function rawContext(rt: Runtime, tp: Tracepoint): HandlerContext {
     writer.dispose();
     space.free(address, 8 * MAX_RAW_ARGS);
   };
-  return { address, regions: [region, { ...writer.region }], strings: writer.region, write, dispose };
+  return { address, regions: [region, { ...writer.region }], fields: topLevel(leaves), strings: writer.region, write, dispose };
 }
 
 /** Verify as Linux would for the program's type; EACCES (or the verifier's errno) with its log otherwise. */

@@ -48,6 +48,10 @@ export interface FunctionProbe {
 }
 
 const MAX_UNTYPED_ARGS = 8;
+const LATENCY = 'latency_ns';
+/** a call's start time when its return probe is not attached, and when no sink of it reads the latency */
+const UNTRACED = -1;
+const UNTIMED = -2;
 const PROVIDER = 'probe_js';
 
 interface Site {
@@ -101,7 +105,7 @@ function install(target: object, method: PropertyKey, options: ProbeOptions, whe
   const argNames = options.args ? Object.keys(options.args) : untypedArgs(fn as (...a: unknown[]) => unknown);
   const argFields: Record<string, FieldType> = options.args ?? Object.fromEntries(argNames.map((n) => [n, 'string']));
   const entry = registry.define(`${PROVIDER}:${name}`, argFields);
-  const ret = registry.define(`${PROVIDER}:${name}__return`, { ret: options.ret ?? 'string', error: 'string', latency_ns: 'u64' });
+  const ret = registry.define(`${PROVIDER}:${name}__return`, { ret: options.ret ?? 'string', error: 'string', [LATENCY]: 'u64' });
   const asText = options.args ? (v: unknown) => v : valueText;
   const retText = options.ret ? (v: unknown) => v : valueText;
   const wrapper = wrap(fn as (...a: unknown[]) => unknown, entry, ret, argNames, asText, retText);
@@ -253,8 +257,10 @@ class ReturnEvents {
  * The wrapper: a plain function (not a Proxy — its calls are cheaper) with the
  * original's name, length, prototype chain and own properties copied, that
  * passes `this`, the arguments and `new` through unchanged. A call reads the
- * clock only while the return probe is attached (a return probe attached
- * during a call does not see that call's return, as a uretprobe does not).
+ * clock only while a sink of the return probe may read latency_ns (a return
+ * probe attached during a call does not see that call's return, as a
+ * uretprobe does not; one that reads the latency, attached to a probe whose
+ * sinks did not, sees 0 for the calls in progress).
  */
 function wrap(
   fn: (...a: unknown[]) => unknown, entry: Tracepoint, ret: Tracepoint, argNames: readonly string[],
@@ -264,7 +270,7 @@ function wrap(
   const entryValues = new EventValues(entry, argNames);
   const returns = new ReturnEvents(ret);
   const fireReturn = (t0: number, value: unknown, error: string): void => {
-    if (ret.enabled) returns.fire(error ? undefined : retText(value), error, nowNs() - t0);
+    if (ret.enabled) returns.fire(error ? undefined : retText(value), error, t0 === UNTIMED ? 0 : nowNs() - t0);
   };
   const settle = (t0: number, promise: Promise<unknown>): Promise<unknown> =>
     promise.then(
@@ -284,15 +290,15 @@ function wrap(
       for (let i = 0; i < n; i++) s[i] = asText(arguments[i]);
       entryValues.deliver(s);
     }
-    const t0 = ret.enabled ? nowNs() : -1;
+    const t0 = !ret.enabled ? UNTRACED : ret.reads(LATENCY) ? nowNs() : UNTIMED;
     let result: unknown;
     try {
       result = nt === undefined ? fn.apply(this, arguments as unknown as unknown[]) : construct(fn, arguments, nt, wrapper);
     } catch (e) {
-      if (t0 >= 0) fireReturn(t0, undefined, errorName(e));
+      if (t0 !== UNTRACED) fireReturn(t0, undefined, errorName(e));
       throw e;
     }
-    if (t0 < 0) return result;
+    if (t0 === UNTRACED) return result;
     if (result instanceof Promise) return settle(t0, result);
     fireReturn(t0, result, '');
     return result;

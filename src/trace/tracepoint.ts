@@ -39,6 +39,13 @@ export interface TraceSink {
    * are computed when read (getters) and skip the fields nobody reads.
    */
   readonly byName?: boolean;
+  /**
+   * The top-level fields the sink reads (a struct's name for any of its
+   * members); without it, any of them. A source may skip the work of a
+   * field no sink reads — a timed source's clock at the start event, a
+   * probe's clock when nothing reads latency_ns.
+   */
+  readonly reads?: readonly string[];
 }
 
 export interface Tracepoint {
@@ -58,6 +65,8 @@ export interface Tracepoint {
   readonly enabled: boolean;
   /** true while every attached sink reads the values by name only (TraceSink.byName) */
   readonly byName: boolean;
+  /** whether an attached sink may read the top-level field `name` (TraceSink.reads) */
+  reads(name: string): boolean;
   /** deliver one event to every attached sink; a no-op when nothing is attached */
   fire(values: Record<string, unknown>): void;
   /** like Linux's events/<provider>/<event>/format */
@@ -77,6 +86,8 @@ class TracepointImpl implements Tracepoint {
   readonly event: string;
   readonly layout: RecordLayout;
   private sinks: readonly TraceSink[] = [];
+  /** the fields the attached sinks read, or 'any' when one of them does not say */
+  private read: ReadonlySet<string> | 'any' = new Set();
   private bpf: { btf: Btf; typeId: number } | undefined;
   private readonly fieldsByName: Map<string, FieldLayout>;
 
@@ -111,6 +122,10 @@ class TracepointImpl implements Tracepoint {
     return formatText(this.event, this.id, this.layout);
   }
 
+  reads(name: string): boolean {
+    return this.read === 'any' || this.read.has(name);
+  }
+
   field(name: string): FieldLayout | undefined {
     return this.fieldsByName.get(name);
   }
@@ -130,6 +145,7 @@ class TracepointImpl implements Tracepoint {
     this.sinks = sinks;
     this.enabled = sinks.length > 0;
     this.byName = this.enabled && sinks.every((s) => s.byName === true);
+    this.read = sinks.some((s) => !s.reads) ? 'any' : new Set(sinks.flatMap((s) => s.reads!));
   }
 }
 
