@@ -1,7 +1,7 @@
 import type { Runtime } from '../runtime/runtime.js';
 import { TraceBuffer, traceBufferOf } from './buffer.js';
 import { FilterEngine, TraceFilter } from './filter.js';
-import type { Tracepoint } from './tracepoint.js';
+import type { TraceSink, Tracepoint } from './tracepoint.js';
 
 /**
  * Recording a tracepoint's events into a Runtime's trace buffer, as
@@ -37,35 +37,7 @@ export function recordEvents(rt: Runtime, tp: Tracepoint, options: RecordOptions
   const buffer = traceBufferOf(rt);
   const env = { pid: rt.host.pid, comm: rt.host.comm, cpu, type: tp.id };
   const filter = options.filter === undefined ? undefined : new TraceFilter(options.filter, tp, { space: rt.space, env, engine: options.engine });
-  // live: a field, not a closure variable, as the handler's (handler.ts: a mutable closure variable cost ns per event there)
-  const counts = { recorded: 0, dropped: 0, errors: 0, lastError: undefined as Error | undefined, live: true };
-  // both read fields by name: the filter's, and the buffer's copy of an event's leaves (valueAt)
-  const sink = filter
-    ? {
-        byName: true,
-        hit(values: Record<string, unknown>): void {
-          if (!counts.live) return;
-          // a fault must not reach the traced code: it is counted and the event dropped
-          let pass = false;
-          try {
-            pass = filter.test(values);
-          } catch (e) {
-            counts.errors++;
-            counts.lastError = e as Error;
-          }
-          if (pass) {
-            counts.recorded++;
-            buffer.event(tp, values, cpu);
-          } else counts.dropped++;
-        },
-      }
-    : {
-        byName: true,
-        hit(values: Record<string, unknown>): void {
-          counts.recorded++;
-          buffer.event(tp, values, cpu);
-        },
-      };
+  const sink = new RecordingSink(buffer, cpu, filter);
   let detachSink: () => void;
   try {
     detachSink = tp.attach(sink);
@@ -73,29 +45,72 @@ export function recordEvents(rt: Runtime, tp: Tracepoint, options: RecordOptions
     filter?.dispose(); // a source that cannot start leaves nothing behind
     throw e;
   }
-  // a filter's record and stack go back to the Runtime at detach (a fire in progress took the old list of sinks: its hit checks `live`)
-  const detach = (): void => {
-    if (!counts.live) return;
-    counts.live = false;
-    detachSink();
-    filter?.dispose();
-  };
   return {
     tp,
     buffer,
     filter,
     get recorded() {
-      return counts.recorded;
+      return sink.recorded;
     },
     get dropped() {
-      return counts.dropped;
+      return sink.dropped;
     },
     get errors() {
-      return counts.errors;
+      return sink.errors;
     },
     get lastError() {
-      return counts.lastError;
+      return sink.lastError;
     },
-    detach,
+    // a filter's record and stack go back to the Runtime at detach (a fire in progress took the old list of sinks: its hit checks `live`)
+    detach() {
+      if (!sink.stop()) return;
+      detachSink();
+      filter?.dispose();
+    },
   };
+}
+
+/**
+ * Records each event (that its filter passes) into the buffer. A class, as
+ * a handler's sink is (handler.ts): one hit() for every recording, so the
+ * tracepoint's call into its sinks stays monomorphic.
+ */
+class RecordingSink implements TraceSink {
+  // reads fields by name: the filter, and the buffer's copy of an event's leaves (valueAt)
+  readonly byName = true;
+  recorded = 0;
+  dropped = 0;
+  errors = 0;
+  lastError: Error | undefined = undefined;
+  private live = true;
+
+  constructor(private readonly buffer: TraceBuffer, private readonly cpu: number, private readonly filter: TraceFilter | undefined) {}
+
+  hit(values: Record<string, unknown>, tp: Tracepoint): void {
+    if (!this.live) return;
+    if (this.filter && !this.passes(values)) {
+      this.dropped++;
+      return;
+    }
+    this.recorded++;
+    this.buffer.event(tp, values, this.cpu);
+  }
+
+  /** A fault must not reach the traced code: it is counted and the event dropped. */
+  private passes(values: Record<string, unknown>): boolean {
+    try {
+      return this.filter!.test(values);
+    } catch (e) {
+      this.errors++;
+      this.lastError = e as Error;
+      return false;
+    }
+  }
+
+  /** No more events (false if already stopped). */
+  stop(): boolean {
+    if (!this.live) return false;
+    this.live = false;
+    return true;
+  }
 }
