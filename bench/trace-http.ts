@@ -15,7 +15,10 @@
  * differed by up to 38 % in CPU per request, from process to process, while
  * adjacent slices of one process see the same host and the same V8 code.
  * A control run of a second process toggles nothing (its "traced" slices
- * are untraced too): its median ratio is the method's own error. The
+ * are untraced too): its median ratio is the method's own error. A third
+ * process toggles no-op subscribers on the same two channels: what Node's
+ * own publishing to a subscriber costs (it builds each message then),
+ * which no tracer on these channels can avoid. The
  * attach (program compile, filter compile) happens between slices, outside
  * their timing; the fresh code of each attach runs its first calls
  * unoptimised inside the slice, which counts against the traced side. The
@@ -49,7 +52,7 @@ import { Tracepoint, TraceRegistry } from '../src/trace/tracepoint.js';
 const SLICE_MS = 400;
 /** slices in the first WARMUP_S are not counted: V8 optimises the server's code (and ours) first, as in a service that has run a while */
 const WARMUP_S = 2;
-const SECONDS = 18;
+const SECONDS = 30;
 const CONNECTIONS = 16;
 const TARGET = 0.97;
 const KEY = 16;
@@ -179,19 +182,38 @@ interface Slice {
   ms: number;
 }
 
+/** What a server toggles: the tracing, no-op subscribers on its channels, or nothing (the control). */
+type Kind = 'traced' | 'noop' | 'control';
+const KINDS: readonly Kind[] = ['traced', 'noop', 'control'];
+
+/** No-op subscribers on the channels the tracing subscribes to. */
+class NoopSubscribers {
+  private readonly channels = ['http.server.request.start', 'http.server.response.finish'];
+  private readonly noop = (): void => {};
+
+  attach(): void {
+    for (const c of this.channels) dc.subscribe(c, this.noop);
+  }
+
+  detach(): void {
+    for (const c of this.channels) dc.unsubscribe(c, this.noop);
+  }
+}
+
 /**
  * The server process: prints its port; on "go" on stdin starts slicing
- * (traced slices attach the tracing, unless `toggles` is false: the
- * control); when stdin closes prints the slices after the warm-up (the one
- * in progress dropped) and whether the counter saw every traced request.
+ * (its "traced" slices attach what `kind` toggles); when stdin closes
+ * prints the slices after the warm-up (the one in progress dropped) and
+ * whether the counter saw every traced request.
  */
-async function server(toggles: boolean): Promise<void> {
+async function server(kind: Kind): Promise<void> {
   let served = 0;
   const srv = http.createServer((req, res) => {
     served++;
     res.end(req.url);
   });
   const tracing = new Tracing(new TraceRegistry());
+  const toggled = kind === 'traced' ? tracing : kind === 'noop' ? new NoopSubscribers() : undefined;
   srv.listen(0, '127.0.0.1');
   await once(srv, 'listening');
   process.stdout.write(`${(srv.address() as AddressInfo).port}\n`);
@@ -204,10 +226,10 @@ async function server(toggles: boolean): Promise<void> {
     slices.push({ traced: began.traced, served: served - began.served, cpuUs: cpu.user + cpu.system, ms: performance.now() - began.at });
     if (began.traced) {
       servedTraced += served - began.served;
-      if (toggles) tracing.detach();
+      toggled?.detach();
     }
     const traced = !began.traced;
-    if (traced && toggles) tracing.attach();
+    if (traced) toggled?.attach();
     began = { traced, served, cpu: process.cpuUsage(), at: performance.now() };
     timer = setTimeout(next, SLICE_MS);
   };
@@ -218,7 +240,7 @@ async function server(toggles: boolean): Promise<void> {
   await once(process.stdin, 'end');
   clearTimeout(timer);
   if (began.traced) servedTraced += served - began.served;
-  const counted = toggles ? Number(tracing.counted()) : servedTraced;
+  const counted = kind === 'traced' ? Number(tracing.counted()) : servedTraced;
   const warm = slices.findIndex((_, i) => slices.slice(0, i).reduce((t, x) => t + x.ms, 0) >= WARMUP_S * 1000);
   process.stdout.write(JSON.stringify({ slices: slices.slice(warm), counted, servedTraced }) + '\n');
   srv.close();
@@ -233,9 +255,9 @@ interface Run {
   cpuRatios: number[];
 }
 
-/** One server under wrk for WARMUP_S + SECONDS, slicing (toggling the tracing, or not: the control). */
-async function run(toggles: boolean, script: string): Promise<Run> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'server', toggles ? 'toggle' : 'control'], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** One server under wrk for WARMUP_S + SECONDS, slicing (toggling what its kind toggles). */
+async function run(kind: Kind, script: string): Promise<Run> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'server', kind], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d));
   while (!out.includes('\n')) await once(child.stdout, 'data');
@@ -268,18 +290,23 @@ async function main(): Promise<void> {
   }
   const script = path.join(mkdtempSync(path.join(tmpdir(), 'tsbpf-wrk-')), 'routes.lua');
   writeFileSync(script, 'local paths = {"/a", "/b", "/c"}\nlocal i = 0\nrequest = function()\n  i = i % 3 + 1\n  return wrk.format("GET", paths[i])\nend\n');
-  if (process.stderr.isTTY) process.stderr.write('trace-http: the traced server …');
-  const traced = await run(true, script);
-  if (process.stderr.isTTY) process.stderr.write('\rtrace-http: the control …       ');
-  const control = await run(false, script);
-  if (process.stderr.isTTY) process.stderr.write('\r                              \r');
+  const runs = {} as Record<Kind, Run>;
+  for (const kind of KINDS) {
+    if (process.stderr.isTTY) process.stderr.write(`\rtrace-http: the ${kind} server …   `);
+    runs[kind] = await run(kind, script);
+  }
+  if (process.stderr.isTTY) process.stderr.write('\r                                   \r');
+  const { traced, noop, control } = runs;
   const ratio = median(traced.ratios);
   const perRequest = tracingNsPerRequest();
   const rps = (r: Run, t: boolean): number => median(r.slices.filter((x) => x.traced === t).map((x) => (x.served / x.ms) * 1000));
   const untracedRps = rps(traced, false);
   const share = perRequest / (1e9 / untracedRps);
   if (json) {
-    console.log(JSON.stringify({ bench: 'trace-http', sliceMs: SLICE_MS, seconds: SECONDS, connections: CONNECTIONS, ratio, cpuRatio: median(traced.cpuRatios), controlRatio: median(control.ratios), controlCpuRatio: median(control.cpuRatios), traced, control, tracingNsPerRequest: perRequest }));
+    console.log(JSON.stringify({
+      bench: 'trace-http', sliceMs: SLICE_MS, seconds: SECONDS, connections: CONNECTIONS, ratio, cpuRatio: median(traced.cpuRatios),
+      noopRatio: median(noop.ratios), controlRatio: median(control.ratios), controlCpuRatio: median(control.cpuRatios), traced, noop, control, tracingNsPerRequest: perRequest,
+    }));
     return;
   }
   const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -288,9 +315,10 @@ async function main(): Promise<void> {
   console.log(`  traced: filter + per-route counter (JIT)   ${rps(traced, true).toFixed(0).padStart(8)} req/s  (median of ${traced.ratios.length})`);
   console.log(`  traced / untraced, median of each traced slice's ratio to its neighbours: ${pct(ratio)}; target ≥ ${TARGET * 100}%: ${ratio >= TARGET ? 'met' : 'NOT met'}`);
   console.log(`  requests per CPU-second, traced / untraced the same way: ${pct(median(traced.cpuRatios))}`);
-  console.log(`  control (a second server toggling nothing, the method's own error): ${pct(median(control.ratios))} req/s, ${pct(median(control.cpuRatios))} per CPU-second`);
+  console.log(`  Node's share: no-op subscribers on the same channels, toggled the same way: ${pct(median(noop.ratios))} req/s, ${pct(median(noop.cpuRatios))} per CPU-second`);
+  console.log(`  control (a server toggling nothing, the method's own error): ${pct(median(control.ratios))} req/s, ${pct(median(control.cpuRatios))} per CPU-second`);
   console.log(`  the tracing alone, in process: ${perRequest.toFixed(0)} ns per request = ${(share * 100).toFixed(1)}% of an untraced request's ${(1e9 / untracedRps / 1000).toFixed(1)} µs`);
 }
 
-if (process.argv[2] === 'server') await server(process.argv[3] === 'toggle');
+if (process.argv[2] === 'server') await server(process.argv[3] as Kind);
 else await main();
