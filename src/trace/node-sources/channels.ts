@@ -70,10 +70,10 @@ function valuesOf(reads: Reads): Values {
   };
 }
 
+/** Subscribe `handler` itself (each subscription's is a function of its own, so its unsubscribe removes just it): a wrapper would be one more call per message. */
 function on(channel: string, handler: (m: Msg) => void): () => void {
-  const fn = (m: unknown): void => handler(m);
-  dc.subscribe(channel, fn);
-  return () => void dc.unsubscribe(channel, fn);
+  dc.subscribe(channel, handler);
+  return () => void dc.unsubscribe(channel, handler);
 }
 
 // a source's view class is made once, not per subscription: a new class at each attach gave the sinks' field reads a new shape each time (megamorphic after a few)
@@ -87,19 +87,15 @@ function timed(start: string, end: string, keyOf: (m: Msg) => unknown, reads: Re
   const values = valuesOf(reads);
   return (fire, tp) => {
     const started = new StartTimes();
-    const key = (m: Msg): object | undefined => {
-      const k = keyOf(m);
-      return typeof k === 'object' && k !== null ? k : undefined;
-    };
     // the clock is the costly part of a start (~70 ns): read only while a sink may read the duration
     const offStart = on(start, (m) => {
       if (!tp.reads(DURATION)) return;
-      const k = key(m);
-      if (k) started.set(k, nowNs());
+      const k = keyOf(m);
+      if (typeof k === 'object' && k !== null) started.set(k, nowNs());
     });
     const offEnd = on(end, (m) => {
-      const k = key(m);
-      fire(values(m, k && started.take(k), tp.byName));
+      const k = keyOf(m);
+      fire(values(m, typeof k === 'object' && k !== null ? started.take(k) : undefined, tp.byName));
     });
     return () => {
       offStart();
