@@ -106,9 +106,7 @@ function install(target: object, method: PropertyKey, options: ProbeOptions, whe
   const argFields: Record<string, FieldType> = options.args ?? Object.fromEntries(argNames.map((n) => [n, 'string']));
   const entry = registry.define(`${PROVIDER}:${name}`, argFields);
   const ret = registry.define(`${PROVIDER}:${name}__return`, { ret: options.ret ?? 'string', error: 'string', [LATENCY]: 'u64' });
-  const asText = options.args ? (v: unknown) => v : valueText;
-  const retText = options.ret ? (v: unknown) => v : valueText;
-  const wrapper = wrap(fn as (...a: unknown[]) => unknown, entry, ret, argNames, asText, retText);
+  const wrapper = wrap(fn as (...a: unknown[]) => unknown, entry, ret, argNames, options.args !== undefined, options.ret !== undefined);
   Object.defineProperty(target, method, { value: wrapper, writable: own?.writable ?? true, enumerable: own?.enumerable ?? desc!.enumerable, configurable: true });
   const restore = (): void => {
     if ((target as Record<PropertyKey, unknown>)[method] !== wrapper) return; // replaced since: not ours to undo
@@ -229,17 +227,23 @@ class ReturnEvent {
  * The return events of a probe: their fields are the same for every
  * function, so they need no slots or views (EventValues) — one object,
  * refilled per call and let go of the value after delivery; a call made
- * while its event is being delivered gets a fresh one.
+ * while its event is being delivered gets a fresh one. Methods of a class,
+ * not closures made per probe: the wrappers of every probe call the same
+ * functions, so their call sites stay monomorphic.
  */
 class ReturnEvents {
   private readonly shared = new ReturnEvent();
   private busy = false;
 
-  constructor(private readonly tp: Tracepoint) {}
+  /** `typed`: the return value has a declared type (else a field shows it as text, valueText) */
+  constructor(private readonly tp: Tracepoint, private readonly typed: boolean) {}
 
-  fire(value: unknown, error: string, latencyNs: number): void {
+  /** The return of a call begun at `t0` (UNTIMED: no latency), with its value or the name of what it threw. */
+  fire(t0: number, value: unknown, error: string): void {
+    if (!this.tp.enabled) return;
+    const latencyNs = t0 === UNTIMED ? 0 : nowNs() - t0;
     const ev = this.busy ? new ReturnEvent() : this.shared;
-    ev.ret = value;
+    ev.ret = error ? undefined : this.typed ? value : valueText(value);
     ev.error = error;
     ev.latency_ns = latencyNs;
     if (ev !== this.shared) return this.tp.fire(ev as unknown as Record<string, unknown>);
@@ -250,6 +254,17 @@ class ReturnEvents {
       this.busy = false;
       ev.ret = undefined;
     }
+  }
+
+  /** What the caller of a call that returned `promise` gets: its settlement, the return event fired when it settles. */
+  settle(t0: number, promise: Promise<unknown>): Promise<unknown> {
+    return promise.then(
+      (v) => (this.fire(t0, v, ''), v),
+      (e) => {
+        this.fire(t0, undefined, errorName(e));
+        throw e;
+      },
+    );
   }
 }
 
@@ -263,23 +278,11 @@ class ReturnEvents {
  * sinks did not, sees 0 for the calls in progress).
  */
 function wrap(
-  fn: (...a: unknown[]) => unknown, entry: Tracepoint, ret: Tracepoint, argNames: readonly string[],
-  asText: (v: unknown) => unknown, retText: (v: unknown) => unknown,
+  fn: (...a: unknown[]) => unknown, entry: Tracepoint, ret: Tracepoint, argNames: readonly string[], typedArgs: boolean, typedRet: boolean,
 ): (...args: unknown[]) => unknown {
   const n = argNames.length;
   const entryValues = new EventValues(entry, argNames);
-  const returns = new ReturnEvents(ret);
-  const fireReturn = (t0: number, value: unknown, error: string): void => {
-    if (ret.enabled) returns.fire(error ? undefined : retText(value), error, t0 === UNTIMED ? 0 : nowNs() - t0);
-  };
-  const settle = (t0: number, promise: Promise<unknown>): Promise<unknown> =>
-    promise.then(
-      (v) => (fireReturn(t0, v, ''), v),
-      (e) => {
-        fireReturn(t0, undefined, errorName(e));
-        throw e;
-      },
-    );
+  const returns = new ReturnEvents(ret, typedRet);
   // `arguments` read by index and passed to apply is not materialised by V8, where rest parameters are: a call allocates nothing
   const wrapper = function (this: unknown): unknown {
     const nt = new.target;
@@ -287,7 +290,7 @@ function wrap(
     if (entry.enabled) {
       // filled here, not in a function given `arguments`, which would make V8 build the arguments object
       const s = entryValues.take();
-      for (let i = 0; i < n; i++) s[i] = asText(arguments[i]);
+      for (let i = 0; i < n; i++) s[i] = typedArgs ? arguments[i] : valueText(arguments[i]);
       entryValues.deliver(s);
     }
     const t0 = !ret.enabled ? UNTRACED : ret.reads(LATENCY) ? nowNs() : UNTIMED;
@@ -295,12 +298,12 @@ function wrap(
     try {
       result = nt === undefined ? fn.apply(this, arguments as unknown as unknown[]) : construct(fn, arguments, nt, wrapper);
     } catch (e) {
-      if (t0 !== UNTRACED) fireReturn(t0, undefined, errorName(e));
+      if (t0 !== UNTRACED) returns.fire(t0, undefined, errorName(e));
       throw e;
     }
     if (t0 === UNTRACED) return result;
-    if (result instanceof Promise) return settle(t0, result);
-    fireReturn(t0, result, '');
+    if (result instanceof Promise) return returns.settle(t0, result);
+    returns.fire(t0, result, '');
     return result;
   };
   copyShape(fn, wrapper);
