@@ -105,8 +105,9 @@ export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, opt
  * A program attached to a tracepoint. A class, as its context and runner
  * are: every handler of a process runs the same hit(), write() and run(),
  * so the tracepoint's call into its sinks and the calls within stay
- * monomorphic — closures made per attach (the same code, but different
- * functions to V8) made an event ~70 ns dearer once two handlers ran.
+ * monomorphic. Closures made per attach (the same code, but different
+ * functions to V8) did not: a probe with an entry counter and a return
+ * histogram cost 146 ns per call with them, 127 as classes (clock aside).
  */
 class HandlerSink implements TraceSink {
   readonly byName = true; // the context writers read fields by path (valueAt)

@@ -90,18 +90,22 @@ function timed(start: string, end: string, keyOf: (m: Msg) => unknown, reads: Re
     // the clock is the costly part of a start (~70 ns): read only while a sink may read the duration
     const offStart = on(start, (m) => {
       if (!tp.reads(DURATION)) return;
-      const k = keyOf(m);
-      if (typeof k === 'object' && k !== null) started.set(k, nowNs());
+      const k = objectOrNone(keyOf(m));
+      if (k) started.set(k, nowNs());
     });
     const offEnd = on(end, (m) => {
-      const k = keyOf(m);
-      fire(values(m, typeof k === 'object' && k !== null ? started.take(k) : undefined, tp.byName));
+      const k = objectOrNone(keyOf(m));
+      fire(values(m, k && started.take(k), tp.byName));
     });
     return () => {
       offStart();
       offEnd();
     };
   };
+}
+
+function objectOrNone(k: unknown): object | undefined {
+  return typeof k === 'object' && k !== null ? k : undefined;
 }
 
 /** Start times kept by identity in a ring (a power of two); older ones go to a Map. */
