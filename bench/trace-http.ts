@@ -59,6 +59,20 @@ const KEY = 16;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
+/**
+ * A 95 % interval for the median of `xs`, by bootstrap (the median of
+ * 2,000 resamples with replacement, their 2.5th and 97.5th percentiles):
+ * one slice's rate varies by ±20 % here, so the median of a few dozen
+ * ratios is known to a few percent, and the interval says how many.
+ * A fixed-seed generator, so one run's data gives one interval.
+ */
+function medianInterval(xs: number[]): [number, number] {
+  let seed = 0x2545f491;
+  const next = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const medians = Array.from({ length: 2000 }, () => median(xs.map(() => xs[Math.floor(next() * xs.length)]!))).sort((a, b) => a - b);
+  return [medians[50]!, medians[1949]!];
+}
+
 /** counts[path[0..16]] += 1: the path read through its __data_loc, as a C handler would */
 function routeCounter(tp: Tracepoint, map: number): string {
   return `
@@ -305,7 +319,7 @@ async function main(): Promise<void> {
   if (json) {
     console.log(JSON.stringify({
       bench: 'trace-http', sliceMs: SLICE_MS, seconds: SECONDS, connections: CONNECTIONS, ratio, cpuRatio: median(traced.cpuRatios),
-      noopRatio: median(noop.ratios), controlRatio: median(control.ratios), controlCpuRatio: median(control.cpuRatios), traced, noop, control, tracingNsPerRequest: perRequest,
+      ratioInterval: medianInterval(traced.ratios), noopRatio: median(noop.ratios), controlRatio: median(control.ratios), controlCpuRatio: median(control.cpuRatios), traced, noop, control, tracingNsPerRequest: perRequest,
     }));
     return;
   }
@@ -313,10 +327,12 @@ async function main(): Promise<void> {
   console.log(`HTTP server on loopback under wrk -c${CONNECTIONS} for ${SECONDS} s (after ${WARMUP_S} s of warm-up), the tracing attached and detached by turns every ${SLICE_MS} ms:`);
   console.log(`  untraced slices                            ${untracedRps.toFixed(0).padStart(8)} req/s  (median of ${traced.slices.filter((x) => !x.traced).length})`);
   console.log(`  traced: filter + per-route counter (JIT)   ${rps(traced, true).toFixed(0).padStart(8)} req/s  (median of ${traced.ratios.length})`);
-  console.log(`  traced / untraced, median of each traced slice's ratio to its neighbours: ${pct(ratio)}; target ≥ ${TARGET * 100}%: ${ratio >= TARGET ? 'met' : 'NOT met'}`);
+  const [low, high] = medianInterval(traced.ratios);
+  console.log(`  traced / untraced, median of each traced slice's ratio to its neighbours: ${pct(ratio)} (95% interval ${pct(low)}–${pct(high)}); target ≥ ${TARGET * 100}%: ${ratio >= TARGET ? 'met' : 'NOT met'}`);
   console.log(`  requests per CPU-second, traced / untraced the same way: ${pct(median(traced.cpuRatios))}`);
-  console.log(`  Node's share: no-op subscribers on the same channels, toggled the same way: ${pct(median(noop.ratios))} req/s, ${pct(median(noop.cpuRatios))} per CPU-second`);
-  console.log(`  control (a server toggling nothing, the method's own error): ${pct(median(control.ratios))} req/s, ${pct(median(control.cpuRatios))} per CPU-second`);
+  const interval = (r: Run): string => medianInterval(r.ratios).map(pct).join('–');
+  console.log(`  Node's share: no-op subscribers on the same channels, toggled the same way: ${pct(median(noop.ratios))} req/s (${interval(noop)}), ${pct(median(noop.cpuRatios))} per CPU-second`);
+  console.log(`  control (a server toggling nothing, the method's own error): ${pct(median(control.ratios))} req/s (${interval(control)}), ${pct(median(control.cpuRatios))} per CPU-second`);
   console.log(`  the tracing alone, in process: ${perRequest.toFixed(0)} ns per request = ${(share * 100).toFixed(1)}% of an untraced request's ${(1e9 / untracedRps / 1000).toFixed(1)} µs`);
 }
 
