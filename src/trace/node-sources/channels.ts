@@ -26,16 +26,19 @@ const DURATION = 'duration_ns';
 /** How each field of an event is read from its message (and the time since its start event, for `timed`). */
 type Reads = Record<string, (m: Msg, ev: { readonly duration: number }) => unknown>;
 
-/**
- * An event's values from its message; `started` is the matching start
- * event's clock reading (nowNs), or undefined without one.
- */
-type Values = (m: Msg, started: number | undefined, byName: boolean) => Record<string, unknown>;
-
 /** An event being delivered, what its fields are read from: its message, and its duration once asked for. */
 class Delivery {
-  private durationNs: number | undefined;
-  constructor(readonly m: Msg, private readonly started: number | undefined) {}
+  m: Msg = undefined;
+  private started: number | undefined = undefined;
+  private durationNs: number | undefined = undefined;
+
+  /** This delivery, for message `m` whose start event read the clock at `started` (undefined: no start seen). */
+  reset(m: Msg, started: number | undefined): this {
+    this.m = m;
+    this.started = started;
+    this.durationNs = undefined;
+    return this;
+  }
 
   /**
    * Time since the start event, read from the clock the first time a field
@@ -48,26 +51,61 @@ class Delivery {
 }
 
 /**
- * The values of an event, as `reads` has them. For sinks that read fields
- * by name (TraceSink.byName), a view whose fields are getters: a field
- * nobody reads is never computed (a request's headers are never parsed
- * for a filter on its status). For the others, a plain object of every
- * field, which they may enumerate or copy.
+ * A source's events as `reads` has them: made once per source (a new view
+ * class per subscription gave the sinks' field reads a new shape each
+ * time, megamorphic after a few), delivering for each subscription.
  */
-function valuesOf(reads: Reads): Values {
-  const names = Object.keys(reads);
-  class View extends Delivery {}
-  for (const name of names) {
-    const read = reads[name]!;
-    Object.defineProperty(View.prototype, name, { get(this: View) { return read(this.m, this); }, enumerable: true });
+class SourceEvents {
+  private readonly names: string[];
+  readonly View: new () => Delivery;
+
+  constructor(private readonly reads: Reads) {
+    this.names = Object.keys(reads);
+    class View extends Delivery {}
+    for (const name of this.names) {
+      const read = reads[name]!;
+      Object.defineProperty(View.prototype, name, { get(this: View) { return read(this.m, this); }, enumerable: true });
+    }
+    this.View = View;
   }
-  return (m, started, byName) => {
-    const view = new View(m, started);
-    if (byName) return view as unknown as Record<string, unknown>;
+
+  /** A plain object of every field of the event `view` is for. */
+  plain(view: Delivery): Record<string, unknown> {
     const v: Record<string, unknown> = {};
-    for (const name of names) v[name] = reads[name]!(m, view);
+    for (const name of this.names) v[name] = this.reads[name]!(view.m, view);
     return v;
-  };
+  }
+}
+
+/**
+ * The events of one subscription, fired at its tracepoint. For sinks that
+ * read fields by name (TraceSink.byName), a view whose fields are getters:
+ * a field nobody reads is never computed (a request's headers are never
+ * parsed for a filter on its status) — one view, refilled per message and
+ * let go of it after the delivery (a sink must not keep values past its
+ * hit), a fresh one for a message published during a delivery. For the
+ * others, a plain object of every field, which they may enumerate or copy.
+ */
+class Deliveries {
+  private readonly shared: Delivery;
+  private busy = false;
+
+  constructor(private readonly events: SourceEvents, private readonly fire: Fire, private readonly tp: Tracepoint) {
+    this.shared = new events.View();
+  }
+
+  deliver(m: Msg, started: number | undefined): void {
+    if (!this.tp.byName) return this.fire(this.events.plain(new Delivery().reset(m, started)));
+    if (this.busy) return this.fire(new this.events.View().reset(m, started) as unknown as Record<string, unknown>);
+    const view = this.shared.reset(m, started);
+    this.busy = true;
+    try {
+      this.fire(view as unknown as Record<string, unknown>);
+    } finally {
+      this.busy = false;
+      view.reset(undefined, undefined);
+    }
+  }
 }
 
 /** Subscribe `handler` itself (each subscription's is a function of its own, so its unsubscribe removes just it): a wrapper would be one more call per message. */
@@ -76,17 +114,20 @@ function on(channel: string, handler: (m: Msg) => void): () => void {
   return () => void dc.unsubscribe(channel, handler);
 }
 
-// a source's view class is made once, not per subscription: a new class at each attach gave the sinks' field reads a new shape each time (megamorphic after a few)
 const each = (channel: string, reads: Reads): Subscribe => {
-  const values = valuesOf(reads);
-  return (fire, tp) => on(channel, (m) => fire(values(m, undefined, tp.byName)));
+  const events = new SourceEvents(reads);
+  return (fire, tp) => {
+    const deliveries = new Deliveries(events, fire, tp);
+    return on(channel, (m) => deliveries.deliver(m, undefined));
+  };
 };
 
 /** Subscribe to `start` and `end`, firing at `end` with the time since `start` of the same object (`keyOf`). */
 function timed(start: string, end: string, keyOf: (m: Msg) => unknown, reads: Reads): Subscribe {
-  const values = valuesOf(reads);
+  const events = new SourceEvents(reads);
   return (fire, tp) => {
     const started = new StartTimes();
+    const deliveries = new Deliveries(events, fire, tp);
     // the clock is the costly part of a start (~70 ns): read only while a sink may read the duration
     const offStart = on(start, (m) => {
       if (!tp.reads(DURATION)) return;
@@ -95,7 +136,7 @@ function timed(start: string, end: string, keyOf: (m: Msg) => unknown, reads: Re
     });
     const offEnd = on(end, (m) => {
       const k = objectOrNone(keyOf(m));
-      fire(values(m, k && started.take(k), tp.byName));
+      deliveries.deliver(m, k && started.take(k));
     });
     return () => {
       offStart();
@@ -211,10 +252,13 @@ const duration: Reads = { [DURATION]: (_, ev) => ev.duration };
 const status: Reads = { status: (m) => m.response.statusCode };
 
 /** A net socket announced at creation fires when it connects: only then are its addresses known. */
-const socketValues = valuesOf(peer((x) => x));
-const onConnect = (fire: Fire, tp: Tracepoint): ((m: Msg) => void) => (m) => {
-  const socket = m.socket;
-  socket.once('connect', () => fire(socketValues(socket, undefined, tp.byName)));
+const socketEvents = new SourceEvents(peer((x) => x));
+const onConnect = (fire: Fire, tp: Tracepoint): ((m: Msg) => void) => {
+  const deliveries = new Deliveries(socketEvents, fire, tp);
+  return (m) => {
+    const socket = m.socket;
+    socket.once('connect', () => deliveries.deliver(socket, undefined));
+  };
 };
 
 /** A ChildProcess is announced at construction; its pid, file and arguments are known once it spawns. */
