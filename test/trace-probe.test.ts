@@ -89,6 +89,22 @@ test('a return probe whose sinks do not read latency_ns reads no clock: the late
   assert.ok((seen[1] as number) >= 1e6, `timed: ${seen[1]} ns`);
 });
 
+test('a probe computes only the fields its sinks may read: arguments and an untyped return value nobody reads stay undefined', () => {
+  const registry = new TraceRegistry();
+  const obj = { pair(a: unknown, b: unknown) { return [a, b]; } };
+  const p = probe(obj, 'pair', { registry });
+  const seen: unknown[] = [];
+  const second = p.entry.attach({ byName: true, reads: ['arg1'], hit: (v) => void seen.push([v.arg0, v.arg1]) });
+  const latency = p.ret.attach({ byName: true, reads: ['latency_ns'], hit: (v) => void seen.push(v.ret) });
+  obj.pair(new Map(), 7);
+  const all = p.entry.attach({ hit: () => {} });
+  const allRet = p.ret.attach({ hit: () => {} });
+  obj.pair(new Map(), 8);
+  [second, latency, all, allRet].forEach((d) => d());
+  p.detach();
+  assert.deepEqual(seen, [[undefined, 7], undefined, ['[object Map]', 8], '[object Array]']);
+});
+
 test('a declared signature types the fields', () => {
   const registry = new TraceRegistry();
   const db = { find(id: number, table: string) { return id * 2 + table.length; } };

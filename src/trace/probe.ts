@@ -21,7 +21,9 @@ import { tracepoints } from './tracepoint.js';
  * text (a primitive as String() gives it, an object as its class name).
  *
  * While nothing is attached to either tracepoint, the wrapper costs two
- * flag checks and an `apply`. Probing the same method twice shares the
+ * flag checks and an `apply`; with sinks attached, a field none of them
+ * may read (TraceSink.reads) is not computed (an untyped argument is not
+ * turned to text for a sink that counts calls). Probing the same method twice shares the
  * wrapper and its tracepoints; the last `detach()` restores the property
  * exactly as it was (the original function: identity, name, length,
  * properties; an inherited method by deleting the own property).
@@ -158,6 +160,8 @@ type View = Record<string, unknown> & { [SLOTS]: unknown[] };
  */
 class EventValues {
   private busy = false;
+  private readMask: readonly boolean[] = [];
+  private readAt = -1;
   private readonly slots: unknown[];
   private readonly View: new (slots: unknown[]) => View;
   private readonly view: View;
@@ -174,6 +178,15 @@ class EventValues {
   /** The slots to fill for a firing (the shared ones, unless they are being delivered). */
   take(): unknown[] {
     return this.busy ? this.fresh() : this.slots;
+  }
+
+  /** Which fields an attached sink may read, by position (a field none reads need not be computed), as of the sinks' last change. */
+  read(): readonly boolean[] {
+    if (this.readAt !== this.tp.changes) {
+      this.readAt = this.tp.changes;
+      this.readMask = this.names.map((n) => this.tp.reads(n));
+    }
+    return this.readMask;
   }
 
   /** Fire the tracepoint with the fields in `slots` (from take()); the shared slots then let go of the values (a probe must not keep a call's arguments alive). */
@@ -243,7 +256,7 @@ class ReturnEvents {
     if (!this.tp.enabled) return;
     const latencyNs = t0 === UNTIMED ? 0 : nowNs() - t0;
     const ev = this.busy ? new ReturnEvent() : this.shared;
-    ev.ret = error ? undefined : this.typed ? value : valueText(value);
+    ev.ret = error ? undefined : this.typed ? value : this.tp.reads('ret') ? valueText(value) : undefined;
     ev.error = error;
     ev.latency_ns = latencyNs;
     if (ev !== this.shared) return this.tp.fire(ev as unknown as Record<string, unknown>);
@@ -290,7 +303,8 @@ function wrap(
     if (entry.enabled) {
       // filled here, not in a function given `arguments`, which would make V8 build the arguments object
       const s = entryValues.take();
-      for (let i = 0; i < n; i++) s[i] = typedArgs ? arguments[i] : valueText(arguments[i]);
+      const read = entryValues.read();
+      for (let i = 0; i < n; i++) s[i] = !read[i] ? undefined : typedArgs ? arguments[i] : valueText(arguments[i]);
       entryValues.deliver(s);
     }
     const t0 = !ret.enabled ? UNTRACED : ret.reads(LATENCY) ? nowNs() : UNTIMED;

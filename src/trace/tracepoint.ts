@@ -67,6 +67,8 @@ export interface Tracepoint {
   readonly byName: boolean;
   /** whether an attached sink may read the top-level field `name` (TraceSink.reads) */
   reads(name: string): boolean;
+  /** how many times the attached sinks changed: what a source learned from reads() holds while this does */
+  readonly changes: number;
   /** deliver one event to every attached sink; a no-op when nothing is attached */
   fire(values: Record<string, unknown>): void;
   /** like Linux's events/<provider>/<event>/format */
@@ -82,6 +84,7 @@ const NAME = /^([A-Za-z_][A-Za-z0-9_]*):([A-Za-z_][A-Za-z0-9_]*)$/;
 class TracepointImpl implements Tracepoint {
   enabled = false;
   byName = false;
+  changes = 0;
   readonly provider: string;
   readonly event: string;
   readonly layout: RecordLayout;
@@ -146,6 +149,7 @@ class TracepointImpl implements Tracepoint {
     this.sinks = sinks;
     this.enabled = sinks.length > 0;
     this.byName = this.enabled && sinks.every((s) => s.byName === true);
+    this.changes++;
     this.read = sinks.some((s) => !s.reads) ? undefined : Object.fromEntries(sinks.flatMap((s) => s.reads!).map((f) => [f, true]));
   }
 }
