@@ -68,3 +68,15 @@ test('a string longer than the record is cut short and keeps its NUL', () => {
   assert.equal(space.bytes[w.base + off + len - 1], 0);
   assert.equal(space.bytes[w.base + off + len - 2], 'y'.charCodeAt(0));
 });
+
+test('a record given back twice is handed out once: two later writers get records of their own', () => {
+  const space = new AddressSpace();
+  const tp = new TraceRegistry().define('t:twice', { n: 'u32' });
+  const writer = new ContextWriter(space, tp, tp.layout.leaves, 1);
+  writer.dispose();
+  writer.dispose();
+  const a = new ContextWriter(space, tp, tp.layout.leaves, 1);
+  const b = new ContextWriter(space, tp, tp.layout.leaves, 1);
+  assert.equal(a.base, writer.base, 'the freed record is reused');
+  assert.ok(Math.abs(b.base - a.base) >= MAX_RECORD_SIZE, `records overlap: ${a.base} and ${b.base}`);
+});

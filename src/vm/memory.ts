@@ -71,8 +71,8 @@ export class AddressSpace {
    */
   free(start: number, size: number): void {
     const list = this.freed.get(size);
-    if (list) list.push(start);
-    else this.freed.set(size, [start]);
+    if (!list) this.freed.set(size, [start]);
+    else if (!list.includes(start)) list.push(start); // given back twice (a writer disposed by its owner and again by hand), it must still be handed out once
   }
 
   /** The last freed block of `size` bytes aligned to `align`, zeroed, or undefined. */
