@@ -1,6 +1,6 @@
 import dc from 'node:diagnostics_channel';
 import type { Tracepoint } from '../tracepoint.js';
-import { SourceSpec, Fire, Subscribe, errorCode, errorName, errorMessage } from './source.js';
+import { SourceSpec, Subscribe, errorCode, errorName, errorMessage } from './source.js';
 import { nowNs } from '../clock.js';
 
 /**
@@ -90,17 +90,17 @@ class Deliveries {
   private readonly shared: Delivery;
   private busy = false;
 
-  constructor(private readonly events: SourceEvents, private readonly fire: Fire, private readonly tp: Tracepoint) {
+  constructor(private readonly events: SourceEvents, private readonly tp: Tracepoint) {
     this.shared = new events.View();
   }
 
   deliver(m: Msg, started: number | undefined): void {
-    if (!this.tp.byName) return this.fire(this.events.plain(new Delivery().reset(m, started)));
-    if (this.busy) return this.fire(new this.events.View().reset(m, started) as unknown as Record<string, unknown>);
+    if (!this.tp.byName) return this.tp.fire(this.events.plain(new Delivery().reset(m, started)));
+    if (this.busy) return this.tp.fire(new this.events.View().reset(m, started) as unknown as Record<string, unknown>);
     const view = this.shared.reset(m, started);
     this.busy = true;
     try {
-      this.fire(view as unknown as Record<string, unknown>);
+      this.tp.fire(view as unknown as Record<string, unknown>);
     } finally {
       this.busy = false;
       view.reset(undefined, undefined);
@@ -116,8 +116,8 @@ function on(channel: string, handler: (m: Msg) => void): () => void {
 
 const each = (channel: string, reads: Reads): Subscribe => {
   const events = new SourceEvents(reads);
-  return (fire, tp) => {
-    const deliveries = new Deliveries(events, fire, tp);
+  return (tp) => {
+    const deliveries = new Deliveries(events, tp);
     return on(channel, (m) => deliveries.deliver(m, undefined));
   };
 };
@@ -125,9 +125,9 @@ const each = (channel: string, reads: Reads): Subscribe => {
 /** Subscribe to `start` and `end`, firing at `end` with the time since `start` of the same object (`keyOf`). */
 function timed(start: string, end: string, keyOf: (m: Msg) => unknown, reads: Reads): Subscribe {
   const events = new SourceEvents(reads);
-  return (fire, tp) => {
+  return (tp) => {
     const started = new StartTimes();
-    const deliveries = new Deliveries(events, fire, tp);
+    const deliveries = new Deliveries(events, tp);
     // the clock is the costly part of a start (~70 ns): read only while a sink may read the duration
     const offStart = on(start, (m) => {
       if (!tp.reads(DURATION)) return;
@@ -253,8 +253,8 @@ const status: Reads = { status: (m) => m.response.statusCode };
 
 /** A net socket announced at creation fires when it connects: only then are its addresses known. */
 const socketEvents = new SourceEvents(peer((x) => x));
-const onConnect = (fire: Fire, tp: Tracepoint): ((m: Msg) => void) => {
-  const deliveries = new Deliveries(socketEvents, fire, tp);
+const onConnect = (tp: Tracepoint): ((m: Msg) => void) => {
+  const deliveries = new Deliveries(socketEvents, tp);
   return (m) => {
     const socket = m.socket;
     socket.once('connect', () => deliveries.deliver(socket, undefined));
@@ -262,9 +262,9 @@ const onConnect = (fire: Fire, tp: Tracepoint): ((m: Msg) => void) => {
 };
 
 /** A ChildProcess is announced at construction; its pid, file and arguments are known once it spawns. */
-const onSpawn = (fire: Fire) => (m: Msg): void => {
+const onSpawn = (tp: Tracepoint) => (m: Msg): void => {
   const child = m.process;
-  child.once('spawn', () => fire({ pid: child.pid, file: child.spawnfile, argv: child.spawnargs.join(' ') }));
+  child.once('spawn', () => tp.fire({ pid: child.pid, file: child.spawnfile, argv: child.spawnargs.join(' ') }));
 };
 
 /** The address a server listens on (its address(): an object, a pipe's path, or null). */
@@ -308,7 +308,7 @@ export const CHANNEL_SOURCES: readonly SourceSpec[] = [
   },
   {
     name: 'node_net:client_socket', origin: 'net.client.socket (fired on connect)',
-    fields: PEER, subscribe: (fire, tp) => on('net.client.socket', onConnect(fire, tp)),
+    fields: PEER, subscribe: (tp) => on('net.client.socket', onConnect(tp)),
   },
   {
     name: 'node_net:server_socket', origin: 'net.server.socket',
@@ -328,7 +328,7 @@ export const CHANNEL_SOURCES: readonly SourceSpec[] = [
   },
   {
     name: 'node_child_process:spawn', origin: "child_process (fired on the child's 'spawn')",
-    fields: { pid: 's32', file: 'string', argv: 'string' }, subscribe: (fire) => on('child_process', onSpawn(fire)),
+    fields: { pid: 's32', file: 'string', argv: 'string' }, subscribe: (tp) => on('child_process', onSpawn(tp)),
   },
   {
     name: 'node_worker:create', origin: 'worker_threads',

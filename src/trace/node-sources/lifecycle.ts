@@ -20,23 +20,23 @@ const ERROR = { error: 'string', code: 'string', message: 'string' } as const;
 export const LIFECYCLE_SOURCES: readonly SourceSpec[] = [
   {
     name: 'node_process:exit', origin: "process 'exit'",
-    fields: { code: 's32' }, subscribe: (fire) => listen('exit', (code: number) => fire({ code })),
+    fields: { code: 's32' }, subscribe: (tp) => listen('exit', (code: number) => tp.fire({ code })),
   },
   {
     name: 'node_process:warning', origin: "process 'warning'",
     fields: { name: 'string', code: 'string', message: 'string' },
-    subscribe: (fire) => listen('warning', (w: Error) => fire({ name: w.name, code: errorCode(w), message: w.message })),
+    subscribe: (tp) => listen('warning', (w: Error) => tp.fire({ name: w.name, code: errorCode(w), message: w.message })),
   },
   {
     name: 'node_process:uncaught_exception', origin: "process 'uncaughtExceptionMonitor'",
     fields: { ...ERROR, origin: 'string' },
-    subscribe: (fire) => listen('uncaughtExceptionMonitor', (e: unknown, origin: string) => fire({ error: errorName(e), code: errorCode(e), message: errorMessage(e), origin })),
+    subscribe: (tp) => listen('uncaughtExceptionMonitor', (e: unknown, origin: string) => tp.fire({ error: errorName(e), code: errorCode(e), message: errorMessage(e), origin })),
   },
   {
     name: 'node_process:unhandled_rejection', origin: "process 'uncaughtExceptionMonitor', origin unhandledRejection",
     fields: ERROR,
-    subscribe: (fire) => listen('uncaughtExceptionMonitor', (e: unknown, origin: string) => {
-      if (origin === 'unhandledRejection') fire({ error: errorName(e), code: errorCode(e), message: errorMessage(e) });
+    subscribe: (tp) => listen('uncaughtExceptionMonitor', (e: unknown, origin: string) => {
+      if (origin === 'unhandledRejection') tp.fire({ error: errorName(e), code: errorCode(e), message: errorMessage(e) });
     }),
   },
 ];

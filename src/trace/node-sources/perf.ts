@@ -23,12 +23,12 @@ export const PERF_SOURCES: readonly SourceSpec[] = [
   {
     name: 'node_gc:gc', origin: "perf_hooks 'gc' entries",
     fields: { kind: 'string', flags: 'u32', duration_ns: 'u64' },
-    subscribe: (fire) => {
+    subscribe: (tp) => {
       const obs = new PerformanceObserver((list) => {
         for (const e of list.getEntries()) {
           const detail = (e as { detail?: unknown }).detail as { kind?: number; flags?: number } | undefined;
           const kind = detail?.kind ?? 0;
-          fire({ kind: GC_KINDS[kind] ?? String(kind), flags: detail?.flags ?? 0, duration_ns: ms(e.duration) });
+          tp.fire({ kind: GC_KINDS[kind] ?? String(kind), flags: detail?.flags ?? 0, duration_ns: ms(e.duration) });
         }
       });
       obs.observe({ entryTypes: ['gc'] });
@@ -38,12 +38,12 @@ export const PERF_SOURCES: readonly SourceSpec[] = [
   {
     name: 'node_loop:delay', origin: `perf_hooks monitorEventLoopDelay, every ${LOOP_DELAY_INTERVAL_MS} ms`,
     fields: { count: 'u64', min_ns: 'u64', max_ns: 'u64', mean_ns: 'u64', p50_ns: 'u64', p99_ns: 'u64' },
-    subscribe: (fire) => {
+    subscribe: (tp) => {
       const h = monitorEventLoopDelay({ resolution: 10 });
       h.enable();
       const timer = setInterval(() => {
         if (h.count === 0) return;
-        fire({ count: h.count, min_ns: h.min, max_ns: h.max, mean_ns: h.mean, p50_ns: h.percentile(50), p99_ns: h.percentile(99) });
+        tp.fire({ count: h.count, min_ns: h.min, max_ns: h.max, mean_ns: h.mean, p50_ns: h.percentile(50), p99_ns: h.percentile(99) });
         h.reset();
       }, LOOP_DELAY_INTERVAL_MS);
       timer.unref(); // tracing must not keep a program alive

@@ -12,11 +12,8 @@ export interface NodeSource {
   readonly origin: string;
 }
 
-/** Fires the tracepoint with the values of one event. */
-export type Fire = (values: Record<string, unknown>) => void;
-
-/** Subscribes to the source, delivering each event of `tp` through `fire`; returns the unsubscribe function. */
-export type Subscribe = (fire: Fire, tp: Tracepoint) => () => void;
+/** Subscribes to the source, firing `tp` with the values of each event (tp.fire itself: a wrapper would be one more call per event); returns the unsubscribe function. */
+export type Subscribe = (tp: Tracepoint) => () => void;
 
 export interface SourceSpec {
   name: string;
@@ -28,7 +25,7 @@ export interface SourceSpec {
 /** Define the tracepoint of `spec` in `registry`, subscribed to its source only while something is attached. */
 export function defineSource(registry: TraceRegistry, spec: SourceSpec): NodeSource {
   const tp = registry.define(spec.name, spec.fields);
-  whenAttached(tp, () => spec.subscribe((values) => tp.fire(values), tp));
+  whenAttached(tp, () => spec.subscribe(tp));
   return { tracepoint: tp, origin: spec.origin };
 }
 
