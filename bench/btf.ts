@@ -16,6 +16,7 @@ import { checkBtf } from '../src/btf/check.js';
 import { dumpC } from '../src/btf/dump-c.js';
 import { dumpRaw } from '../src/btf/dump-raw.js';
 import { parseBtf } from '../src/btf/parse.js';
+import { median } from './stats.js';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -25,11 +26,6 @@ function option(name: string, fallback: string): string {
 const file = option('--file', '/sys/kernel/btf/vmlinux');
 const runs = Number(option('--runs', '7'));
 const json = process.argv.includes('--json');
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
 
 /** Median wall time of `fn` over `runs` runs, after one run to warm the JIT. */
 function time(fn: () => void): number {

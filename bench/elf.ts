@@ -19,6 +19,7 @@ import { linuxHelpers } from '../src/helpers/linux.js';
 import { loadCollection } from '../src/runtime/collection.js';
 import { Runtime } from '../src/runtime/runtime.js';
 import { compileFile } from '../test/objects/build.js';
+import { median } from './stats.js';
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -55,11 +56,6 @@ static __noinline __u32 mix(__u32 a, __u32 b) { return (a * 2654435761u) ^ (b + 
 ${progs.join('\n')}
 char LICENSE[] SEC("license") = "GPL";
 `;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 function time(fn: () => void): number {

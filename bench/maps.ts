@@ -19,6 +19,7 @@ import { linuxHelpers } from '../src/helpers/linux.js';
 import { MapType } from '../src/maps/map.js';
 import { ringbufOf } from '../src/maps/ringbuf.js';
 import { Runtime } from '../src/runtime/runtime.js';
+import { median } from './stats.js';
 
 const N = 1000;
 
@@ -58,7 +59,6 @@ function program(c: Case, map: number, withCall: boolean): string {
     exit`;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 function ours(c: Case, withCall: boolean): number {
   const rt = new Runtime({ helpers: linuxHelpers() });

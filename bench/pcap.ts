@@ -21,6 +21,7 @@ import { compileFilter } from '../src/cbpf/pcap-filter/index.js';
 import { readCapture, writePcap } from '../src/pcap/capture.js';
 import { PacketEngine, PacketFilter } from '../src/pcap/packet-filter.js';
 import { generatePackets } from '../test/pcap-gen.js';
+import { median } from './stats.js';
 
 const EXPR = 'tcp port 80 and host 10.0.0.1';
 const RUNS = 9;
@@ -30,7 +31,6 @@ const arg = (name: string): string | undefined => {
 };
 const COUNT = Number(arg('--packets') ?? 100_000);
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 /** Median wall time of `fn` in milliseconds, after warm-up runs. */
 function time(fn: () => void, warmup = 3): number {

@@ -33,6 +33,7 @@ import type { TrustedRun } from '../src/vm/jit/entry.js';
 import { JitEngine } from '../src/vm/jit/engine.js';
 import { AddressSpace, Region } from '../src/vm/memory.js';
 import { EMPTY_CALL_WORKERS, VerifiedBench, XS_STEPS, benchVerified } from './verified.js';
+import { median } from './stats.js';
 
 /** Instruction budget for one run: xorshift executes ~11 M instructions (n = 1,000,000 steps of 11). */
 const BUDGET = 50_000_000;
@@ -152,12 +153,6 @@ function parseArgs(argv: readonly string[]): Options {
 
 const now = (): bigint => process.hrtime.bigint();
 const hex = (v: bigint): string => '0x' + v.toString(16);
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function fmtTime(ns: number): string {
   if (ns < 1_000) return `${ns.toFixed(ns < 10 ? 2 : ns < 100 ? 1 : 0)} ns`;

@@ -50,6 +50,7 @@ import { attachProgram } from '../src/trace/handler.js';
 import { defineNodeSources } from '../src/trace/node-sources/index.js';
 import { recordEvents } from '../src/trace/record.js';
 import { Tracepoint, TraceRegistry } from '../src/trace/tracepoint.js';
+import { median } from './stats.js';
 
 /** each slice runs traced or untraced (by turns) for this long */
 const SLICE_MS = 400;
@@ -71,7 +72,6 @@ const CONNECTIONS = 16;
 const TARGET = 0.97;
 const KEY = 16;
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 /**
  * A 95 % interval for the median of `xs`, by bootstrap (the median of

@@ -21,12 +21,12 @@ import { attachProgram } from '../src/trace/handler.js';
 import { probe } from '../src/trace/probe.js';
 import { TraceRegistry, Tracepoint } from '../src/trace/tracepoint.js';
 import { inWorker, isolatedConfig, reply } from './isolated.js';
+import { median } from './stats.js';
 
 const CALLS = 200_000;
 const SAMPLES = 15;
 const TARGET_NS = 200;
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const wall = process.argv.includes('--wall');
 /** the chosen clock, ns */
 const clock = (): number => {

@@ -35,6 +35,7 @@ import { attachProgram } from '../src/trace/handler.js';
 import { recordEvents } from '../src/trace/record.js';
 import { TraceRegistry } from '../src/trace/tracepoint.js';
 import { inWorker, isolatedConfig, reply } from './isolated.js';
+import { median } from './stats.js';
 
 const FILTER = '((sig >= 10 && sig < 15) || sig == 17) && comm != "bash"';
 const RUNS = 11;
@@ -51,7 +52,6 @@ const cpu = (): number => {
   const u = process.cpuUsage();
   return u.user + u.system;
 };
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 const registry = new TraceRegistry();
 const tp = registry.define('signal:generate', { sig: 's32', comm: 'string', lat: 'u64' });

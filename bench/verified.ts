@@ -31,6 +31,7 @@ import { verify } from '../src/verifier/index.js';
 import { JitEngine } from '../src/vm/jit/engine.js';
 import { Region } from '../src/vm/memory.js';
 import { inWorker, isolatedConfig, isolatedData, reply } from './isolated.js';
+import { median } from './stats.js';
 
 /** xorshift's steps here: 11 instructions a step stay under the kernel verifier's 1,000,000 processed. */
 export const XS_STEPS = 50_000;
@@ -98,12 +99,6 @@ function sh(cmd: string, args: string[]): string {
 const cpuNs = (): bigint => {
   const u = process.cpuUsage();
   return BigInt(u.user + u.system) * 1000n;
-};
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
 export async function benchVerified(p: Paths, log: (msg: string) => void): Promise<VerifiedBench> {

@@ -21,6 +21,7 @@ import { programType } from '../src/progtypes/index.js';
 import { VerifierMapSpec, verify } from '../src/verifier/index.js';
 import { GEN_MAPS, randomProgram, typeOfSeed } from '../test/verifier-gen.js';
 import { loadSuite } from '../test/verifier-suite/suite.js';
+import { median } from './stats.js';
 
 interface Case {
   name: string;
@@ -34,7 +35,6 @@ interface Case {
 const ORACLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/verifier-oracle.py');
 const KERNEL_RUNS = 5;
 const helpers = new HelperRegistry(linuxHelpers());
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 /** 4,000 instructions without a branch: scalar arithmetic over r0–r5, then exit. */
 function straightLine(): string {
