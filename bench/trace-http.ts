@@ -72,7 +72,6 @@ const CONNECTIONS = 16;
 const TARGET = 0.97;
 const KEY = 16;
 
-
 /**
  * A 95 % interval for the median of `xs`, by bootstrap (the median of
  * 2,000 resamples with replacement, their 2.5th and 97.5th percentiles):

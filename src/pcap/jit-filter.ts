@@ -2,7 +2,7 @@ import { BpfError } from '../errno.js';
 import { Insn } from '../isa/instruction.js';
 import * as o from '../isa/opcodes.js';
 import { SK_BUFF_SIZE, SKB } from '../progtypes/sk-buff.js';
-import { DEFAULT_BUDGET, MAX_CALL_FRAMES, STACK_SIZE } from '../vm/interpreter.js';
+import { DEFAULT_BUDGET, STACK_BYTES } from '../vm/interpreter.js';
 import { RuntimeImport, SCRATCH, Trap, compileProgram } from '../vm/jit/compile.js';
 import { Code, I32, I64, ModuleBuilder, OP } from '../vm/jit/wasm.js';
 import { AddressSpace } from '../vm/memory.js';
@@ -51,8 +51,8 @@ export class JitFilter {
 
   /** `ctx` is a zeroed `struct __sk_buff` in `space`; call `refresh` after the space grows. */
   constructor(insns: readonly Insn[], private readonly space: AddressSpace, ctx: number) {
-    const stackStart = space.alloc(STACK_SIZE * MAX_CALL_FRAMES);
-    const stackEnd = stackStart + STACK_SIZE * MAX_CALL_FRAMES;
+    const stackStart = space.alloc(STACK_BYTES);
+    const stackEnd = stackStart + STACK_BYTES;
     const state = space.alloc(16);
     this.state = state;
     const table = space.alloc(8 * Math.max(insns.length, 1));

@@ -1,7 +1,7 @@
 import { BpfError } from '../errno.js';
 import { Insn } from '../isa/instruction.js';
 import * as o from '../isa/opcodes.js';
-import { MAX_CALL_FRAMES, STACK_SIZE } from '../vm/interpreter.js';
+import { STACK_BYTES } from '../vm/interpreter.js';
 import { RuntimeImport, compileProgram } from '../vm/jit/compile.js';
 import { Entry, TrustedRun } from '../vm/jit/entry.js';
 import { AddressSpace } from '../vm/memory.js';
@@ -36,8 +36,8 @@ export function callsNothing(insns: readonly Insn[]): boolean {
 
 /** Compile `insns` (verified, and callsNothing) to run on the context at `r1`, with a stack of their own in `space`. */
 export function compileDirect(insns: readonly Insn[], space: AddressSpace, r1: number, what: string): DirectRun {
-  const stackStart = space.alloc(STACK_SIZE * MAX_CALL_FRAMES);
-  const compiled = compileProgram(insns, { stackStart, stackEnd: stackStart + STACK_SIZE * MAX_CALL_FRAMES, hasHelper: () => false, trusted: true });
+  const stackStart = space.alloc(STACK_BYTES);
+  const compiled = compileProgram(insns, { stackStart, stackEnd: stackStart + STACK_BYTES, hasHelper: () => false, trusted: true });
   const env = { memory: space.memory, ...faults(what) };
   const exports = new WebAssembly.Instance(new WebAssembly.Module(compiled.bytes), { env: env as WebAssembly.ModuleImports }).exports;
   return new CompiledRun(space, stackStart, r1, exports.run as unknown as TrustedRun);
@@ -58,7 +58,7 @@ class CompiledRun implements DirectRun {
   constructor(private readonly space: AddressSpace, private readonly stackStart: number, private readonly r1: number, main: TrustedRun) {
     this.entry = Entry.of(space.memory);
     this.slot = this.entry.add(main);
-    this.stackEnd = stackStart + STACK_SIZE * MAX_CALL_FRAMES;
+    this.stackEnd = stackStart + STACK_BYTES;
   }
 
   run(): number {
@@ -69,7 +69,7 @@ class CompiledRun implements DirectRun {
     if (!this.live) return;
     this.live = false;
     this.entry.remove(this.slot);
-    this.space.free(this.stackStart, STACK_SIZE * MAX_CALL_FRAMES);
+    this.space.free(this.stackStart, STACK_BYTES);
   }
 }
 

@@ -11,6 +11,8 @@ import { packetLoad } from './packet-load.js';
 export const DEFAULT_BUDGET = 1_000_000;
 export const STACK_SIZE = 512;
 export const MAX_CALL_FRAMES = 8;
+/** a run's whole stack region: every call frame's */
+export const STACK_BYTES = STACK_SIZE * MAX_CALL_FRAMES;
 /** Linux's BPF_MAX_LOOPS: how many times `may_goto` falls through before it jumps. */
 export const MAY_GOTO_BUDGET = BPF_MAX_LOOPS;
 
@@ -91,7 +93,7 @@ export class Interpreter {
     });
     this.budget = options.budget ?? DEFAULT_BUDGET;
     this.helpers = options.helpers ?? new HelperRegistry();
-    this.stack = options.space.map(new Uint8Array(STACK_SIZE * MAX_CALL_FRAMES), 'stack');
+    this.stack = options.space.map(new Uint8Array(STACK_BYTES), 'stack');
     this.targets = callbackTargets(insns);
   }
 

@@ -1,7 +1,7 @@
 import { Insn } from '../../isa/instruction.js';
 import * as o from '../../isa/opcodes.js';
 import { DecodedProgram, OP_COUNT, Op, decodeOps } from '../decode-ops.js';
-import { MAX_CALL_FRAMES, MAY_GOTO_BUDGET, STACK_SIZE } from '../interpreter.js';
+import { MAX_CALL_FRAMES, MAY_GOTO_BUDGET, STACK_BYTES, STACK_SIZE } from '../interpreter.js';
 import { Block, FunctionCfg, ProgramCfg, buildCfg, functionCfg, width } from './cfg.js';
 import { Arena } from './arena.js';
 import { BlockHooks, emitDispatch, emitStructured } from './structure.js';
@@ -461,7 +461,6 @@ const FRAME = 22;
 /** Functions with more blocks than this use the dispatch loop (structuring recurses per block). */
 const MAX_STRUCTURED_BLOCKS = 4000;
 
-const STACK_BYTES = STACK_SIZE * MAX_CALL_FRAMES;
 
 /** A table by Op (-1 for the operations not listed), so the per-instruction dispatch is an array read. */
 function byOp(entries: Partial<Record<Op, number>>): Int16Array {

@@ -4,7 +4,7 @@ import { mapLookupElem } from '../../helpers/maps.js';
 import { STRING_READERS } from '../../helpers/probe.js';
 import type { BpfMap } from '../../maps/map.js';
 import { Insn } from '../../isa/instruction.js';
-import { DEFAULT_BUDGET, InterpreterOptions, MAX_CALL_FRAMES, RunExtras, STACK_SIZE, disposedError } from '../interpreter.js';
+import { DEFAULT_BUDGET, InterpreterOptions, MAX_CALL_FRAMES, RunExtras, STACK_BYTES, disposedError } from '../interpreter.js';
 import { callbackIndex, callbackTargets, outOfBudget, tooDeep } from '../callback.js';
 import { Region, checkedRegion } from '../memory.js';
 import { packetLoad } from '../packet-load.js';
@@ -119,7 +119,7 @@ export class JitEngine {
     this.budget = options.budget ?? DEFAULT_BUDGET;
     this.budgetBig = BigInt(this.budget);
     this.helpers = options.helpers ?? new HelperRegistry();
-    this.stack = options.space.map(new Uint8Array(STACK_SIZE * MAX_CALL_FRAMES), 'stack');
+    this.stack = options.space.map(new Uint8Array(STACK_BYTES), 'stack');
     this.fp = this.stack.end;
     this.views = new Views(options.space.memory);
     this.targets = callbackTargets(insns);
