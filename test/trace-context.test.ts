@@ -80,3 +80,37 @@ test('a record given back twice is handed out once: two later writers get record
   assert.equal(a.base, writer.base, 'the freed record is reused');
   assert.ok(Math.abs(b.base - a.base) >= MAX_RECORD_SIZE, `records overlap: ${a.base} and ${b.base}`);
 });
+
+test('a writer bound to a source\'s reads (readFrom) writes from its messages the bytes writeFixed and writeDynamic write from the values', () => {
+  const nested = new TraceRegistry().define('a:nested', { peer: { struct: { port: 'u16', ok: 'bool' } }, name: 'string', n: 'u32' });
+  const space = new AddressSpace();
+  const byName = new ContextWriter(space, nested, nested.layout.leaves, 7);
+  const bound = new ContextWriter(space, nested, nested.layout.leaves, 7);
+  // a source whose messages hold the fields elsewhere, and whose event state counts the reads
+  type Msg = { conn: { port: number; up: boolean } | undefined; who: string; count: number };
+  const reads: Record<string, (m: Msg, ev: { reads: number }) => unknown> = {
+    peer: (m, ev) => (ev.reads++, m.conn === undefined ? undefined : { port: m.conn.port, ok: m.conn.up }),
+    name: (m, ev) => (ev.reads++, m.who),
+    n: (m, ev) => (ev.reads++, m.count),
+  };
+  bound.readFrom((field) => reads[field]!);
+  const messages: Msg[] = [
+    { conn: { port: 8080, up: true }, who: 'api', count: 3 },
+    { conn: undefined, who: 'ünï', count: -1 },
+    { conn: { port: 70000, up: false }, who: '', count: 2 ** 32 + 5 },
+  ];
+  for (const m of messages) {
+    const values = { peer: m.conn === undefined ? undefined : { port: m.conn.port, ok: m.conn.up }, name: m.who, n: m.count };
+    byName.writeFixed(values);
+    byName.writeDynamic(values);
+    const ev = { reads: 0 };
+    bound.writeFixedFrom(m, ev);
+    bound.writeDynamicFrom(m, ev);
+    assert.equal(ev.reads, 4, 'the struct read once per member, each other field once');
+    const rec = (w: ContextWriter): number[] => {
+      const b = space.bytes.slice(w.base, w.base + MAX_RECORD_SIZE);
+      return [...b.subarray(0, nested.layout.size + 16)];
+    };
+    assert.deepEqual(rec(bound), rec(byName), JSON.stringify(m));
+  }
+});

@@ -8,7 +8,12 @@ import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { TraceRegistry } from '../src/trace/tracepoint.js';
+import { TraceRegistry, TraceSink } from '../src/trace/tracepoint.js';
+import { assemble } from '../src/isa/asm.js';
+import { Runtime } from '../src/runtime/runtime.js';
+import { traceBufferOf } from '../src/trace/buffer.js';
+import { attachProgram } from '../src/trace/handler.js';
+import { recordEvents } from '../src/trace/record.js';
 import { defineNodeSources, nodeSourceOrigin } from '../src/trace/node-sources/index.js';
 
 const reg = new TraceRegistry();
@@ -231,4 +236,59 @@ test('event-loop delay: a summary per interval while attached, its percentiles i
   assert.equal(ev.length, 1, JSON.stringify(ev));
   const d = ev[0] as Record<string, number>;
   assert.ok(d.count! > 0 && d.min_ns! <= d.p50_ns! && d.p50_ns! <= d.p99_ns! && d.p99_ns! <= d.max_ns!, JSON.stringify(d));
+});
+
+/** One request as Node's HTTP server publishes it: its start, then its finish. */
+function serve(request: { method: string; url: string }, status: number, remotePort: number): void {
+  const m = { request: { ...request, httpVersion: '1.1', rawHeaders: ['Host', 'h:1'] }, response: { statusCode: status }, socket: { remoteAddress: '10.0.0.1', remotePort }, server: {} };
+  dc.channel('http.server.request.start').publish(m);
+  dc.channel('http.server.response.finish').publish(m);
+}
+
+test('sinks on records of their own (compiled filters) get each field straight from the message: what hit() gets by name', () => {
+  const rt = new Runtime();
+  const tp = reg.named('node_http:server_response_finish');
+  const requests: Array<[{ method: string; url: string }, number, number]> = [
+    [{ method: 'GET', url: '/a/1' }, 404, 2000], [{ method: 'POST', url: '/a/2' }, 200, 5], [{ method: 'GET', url: '/b' }, 404, 3000], [{ method: 'PUT', url: '/a' }, 404, 7],
+  ];
+  const durationAt = tp.layout.leaves.findIndex((f) => f.name === 'duration_ns');
+  /** The values of each event recorded (but its duration: not the same twice), with `other` attached too when given. */
+  const run = (other?: TraceSink): unknown[][] => {
+    const detachOther = other && tp.attach(other);
+    const a = recordEvents(rt, tp, { filter: 'status == 404 && path ~ "/a*"' });
+    serve(...requests[0]!);
+    const b = recordEvents(rt, tp, { filter: 'remote_port > 1000 && method != "PUT"' }); // bound to the source after its first event
+    assert.equal(tp.recordSinks !== undefined, other === undefined, 'on records while every sink has one');
+    for (const r of requests.slice(1)) serve(...r);
+    assert.deepEqual([a.recorded, a.dropped, b.recorded, b.dropped], [2, 2, 1, 2]);
+    a.detach();
+    b.detach();
+    detachOther?.();
+    return traceBufferOf(rt).read().map((r) => {
+      assert.ok(r.kind === 'event');
+      assert.ok((r.values[durationAt] as bigint) > 0n, 'timed from its start');
+      return r.values.filter((_, i) => i !== durationAt);
+    });
+  };
+  const onRecords = run();
+  assert.deepEqual(onRecords.map((v) => [v[0], v[1], v[4], v[6]]), [['GET', '/a/1', 2000, 404], ['GET', '/b', 3000, 404], ['PUT', '/a', 7, 404]]);
+  assert.deepEqual(run({ byName: true, hit: () => {} }), onRecords);
+});
+
+test('a field that throws while a source writes it into a sink\'s record is that sink\'s error, never the publisher\'s', () => {
+  const rt = new Runtime();
+  const tp = reg.named('node_http:server_request_start');
+  const rec = recordEvents(rt, tp, { filter: 'method == "GET"' });
+  const prog = rt.loadProgram({ name: 'method', type: 5, license: 'GPL', insns: assemble(`r0 = *(u32 *)(r1 + ${tp.field('method')!.offset})\nexit`) });
+  const link = attachProgram(rt, tp, prog);
+  assert.ok(tp.recordSinks);
+  try {
+    dc.channel('http.server.request.start').publish({ socket: {} }); // no request: reading its method throws
+    serve({ method: 'GET', url: '/' }, 200, 1);
+  } finally {
+    rec.detach();
+    link.detach();
+  }
+  assert.deepEqual([rec.errors, rec.recorded, link.errors, link.runs], [1, 1, 1, 2]);
+  assert.ok(rec.lastError instanceof TypeError && link.lastError instanceof TypeError);
 });

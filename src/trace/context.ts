@@ -33,9 +33,18 @@ const encoder = new TextEncoder();
 /** Scalar leaf kinds, by how they are stored. */
 const enum Kind { U8, U16, U32, U64, Bool }
 
-/** `key`: the property of a top-level field, read without walking its path */
-interface Scalar { kind: Kind; at: number; key: string | undefined; path: readonly string[] }
-interface Dynamic { at: number; path: readonly string[]; string: boolean; last: unknown; lastAt: number; lastLen: number }
+/**
+ * How a source reads one field of its events: from the event's message
+ * (`m`: what the source was given, Node's request for a diagnostics_channel
+ * source) and the event's own state (`ev`: its duration).
+ */
+export type FieldRead = (m: any, ev: any) => unknown;
+
+/** `key`: the property of a top-level field, read without walking its path; `read`: the bound source's (readFrom) */
+interface Scalar { kind: Kind; at: number; key: string | undefined; path: readonly string[]; read: FieldRead }
+interface Dynamic { at: number; path: readonly string[]; read: FieldRead; string: boolean; last: unknown; lastAt: number; lastLen: number }
+
+const unbound: FieldRead = () => undefined;
 
 /** A fixed place for a variable-length field (offsets from the record's start); see filter-compile.ts's StringSlot. */
 export interface Slot {
@@ -67,8 +76,8 @@ export class ContextWriter {
     this.base = space.alloc(MAX_RECORD_SIZE, 8);
     this.region = { start: this.base, end: this.base + MAX_RECORD_SIZE, writable: false, name: `${tp.name} record` };
     this.fixedSize = tp.layout.size;
-    this.scalars = leaves.filter((f) => !isDynamic(f.type)).map((f) => ({ kind: kindOf(f), at: this.base + f.offset, key: f.path.length === 1 ? f.path[0] : undefined, path: f.path }));
-    this.dynamics = leaves.filter((f) => isDynamic(f.type)).map((f) => ({ at: this.base + f.offset, path: f.path, string: f.type === 'string', last: undefined, lastAt: -1, lastLen: 0 }));
+    this.scalars = leaves.filter((f) => !isDynamic(f.type)).map((f) => ({ kind: kindOf(f), at: this.base + f.offset, key: f.path.length === 1 ? f.path[0] : undefined, path: f.path, read: unbound }));
+    this.dynamics = leaves.filter((f) => isDynamic(f.type)).map((f) => ({ at: this.base + f.offset, path: f.path, read: unbound, string: f.type === 'string', last: undefined, lastAt: -1, lastLen: 0 }));
     [this.u8, this.u16, this.i32] = this.views();
     this.u16[this.base >> 1] = tp.id;
     this.i32[(this.base + 4) >> 2] = pid;
@@ -82,6 +91,23 @@ export class ContextWriter {
   /** whether any variable-length field is read */
   get hasDynamic(): boolean {
     return this.dynamics.length > 0;
+  }
+
+  /**
+   * Take each field's value from a source's reads from now on, in
+   * writeFixedFrom and writeDynamicFrom: `readOf` gives a top-level field's
+   * read (a nested member's is its struct's, then the member's path). The
+   * source that delivers to this writer binds it once, so each event's
+   * record is written straight from the event's message, with no values
+   * object between (a writer is one sink's, on one tracepoint: one source).
+   */
+  readFrom(readOf: (field: string) => FieldRead): void {
+    const read = (path: readonly string[]): FieldRead => {
+      const top = readOf(path[0]!);
+      return path.length === 1 ? top : (m, ev) => memberAt(top(m, ev), path, 1);
+    };
+    for (const f of this.scalars) f.read = read(f.path);
+    for (const d of this.dynamics) d.read = read(d.path);
   }
 
   private views(): [Uint8Array, Uint16Array, Int32Array] {
@@ -101,6 +127,16 @@ export class ContextWriter {
     for (let i = 0; i < s.length; i++) {
       const f = s[i]!;
       this.store(f.kind, f.at, f.key !== undefined ? values[f.key] : valueAt(values, f.path));
+    }
+  }
+
+  /** writeFixed, each field's value read by the bound source (readFrom) from the event's message `m` and state `ev` */
+  writeFixedFrom(m: unknown, ev: unknown): void {
+    this.fresh();
+    const s = this.scalars;
+    for (let i = 0; i < s.length; i++) {
+      const f = s[i]!;
+      this.store(f.kind, f.at, f.read(m, ev));
     }
   }
 
@@ -134,6 +170,16 @@ export class ContextWriter {
    * does not fit in the record is cut short (a string keeps its NUL).
    */
   writeDynamic(values: Record<string, unknown>): void {
+    this.putDynamics(values, undefined, false);
+  }
+
+  /** writeDynamic, each field's value read by the bound source (readFrom) from the event's message `m` and state `ev` */
+  writeDynamicFrom(m: unknown, ev: unknown): void {
+    this.putDynamics(m, ev, true);
+  }
+
+  /** The variable-length fields from the values object `m`, or (`bound`) by the bound source's reads from its message and event. */
+  private putDynamics(m: unknown, ev: unknown, bound: boolean): void {
     this.fresh();
     let at = this.base + this.fixedSize;
     let end = this.base + MAX_RECORD_SIZE;
@@ -144,7 +190,7 @@ export class ContextWriter {
         at = this.base + slot.head;
         end = at + slot.size;
       }
-      const v = valueAt(values, d.path);
+      const v = bound ? d.read(m, ev) : valueAt(m as Record<string, unknown>, d.path);
       const same = v === d.last && at === d.lastAt;
       const len = same ? d.lastLen : d.string ? this.putString(v, at, end - at) : this.putBytes(v, at, end - at);
       if (!same && slot?.tailEnd !== undefined) this.putTail(stringOf(v), this.base + slot.tailEnd, slot.size);
@@ -247,11 +293,14 @@ export function scalarValue(f: FieldLayout, v: unknown): number | bigint {
 
 /** The value at a path of property names (a top-level field, or a nested struct's member), or undefined. */
 export function valueAt(values: Record<string, unknown>, path: readonly string[]): unknown {
-  if (path.length === 1) return values[path[0]!];
-  let v: unknown = values;
-  for (const k of path) {
+  return path.length === 1 ? values[path[0]!] : memberAt(values, path, 0);
+}
+
+/** The value at `path` from its element `from` on, in `v`; undefined where a step finds no object. */
+function memberAt(v: unknown, path: readonly string[], from: number): unknown {
+  for (let i = from; i < path.length; i++) {
     if (typeof v !== 'object' || v === null) return undefined;
-    v = (v as Record<string, unknown>)[k];
+    v = (v as Record<string, unknown>)[path[i]!];
   }
   return v;
 }

@@ -3,6 +3,7 @@ import { AddressSpace } from '../vm/memory.js';
 import type { ContextWriter } from './context.js';
 import { DirectRun, compileDirect } from './direct-run.js';
 import { UNWRITTEN } from './filter-compile.js';
+import type { RecordEvent } from './tracepoint.js';
 
 /**
  * The host a compiled filter runs in: made for one call per event, as
@@ -21,21 +22,33 @@ export class FilterHost {
   /** whether the record holds the strings of the last event (their __data_loc must be cleared before the next) */
   private written = false;
 
-  constructor(insns: readonly Insn[], space: AddressSpace, private readonly writer: ContextWriter) {
+  constructor(insns: readonly Insn[], space: AddressSpace, readonly writer: ContextWriter) {
     this.call = compileDirect(insns, space, writer.base, 'filter');
   }
 
   /** Whether the event passes: its scalars are written, the program runs, and runs again with the strings if it reached one. */
   run(values: Record<string, unknown>): boolean {
+    this.writer.writeFixed(values);
+    return this.decide(values, undefined);
+  }
+
+  /** run(), the event's fields written by the source that gives it (TraceSink.hitRecord) */
+  runRecord(event: RecordEvent): boolean {
+    event.writeFixed(this.writer);
+    return this.decide(undefined, event);
+  }
+
+  /** The program's word on the record's scalars, or on the strings too if it reached one: from `values`, or `event` when given. */
+  private decide(values: Record<string, unknown> | undefined, event: RecordEvent | undefined): boolean {
     const w = this.writer;
-    w.writeFixed(values);
     if (this.written) {
       w.clearDynamic();
       this.written = false;
     }
     let r = this.call.run();
     if (r === UNWRITTEN) {
-      w.writeDynamic(values);
+      if (event !== undefined) event.writeDynamic(w);
+      else w.writeDynamic(values!);
       this.written = true;
       r = this.call.run();
     }

@@ -7,7 +7,7 @@ import { compileFilter } from './filter-compile.js';
 import { EventEnv, evaluateFilter } from './filter-eval.js';
 import { FilterHost } from './filter-host.js';
 import { FilterNode, parseFilter } from './filter-parse.js';
-import type { Tracepoint } from './tracepoint.js';
+import type { RecordEvent, Tracepoint } from './tracepoint.js';
 
 /**
  * A trace event filter, ready to test events: parsed (filter-parse.ts),
@@ -73,6 +73,16 @@ export class TraceFilter {
    */
   test(values: Record<string, unknown>): boolean {
     return this.host !== undefined ? this.host.run(values) : evaluateFilter(this.tree, values, this.env);
+  }
+
+  /** The record a JIT filter runs on (for TraceSink.record), undefined for the tree walk */
+  get record(): ContextWriter | undefined {
+    return this.host?.writer;
+  }
+
+  /** test(), for a JIT filter (one with a `record`), on an event a source writes into it */
+  testRecord(event: RecordEvent): boolean {
+    return this.host!.runRecord(event);
   }
 
   /** Give back the compiled filter's memory (its record and stack): test() is not to be called afterwards. */

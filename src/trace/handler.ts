@@ -10,7 +10,7 @@ import { ContextWriter, neededLeaves, scalarValue, valueAt } from './context.js'
 import { ctxReads } from './ctx-reads.js';
 import { callsNothing, compileDirect } from './direct-run.js';
 import { FieldLayout, isDynamic } from './layout.js';
-import type { TraceSink, Tracepoint } from './tracepoint.js';
+import type { RecordEvent, TraceSink, Tracepoint } from './tracepoint.js';
 
 /**
  * Programs as handlers: a loaded TRACEPOINT or RAW_TRACEPOINT program runs
@@ -111,23 +111,41 @@ export function attachProgram(rt: Runtime, tp: Tracepoint, program: Program, opt
 class HandlerSink implements TraceSink {
   readonly byName = true; // the context writers read fields by path (valueAt)
   readonly reads: readonly string[];
+  /** a TRACEPOINT program's record: a source may write the event into it and call hitRecord */
+  readonly record: ContextWriter | undefined;
   runs = 0;
   errors = 0;
   lastError: Error | undefined = undefined;
   private live = true;
   /** runs in progress: a run may fire this tracepoint again, through a helper's JS */
   private running = 0;
+  private readonly dynamic: boolean;
 
   constructor(private readonly ctx: HandlerContext, private readonly runner: Runner) {
     this.reads = ctx.fields;
+    this.record = ctx.record;
+    this.dynamic = ctx.record?.hasDynamic ?? false;
   }
 
   hit(values: Record<string, unknown>): void {
+    this.runOn(values, undefined);
+  }
+
+  hitRecord(event: RecordEvent): void {
+    this.runOn(undefined, event);
+  }
+
+  /** One run, on `values` written into the context, or on `event` written into the record by its source. */
+  private runOn(values: Record<string, unknown> | undefined, event: RecordEvent | undefined): void {
     if (!this.live) return; // detached by another sink of this same event
     this.runs++;
     this.running++;
     try {
-      this.ctx.write(values);
+      if (event === undefined) this.ctx.write(values!);
+      else {
+        event.writeFixed(this.record!);
+        if (this.dynamic) event.writeDynamic(this.record!);
+      }
       this.runner.run();
     } catch (e) {
       this.errors++;
@@ -182,6 +200,8 @@ interface HandlerContext {
   fields: readonly string[];
   /** the record, where the event's strings are (the JIT copies them from there inline) */
   strings: Region;
+  /** the writer of a record that is the whole context (TRACEPOINT): a source may fill it itself */
+  record?: ContextWriter;
   write(values: Record<string, unknown>): void;
   /** give back the record's memory */
   dispose(): void;
@@ -200,20 +220,20 @@ class RecordContext implements HandlerContext {
   readonly strings: Region;
   private readonly dynamic: boolean;
 
-  constructor(private readonly writer: ContextWriter, readonly fields: readonly string[]) {
-    this.address = writer.base;
-    this.regions = [writer.region];
-    this.strings = writer.region;
-    this.dynamic = writer.hasDynamic;
+  constructor(readonly record: ContextWriter, readonly fields: readonly string[]) {
+    this.address = record.base;
+    this.regions = [record.region];
+    this.strings = record.region;
+    this.dynamic = record.hasDynamic;
   }
 
   write(values: Record<string, unknown>): void {
-    this.writer.writeFixed(values);
-    if (this.dynamic) this.writer.writeDynamic(values);
+    this.record.writeFixed(values);
+    if (this.dynamic) this.record.writeDynamic(values);
   }
 
   dispose(): void {
-    this.writer.dispose();
+    this.record.dispose();
   }
 }
 

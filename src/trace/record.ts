@@ -1,7 +1,8 @@
 import type { Runtime } from '../runtime/runtime.js';
 import { TraceBuffer, traceBufferOf } from './buffer.js';
 import { FilterEngine, TraceFilter } from './filter.js';
-import type { TraceSink, Tracepoint } from './tracepoint.js';
+import type { ContextWriter } from './context.js';
+import type { RecordEvent, TraceSink, Tracepoint } from './tracepoint.js';
 
 /**
  * Recording a tracepoint's events into a Runtime's trace buffer, as
@@ -78,17 +79,29 @@ export function recordEvents(rt: Runtime, tp: Tracepoint, options: RecordOptions
 class RecordingSink implements TraceSink {
   // reads fields by name: the filter, and the buffer's copy of an event's leaves (valueAt)
   readonly byName = true;
+  /** a JIT filter's record: a source may write the event into it and call hitRecord */
+  readonly record: ContextWriter | undefined;
   recorded = 0;
   dropped = 0;
   errors = 0;
   lastError: Error | undefined = undefined;
   private live = true;
 
-  constructor(private readonly buffer: TraceBuffer, private readonly cpu: number, private readonly filter: TraceFilter | undefined) {}
+  constructor(private readonly buffer: TraceBuffer, private readonly cpu: number, private readonly filter: TraceFilter | undefined) {
+    this.record = filter?.record;
+  }
 
   hit(values: Record<string, unknown>, tp: Tracepoint): void {
-    if (!this.live) return;
-    if (this.filter && !this.passes(values)) {
+    if (this.live) this.keep(this.filter === undefined || this.passes(values, undefined), values, tp);
+  }
+
+  hitRecord(event: RecordEvent): void {
+    if (this.live) this.keep(this.passes(undefined, event), event.values, this.filter!.tp);
+  }
+
+  /** Record the event if it passed, else count it dropped. */
+  private keep(passed: boolean, values: Record<string, unknown>, tp: Tracepoint): void {
+    if (!passed) {
       this.dropped++;
       return;
     }
@@ -96,10 +109,10 @@ class RecordingSink implements TraceSink {
     this.buffer.event(tp, values, this.cpu);
   }
 
-  /** A fault must not reach the traced code: it is counted and the event dropped. */
-  private passes(values: Record<string, unknown>): boolean {
+  /** The filter's word on `values` (or `event`, written into its record). A fault must not reach the traced code: it is counted and the event dropped. */
+  private passes(values: Record<string, unknown> | undefined, event: RecordEvent | undefined): boolean {
     try {
-      return this.filter!.test(values);
+      return event !== undefined ? this.filter!.testRecord(event) : this.filter!.test(values!);
     } catch (e) {
       this.errors++;
       this.lastError = e as Error;

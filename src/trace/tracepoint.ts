@@ -2,6 +2,7 @@ import { BpfError } from '../errno.js';
 import type { Btf } from '../btf/index.js';
 import { codes, globElements, globMatch } from './glob.js';
 import { FieldLayout, FieldType, RecordLayout, formatText, layoutRecord, recordBtf } from './layout.js';
+import type { ContextWriter } from './context.js';
 
 export type { FieldType, ScalarType, FieldLayout, RecordLayout } from './layout.js';
 
@@ -46,6 +47,34 @@ export interface TraceSink {
    * probe's clock when nothing reads latency_ns.
    */
   readonly reads?: readonly string[];
+  /**
+   * The record the sink runs on (a program's context, a compiled filter's),
+   * when it can take events by hitRecord: a source that reads its fields
+   * itself (channels.ts) then writes them into the record straight from its
+   * message, with no values object between.
+   */
+  readonly record?: ContextWriter;
+  hitRecord?(event: RecordEvent): void;
+}
+
+/** A sink that runs on its own record (TraceSink.record). It reads values by name (byName). */
+export interface RecordSink extends TraceSink {
+  readonly record: ContextWriter;
+  hitRecord(event: RecordEvent): void;
+}
+
+/**
+ * One event as a source gives it to a RecordSink: the sink has the event's
+ * fields written into its record when it needs them (inside its own guard:
+ * a field's read may throw, and that must not reach the traced code).
+ */
+export interface RecordEvent {
+  /** write the event's scalar fields into `record`, the sink's (ContextWriter.writeFixed) */
+  writeFixed(record: ContextWriter): void;
+  /** write its variable-length fields (ContextWriter.writeDynamic) */
+  writeDynamic(record: ContextWriter): void;
+  /** the event's values by name, as hit() is given them */
+  readonly values: Record<string, unknown>;
 }
 
 export interface Tracepoint {
@@ -65,6 +94,8 @@ export interface Tracepoint {
   readonly enabled: boolean;
   /** true while every attached sink reads the values by name only (TraceSink.byName) */
   readonly byName: boolean;
+  /** the attached sinks while every one runs on its own record (TraceSink.record), else undefined */
+  readonly recordSinks: readonly RecordSink[] | undefined;
   /** whether an attached sink may read the top-level field `name` (TraceSink.reads) */
   reads(name: string): boolean;
   /** how many times the attached sinks changed: what a source learned from reads() holds while this does */
@@ -84,6 +115,7 @@ const NAME = /^([A-Za-z_][A-Za-z0-9_]*):([A-Za-z_][A-Za-z0-9_]*)$/;
 class TracepointImpl implements Tracepoint {
   enabled = false;
   byName = false;
+  recordSinks: readonly RecordSink[] | undefined = undefined;
   changes = 0;
   readonly provider: string;
   readonly event: string;
@@ -149,9 +181,14 @@ class TracepointImpl implements Tracepoint {
     this.sinks = sinks;
     this.enabled = sinks.length > 0;
     this.byName = this.enabled && sinks.every((s) => s.byName === true);
+    this.recordSinks = this.byName && sinks.every(isRecordSink) ? sinks : undefined;
     this.changes++;
     this.read = sinks.some((s) => !s.reads) ? undefined : Object.fromEntries(sinks.flatMap((s) => s.reads!).map((f) => [f, true]));
   }
+}
+
+function isRecordSink(s: TraceSink): s is RecordSink {
+  return s.record !== undefined && s.hitRecord !== undefined;
 }
 
 /** A set of tracepoints by name (the process-wide one is `tracepoints`). */

@@ -1,5 +1,6 @@
 import dc from 'node:diagnostics_channel';
-import type { Tracepoint } from '../tracepoint.js';
+import type { RecordEvent, RecordSink, Tracepoint } from '../tracepoint.js';
+import type { ContextWriter, FieldRead } from '../context.js';
 import { SourceSpec, Subscribe, errorCode, errorName, errorMessage } from './source.js';
 import { nowNs } from '../clock.js';
 
@@ -26,11 +27,28 @@ const DURATION = 'duration_ns';
 /** How each field of an event is read from its message (and the time since its start event, for `timed`). */
 type Reads = Record<string, (m: Msg, ev: { readonly duration: number }) => unknown>;
 
-/** An event being delivered, what its fields are read from: its message, and its duration once asked for. */
-class Delivery {
+/**
+ * An event being delivered, what its fields are read from: its message, and
+ * its duration once asked for. Given to a sink that runs on its own record
+ * (TraceSink.hitRecord), it writes the fields into that record by the
+ * source's reads, which the record is bound to (ContextWriter.readFrom).
+ */
+class Delivery implements RecordEvent {
   m: Msg = undefined;
   private started: number | undefined = undefined;
   private durationNs: number | undefined = undefined;
+
+  writeFixed(record: ContextWriter): void {
+    record.writeFixedFrom(this.m, this);
+  }
+
+  writeDynamic(record: ContextWriter): void {
+    record.writeDynamicFrom(this.m, this);
+  }
+
+  get values(): Record<string, unknown> {
+    return this as unknown as Record<string, unknown>;
+  }
 
   /** This delivery, for message `m` whose start event read the clock at `started` (undefined: no start seen). */
   reset(m: Msg, started: number | undefined): this {
@@ -69,6 +87,11 @@ class SourceEvents {
     this.View = View;
   }
 
+  /** How the field `name` is read (undefined for a field the source does not have). */
+  read(name: string): FieldRead {
+    return this.reads[name] ?? (() => undefined);
+  }
+
   /** A plain object of every field of the event `view` is for. */
   plain(view: Delivery): Record<string, unknown> {
     const v: Record<string, unknown> = {};
@@ -85,10 +108,18 @@ class SourceEvents {
  * let go of it after the delivery (a sink must not keep values past its
  * hit), a fresh one for a message published during a delivery. For the
  * others, a plain object of every field, which they may enumerate or copy.
+ *
+ * When every sink runs on its own record (a program's, a compiled
+ * filter's: Tracepoint.recordSinks), each is given the event to write into
+ * its record straight from the message, by the reads of the fields it
+ * holds (resolved once per change of the sinks): no getter or values
+ * object between the message and the record.
  */
 class Deliveries {
   private readonly shared: Delivery;
   private busy = false;
+  /** the tracepoint's change whose record sinks read this source's fields (ContextWriter.readFrom) */
+  private boundAt = -1;
 
   constructor(private readonly events: SourceEvents, private readonly tp: Tracepoint) {
     this.shared = new events.View();
@@ -96,15 +127,28 @@ class Deliveries {
 
   deliver(m: Msg, started: number | undefined): void {
     if (!this.tp.byName) return this.tp.fire(this.events.plain(new Delivery().reset(m, started)));
-    if (this.busy) return this.tp.fire(new this.events.View().reset(m, started) as unknown as Record<string, unknown>);
+    if (this.busy) return this.fire(new this.events.View().reset(m, started));
     const view = this.shared.reset(m, started);
     this.busy = true;
     try {
-      this.tp.fire(view as unknown as Record<string, unknown>);
+      this.fire(view);
     } finally {
       this.busy = false;
       view.reset(undefined, undefined);
     }
+  }
+
+  private fire(view: Delivery): void {
+    const tp = this.tp;
+    const sinks = tp.recordSinks;
+    if (sinks === undefined) return tp.fire(view as unknown as Record<string, unknown>);
+    if (this.boundAt !== tp.changes) this.bind(sinks);
+    for (let i = 0; i < sinks.length; i++) sinks[i]!.hitRecord(view);
+  }
+
+  private bind(sinks: readonly RecordSink[]): void {
+    for (const s of sinks) s.record.readFrom((name) => this.events.read(name));
+    this.boundAt = this.tp.changes;
   }
 }
 
