@@ -44,7 +44,8 @@ export type FieldRead = (m: any, ev: any) => unknown;
 interface Scalar { kind: Kind; at: number; key: string | undefined; path: readonly string[]; read: FieldRead }
 interface Dynamic { at: number; path: readonly string[]; read: FieldRead; string: boolean; last: unknown; lastAt: number; lastLen: number }
 
-const unbound: FieldRead = () => undefined;
+/** the read of a field no source has bound, or a source does not have */
+export const unbound: FieldRead = () => undefined;
 
 /** A fixed place for a variable-length field (offsets from the record's start); see filter-compile.ts's StringSlot. */
 export interface Slot {

@@ -119,12 +119,10 @@ class HandlerSink implements TraceSink {
   private live = true;
   /** runs in progress: a run may fire this tracepoint again, through a helper's JS */
   private running = 0;
-  private readonly dynamic: boolean;
 
   constructor(private readonly ctx: HandlerContext, private readonly runner: Runner) {
     this.reads = ctx.fields;
     this.record = ctx.record;
-    this.dynamic = ctx.record?.hasDynamic ?? false;
   }
 
   hit(values: Record<string, unknown>): void {
@@ -142,10 +140,7 @@ class HandlerSink implements TraceSink {
     this.running++;
     try {
       if (event === undefined) this.ctx.write(values!);
-      else {
-        event.writeFixed(this.record!);
-        if (this.dynamic) event.writeDynamic(this.record!);
-      }
+      else this.ctx.writeEvent!(event);
       this.runner.run();
     } catch (e) {
       this.errors++;
@@ -200,9 +195,11 @@ interface HandlerContext {
   fields: readonly string[];
   /** the record, where the event's strings are (the JIT copies them from there inline) */
   strings: Region;
-  /** the writer of a record that is the whole context (TRACEPOINT): a source may fill it itself */
+  /** the writer of a record that is the whole context (TRACEPOINT): a source may fill it itself, by writeEvent */
   record?: ContextWriter;
   write(values: Record<string, unknown>): void;
+  /** write(), the event written into `record` by its source */
+  writeEvent?(event: RecordEvent): void;
   /** give back the record's memory */
   dispose(): void;
 }
@@ -230,6 +227,11 @@ class RecordContext implements HandlerContext {
   write(values: Record<string, unknown>): void {
     this.record.writeFixed(values);
     if (this.dynamic) this.record.writeDynamic(values);
+  }
+
+  writeEvent(event: RecordEvent): void {
+    event.writeFixed(this.record);
+    if (this.dynamic) event.writeDynamic(this.record);
   }
 
   dispose(): void {

@@ -1,5 +1,6 @@
 import dc from 'node:diagnostics_channel';
 import type { RecordEvent, RecordSink, Tracepoint } from '../tracepoint.js';
+import { unbound } from '../context.js';
 import type { ContextWriter, FieldRead } from '../context.js';
 import { SourceSpec, Subscribe, errorCode, errorName, errorMessage } from './source.js';
 import { nowNs } from '../clock.js';
@@ -89,7 +90,7 @@ class SourceEvents {
 
   /** How the field `name` is read (undefined for a field the source does not have). */
   read(name: string): FieldRead {
-    return this.reads[name] ?? (() => undefined);
+    return this.reads[name] ?? unbound;
   }
 
   /** A plain object of every field of the event `view` is for. */
